@@ -1,0 +1,16 @@
+"""Every top-level command, in the order ``studio --help`` lists them.
+
+Each command lives in its own module; add it here to make it reachable.
+"""
+
+from __future__ import annotations
+
+import click
+
+from studio.cli.sandbox_cmd import sandbox
+from studio.cli.slides_cmd import slides
+
+ALL: list[click.Command] = [
+    sandbox,
+    slides,
+]

@@ -1,0 +1,238 @@
+"""The HTTP layer every platform client shares.
+
+* one ``httpx.AsyncClient`` per platform, bound to the platform's origin;
+* redirects are followed only within that origin, so a credential never travels to
+  another host;
+* timeouts, connection failures and 5xx replies are retried with capped exponential
+  backoff and jitter, but only for calls that are safe to repeat;
+* every error reply becomes a ``PlatformError`` via the platform's own mapper, with a
+  message and a fix for the operator, and with secrets redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from studio.backoff import HTTP_RETRY, Backoff
+from studio.errors import StudioError
+from studio.redaction import redact, redact_data
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+MAX_REDIRECTS = 5
+
+
+class PlatformError(StudioError):
+    """A platform answered with an error, or could not be reached."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str,
+        status: int | None = None,
+        fix: str | None = None,
+        payload: Any = None,
+    ) -> None:
+        self.platform = platform
+        self.status = status
+        self.payload = redact_data(payload)
+        prefix = f"{platform}" + (f" {status}" if status is not None else "")
+        super().__init__(f"{prefix}: {message}", fix=fix)
+
+
+class PlatformUnreachable(PlatformError):
+    """The platform did not answer (timeout or connection failure)."""
+
+
+class UnexpectedResponse(PlatformError):
+    """The platform answered with something the document does not describe."""
+
+
+class RedirectRefused(PlatformError):
+    """A redirect pointed away from the platform's origin and was not followed."""
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+ErrorMapper = Callable[[httpx.Response, Any], PlatformError]
+
+
+def error_text(body: Any, *keys: str) -> str | None:
+    """The first human-readable string in a JSON error body."""
+    if isinstance(body, Mapping):
+        for key in keys or ("message", "error", "detail", "reason"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+class ApiClient:
+    """Base of the platform clients: origin-locked, retrying, error-mapping."""
+
+    platform = "platform"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        retry: Backoff = HTTP_RETRY,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._origin = origin_of(self.base_url)
+        self._retry = retry
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": "studio/0.1 (+agent broadcast studio)"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self):  # noqa: ANN204 - returns the subclass
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- to be provided by each platform -------------------------------------------
+    def map_error(self, response: httpx.Response, body: Any) -> PlatformError:
+        message = error_text(body) or response.reason_phrase or "request failed"
+        return PlatformError(message, platform=self.platform, status=response.status_code, payload=body)
+
+    # -- requests ------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request and return a 2xx response, or raise a ``PlatformError``.
+
+        ``idempotent`` says whether a timeout or 5xx may be retried; by default GET,
+        HEAD, PUT, DELETE and OPTIONS are. A connection that never opened is always
+        safe to retry, since nothing reached the platform.
+        """
+        safe = idempotent if idempotent is not None else method.upper() in {
+            "GET",
+            "HEAD",
+            "PUT",
+            "DELETE",
+            "OPTIONS",
+        }
+        delays = self._retry.delays()
+        while True:
+            try:
+                response = await self._send(method, self.url(path), headers, kwargs)
+            except httpx.ConnectError as exc:
+                delay = next(delays, None)
+                if delay is None:
+                    raise self._unreachable(exc) from None
+            except httpx.TimeoutException as exc:
+                delay = next(delays, None) if safe else None
+                if delay is None:
+                    raise self._unreachable(exc) from None
+            except httpx.TransportError as exc:
+                delay = next(delays, None) if safe else None
+                if delay is None:
+                    raise self._unreachable(exc) from None
+            else:
+                if response.is_success:
+                    return response
+                if safe and response.status_code in RETRYABLE_STATUS:
+                    delay = next(delays, None)
+                    if delay is not None:
+                        log.info(
+                            "%s %s %s answered %s; retrying in %.1fs",
+                            self.platform, method, path, response.status_code, delay,
+                        )
+                        await self._sleep(delay)
+                        continue
+                raise self.map_error(response, _json_or_text(response))
+            log.info("%s %s %s failed; retrying in %.1fs", self.platform, method, path, delay)
+            await self._sleep(delay)
+
+    async def _send(
+        self, method: str, url: str, headers: Mapping[str, str] | None, kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._http.request(method, url, headers=headers, **kwargs)
+            if not response.is_redirect:
+                return response
+            target = urljoin(url, response.headers.get("location", ""))
+            if origin_of(target) != self._origin:
+                raise RedirectRefused(
+                    f"the server redirected to another origin ({origin_of(target)[1]}); "
+                    "the request was not repeated there",
+                    platform=self.platform,
+                    status=response.status_code,
+                    fix=f"Check the configured {self.platform} URL; credentials are only ever "
+                    f"sent to {self._origin[1]}.",
+                )
+            if response.status_code in (301, 302, 303) and method.upper() not in ("GET", "HEAD"):
+                method = "GET"
+                kwargs = {k: v for k, v in kwargs.items() if k not in ("json", "data", "files", "content")}
+            url = target
+        raise UnexpectedResponse(
+            "too many redirects", platform=self.platform, fix="Check the configured URL."
+        )
+
+    def _unreachable(self, exc: Exception) -> PlatformUnreachable:
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not be reached"
+        return PlatformUnreachable(
+            f"{self.base_url} {kind} ({type(exc).__name__})",
+            platform=self.platform,
+            fix="Check the network and the configured URL, then try again.",
+        )
+
+    async def call(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        """``request`` and parse the JSON reply into ``model``."""
+        response = await self.request(method, path, **kwargs)
+        return self.parse(model, response)
+
+    def parse(self, model: type[M], response: httpx.Response) -> M:
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            detail = exc.errors(include_input=False) if isinstance(exc, ValidationError) else str(exc)
+            raise UnexpectedResponse(
+                f"the reply to {response.request.method} {response.request.url.path} "
+                f"did not match the documented shape: {redact(str(detail))[:300]}",
+                platform=self.platform,
+                status=response.status_code,
+                fix="The platform may have changed its API; check for an updated studio.",
+            ) from None
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
