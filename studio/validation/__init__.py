@@ -17,6 +17,12 @@ from studio.errors import Problem, ValidationFailed
 M = TypeVar("M", bound=BaseModel)
 
 _PREFIXES = ("Value error, ", "Assertion failed, ")
+_UNION_TAGS: set[str] = set()
+
+
+def register_union_tags(*tags: str) -> None:
+    """Tags of discriminated unions, which pydantic adds to error locations."""
+    _UNION_TAGS.update(tags)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -41,7 +47,13 @@ def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
             message = "is required"
         elif item["type"] == "extra_forbidden":
             message = "is not a field the platform accepts"
-        loc = tuple(part for part in item["loc"] if not _is_union_tag(part))
+        raw = item["loc"]
+        loc = tuple(
+            part
+            for i, part in enumerate(raw)
+            if not _is_union_tag(part)
+            and not (part in _UNION_TAGS and (i == 0 or isinstance(raw[i - 1], int)))
+        )
         path = field_path(loc)
         problems.append(Problem(f"{prefix}{path}" if prefix else path, message))
     return problems
