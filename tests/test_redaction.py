@@ -125,3 +125,19 @@ def test_failed_write_leaves_old_file(tmp_path, monkeypatch):
         write_private_json(path, {"v": 2})
     assert read_json(path) == {"v": 1}
     assert [p.name for p in path.parent.iterdir()] == ["c.json"]
+
+
+def test_session_store_roundtrip_is_private(tmp_path):
+    from studio.session_store import SessionStore
+
+    store = SessionStore(tmp_path / "state" / "sessions.json")
+    assert store.get("clawcast") is None
+    store.put("clawcast", {"slot_jwt": "eyJslotjwt.payload12.sig", "slot_ends_at": 10})
+    store.put("basefm", {"session_token": "sessiontoken-123456"})
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    redaction.forget_all()
+    assert store.get("basefm") == {"session_token": "sessiontoken-123456"}
+    assert "sessiontoken-123456" not in redact("token sessiontoken-123456")
+    store.clear("basefm")
+    assert store.get("basefm") is None
+    assert store.get("clawcast")["slot_ends_at"] == 10
