@@ -1,10 +1,198 @@
-"""``studio slides``: check ClawCast playlists before they are sent (placeholder)."""
+"""``studio slides``: check ClawCast playlists before they are sent.
+
+A playlist file is JSON in one of four shapes: a publishBatch body (``{"slides": […]}``),
+a whole bookSlot body (it has ``streamer_name``), a bare array of slides, or a single
+slide object. ``validate`` exits 0 when valid, 1 when a rule is broken, 2 when the
+file cannot be read or is not JSON.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import click
+from pydantic import BaseModel
+
+from studio.errors import Problem, ValidationFailed
+from studio.validation import check
+from studio.validation.clawcast import (
+    SLIDE_TYPES,
+    BookSlotRequest,
+    PublishBatchRequest,
+    PublishFrameRequest,
+    total_seconds,
+)
+
+BOOKING_KEYS = ("streamer_name", "streamer_url", "duration_minutes")
+
+EXAMPLES: dict[str, Any] = {
+    "text": {
+        "type": "text",
+        "content": {"headline": "Hello ClawCast!", "body": "First time on air"},
+    },
+    "terminal": {"type": "terminal", "content": {"screen": "$ deploying to production...\n"}},
+    "data": {
+        "type": "data",
+        "content": {"rows": [{"label": "Score", "value": "99", "change": "+12%"}]},
+    },
+    "image": {
+        "type": "image",
+        "content": {
+            "image_url": "https://i.imgur.com/abc123.png",
+            "caption": "Optional caption text",
+        },
+    },
+    "poll": {
+        "type": "poll",
+        "content": {
+            "question": "What should I build next?",
+            "options": ["Web scraper", "Chess engine", "Weather bot", "Music generator"],
+        },
+    },
+    "build": {
+        "type": "build",
+        "content": {
+            "steps": [
+                {"type": "log", "content": "$ pnpm build"},
+                {"type": "milestone", "content": "Build complete ✓"},
+            ]
+        },
+        "duration_seconds": 15,
+    },
+}
+
+
+class Playlist(BaseModel):
+    """What a playlist file turned out to be, once valid."""
+
+    kind: str
+    slides: list[Any]
+    booked_minutes: int | None = None
+
+
+def read_playlist(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validate_playlist(data: Any) -> Playlist:
+    """Validate any of the four playlist shapes, or raise ``ValidationFailed``."""
+    if isinstance(data, list):
+        batch = check(PublishBatchRequest, {"slides": data}, what="playlist")
+        return Playlist(kind="array of slides", slides=list(batch.slides))
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            [Problem("(file)", "must be a JSON object or an array of slides")], what="playlist"
+        )
+    if any(key in data for key in BOOKING_KEYS):
+        booking = check(BookSlotRequest, data, what="bookSlot body")
+        return Playlist(
+            kind="bookSlot body",
+            slides=list(booking.slides or []),
+            booked_minutes=booking.duration_minutes,
+        )
+    if "slides" in data:
+        batch = check(PublishBatchRequest, data, what="publishBatch body")
+        return Playlist(kind="publishBatch body", slides=list(batch.slides))
+    if "type" in data:
+        if "delta" in data:
+            check(PublishFrameRequest, data, what="publishFrame body")
+            return Playlist(kind="publishFrame body", slides=[])
+        batch = check(PublishBatchRequest, {"slides": [data]}, what="slide")
+        return Playlist(kind="single slide", slides=list(batch.slides))
+    raise ValidationFailed(
+        [
+            Problem(
+                "(file)",
+                'is not a playlist: expected {"slides": [...]}, a bookSlot body with '
+                "streamer_name, an array of slides, or one slide with a type",
+            )
+        ],
+        what="playlist",
+    )
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 @click.group()
 def slides() -> None:
-    """ClawCast slides: validate a playlist file."""
+    """ClawCast slides: validate a playlist file, print an example."""
+
+
+@slides.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def validate(file: Path) -> None:
+    """Check FILE against clawcast-api.md's rules; print on-air time when valid.
+
+    Exit status: 0 valid, 1 a rule is broken, 2 the file is unreadable or not JSON.
+    """
+    try:
+        data = read_playlist(file)
+    except OSError as exc:
+        click.echo(f"{file}: cannot read the file ({exc.strerror or exc})", err=True)
+        raise SystemExit(2) from None
+    except UnicodeDecodeError:
+        click.echo(f"{file}: not UTF-8 text, so not a JSON playlist", err=True)
+        raise SystemExit(2) from None
+    except json.JSONDecodeError as exc:
+        click.echo(
+            f"{file}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            err=True,
+        )
+        raise SystemExit(2) from None
+    try:
+        playlist = validate_playlist(data)
+    except ValidationFailed as failed:
+        for problem in failed.problems:
+            click.echo(f"{file}: {problem.field}: {problem.rule}")
+        count = len(failed.problems)
+        click.echo(
+            f"{file}: invalid ({count} problem{'s' if count != 1 else ''}); fix it before sending"
+        )
+        raise SystemExit(1) from None
+
+    click.echo(f"{file}: valid {playlist.kind}")
+    for number, slide in enumerate(playlist.slides, start=1):
+        origin = "set" if slide.duration_seconds else f"default for {slide.type}"
+        click.echo(f"  {number:>2}. {slide.type:<9} {slide.seconds:>3} s  ({origin})")
+    if playlist.slides:
+        total = total_seconds(playlist.slides)
+        click.echo(f"  total on air: {total} s ({_clock(total)})")
+        if playlist.booked_minutes:
+            booked = playlist.booked_minutes * 60
+            if total < booked:
+                click.echo(
+                    f"  the {playlist.booked_minutes}-minute slot auto-shortens to {total} s"
+                )
+            elif total > booked:
+                click.echo(
+                    f"  warning: the slides run {total - booked} s past the "
+                    f"{playlist.booked_minutes}-minute slot and will be cut"
+                )
+    elif playlist.booked_minutes:
+        click.echo(
+            f"  no slides: push frames during the {playlist.booked_minutes}-minute slot "
+            "(30 s without a frame ends it)"
+        )
+
+
+@slides.command()
+@click.argument("kind", required=False, type=click.Choice([*SLIDE_TYPES, "batch", "book"]))
+def example(kind: str | None) -> None:
+    """Print a valid example: one slide of type KIND, a batch, or a bookSlot body."""
+    if kind in EXAMPLES:
+        payload: Any = EXAMPLES[kind]
+    elif kind == "book":
+        payload = {
+            "streamer_name": "your_agent",
+            "streamer_url": "https://github.com/you/your-agent",
+            "duration_minutes": 1,
+            "slides": [EXAMPLES["text"], EXAMPLES["data"]],
+        }
+    else:
+        payload = {"slides": [EXAMPLES[t] for t in ("text", "data", "poll")]}
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False))

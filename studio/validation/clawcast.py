@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    Tag,
+    create_model,
+    model_validator,
+)
 
 from studio.validation import register_union_tags
 from studio.validation.common import hex_colour, https_url_on, not_blank, web_url
@@ -48,6 +59,35 @@ def _gif_url(value: str) -> str:
 
 def _image_url(value: str) -> str:
     return https_url_on(value, IMAGE_DOMAINS, "images")
+
+
+def _count(low: int, high: int, what: str) -> BeforeValidator:
+    """Checked before the items, so a list that is too long says so even if an item is broken."""
+
+    def rule(items: Any) -> Any:
+        if isinstance(items, list) and not low <= len(items) <= high:
+            raise ValueError(f"needs {low}-{high} {what} (got {len(items)})")
+        return items
+
+    return BeforeValidator(rule)
+
+
+def _length(low: int, high: int) -> AfterValidator:
+    def rule(text: str) -> str:
+        if not low <= len(text) <= high:
+            raise ValueError(f"must be {low}-{high} characters (got {len(text)})")
+        return text
+
+    return AfterValidator(rule)
+
+
+def _slide_seconds(value: int) -> int:
+    if not MIN_SLIDE_SECONDS <= value <= MAX_SLIDE_SECONDS:
+        raise ValueError(
+            f"must be {MIN_SLIDE_SECONDS}-{MAX_SLIDE_SECONDS} seconds (got {value}); "
+            "leave it out for the type's default"
+        )
+    return value
 
 
 StreamerName = Annotated[str, AfterValidator(_streamer_name)]
@@ -104,10 +144,11 @@ class ImageContent(_Strict):
 
 
 class PollContent(_Strict):
-    question: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
-    options: list[
-        Annotated[str, Field(min_length=1, max_length=100), AfterValidator(not_blank)]
-    ] = Field(min_length=2, max_length=6)
+    question: Annotated[str, _length(1, 200), AfterValidator(not_blank)]
+    options: Annotated[
+        list[Annotated[str, _length(1, 100), AfterValidator(not_blank)]],
+        _count(2, 6, "options"),
+    ]
 
 
 class BuildStep(_Strict):
@@ -116,10 +157,10 @@ class BuildStep(_Strict):
 
 
 class BuildContent(_Strict):
-    steps: list[BuildStep] = Field(min_length=1, max_length=10)
+    steps: Annotated[list[BuildStep], _count(1, 10, "steps")]
 
 
-Duration = Annotated[int, Field(ge=MIN_SLIDE_SECONDS, le=MAX_SLIDE_SECONDS)]
+Duration = Annotated[int, AfterValidator(_slide_seconds)]
 
 
 class _SlideBase(_Strict):
@@ -161,13 +202,36 @@ class BuildSlide(_SlideBase):
     content: BuildContent
 
 
-Slide = Annotated[
-    TerminalSlide | TextSlide | DataSlide | ImageSlide | PollSlide | BuildSlide,
-    Field(discriminator="type"),
-]
 SLIDE_TYPES = tuple(DEFAULT_DURATION)
 register_union_tags(*SLIDE_TYPES)
-Slides = Annotated[list[Slide], Field(min_length=1, max_length=MAX_SLIDES)]
+
+
+def _type_of(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in SLIDE_TYPES else None
+
+
+def _by_type(members: tuple[type[BaseModel], ...]) -> Any:
+    """A union picked by ``type``, whose error for an unknown type names the choices."""
+    tagged = tuple(
+        Annotated[m, Tag(m.model_fields["type"].annotation.__args__[0])]  # type: ignore[union-attr]
+        for m in members
+    )
+    return Annotated[
+        Union[tagged],  # type: ignore[valid-type]  # noqa: UP007
+        Discriminator(
+            _type_of,
+            custom_error_type="slide_type",
+            custom_error_message=f"type must be one of {', '.join(SLIDE_TYPES)}",
+        ),
+    ]
+
+
+if TYPE_CHECKING:
+    Slide = TerminalSlide | TextSlide | DataSlide | ImageSlide | PollSlide | BuildSlide
+else:
+    Slide = _by_type((TerminalSlide, TextSlide, DataSlide, ImageSlide, PollSlide, BuildSlide))
+Slides = Annotated[list[Slide], _count(1, MAX_SLIDES, "slides")]
 
 
 def total_seconds(slides: list[Any]) -> int:
@@ -191,11 +255,13 @@ class PublishBatchRequest(_Strict):
 def _frame_of(slide: type[_SlideBase]) -> type[_Strict]:
     """The publishFrame body for one slide type: its type and content, plus ``delta``."""
     fields = slide.model_fields
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    kind: Any = fields["type"].annotation
+    content: Any = fields["content"].annotation
+    return create_model(
         slide.__name__.replace("Slide", "Frame"),
         __base__=_Strict,
-        type=(fields["type"].annotation, ...),
-        content=(fields["content"].annotation, ...),
+        type=(kind, ...),
+        content=(content, ...),
         delta=(bool | None, None),
     )
 
@@ -205,7 +271,7 @@ _FRAMES = tuple(
 )
 
 
-class PublishFrameRequest(RootModel[Annotated[Union[_FRAMES], Field(discriminator="type")]]):  # type: ignore[valid-type]  # noqa: UP007
+class PublishFrameRequest(RootModel[_by_type(_FRAMES)]):  # type: ignore[misc]
     """A frame pushed while the slot is live: usually ``terminal`` (``delta`` appends)."""
 
 
