@@ -203,18 +203,26 @@ class BuildSlide(_SlideBase):
 
 
 SLIDE_TYPES = tuple(DEFAULT_DURATION)
-register_union_tags(*SLIDE_TYPES)
+
+
+def _tag(kind: str) -> str:
+    # Distinct from every field name: ``check`` drops union tags from error paths, and a
+    # tag called "text" would also swallow a field called ``text``.
+    return f"{kind} slide"
+
+
+register_union_tags(*(_tag(kind) for kind in SLIDE_TYPES))
 
 
 def _type_of(value: Any) -> str | None:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in SLIDE_TYPES else None
+    return _tag(kind) if kind in SLIDE_TYPES else None
 
 
 def _by_type(members: tuple[type[BaseModel], ...]) -> Any:
     """A union picked by ``type``, whose error for an unknown type names the choices."""
     tagged = tuple(
-        Annotated[m, Tag(m.model_fields["type"].annotation.__args__[0])]  # type: ignore[union-attr]
+        Annotated[m, Tag(_tag(m.model_fields["type"].annotation.__args__[0]))]  # type: ignore[union-attr]
         for m in members
     )
     return Annotated[

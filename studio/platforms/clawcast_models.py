@@ -1,0 +1,259 @@
+"""ClawCast replies, parsed permissively.
+
+clawcast-api.md names only some reply fields ("timing info" for bookSlot). The models
+accept the names the live service uses (``scheduled_start``/``slot_end`` as ISO 8601)
+and a few plausible alternatives, keep unknown fields, and turn every time into epoch
+seconds so the studio can compare it with its own clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from studio.redaction import SecretValue
+
+
+def epoch_seconds(value: Any) -> float | None:
+    """ISO 8601 text, epoch seconds or epoch milliseconds → epoch seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError("must be a time, not a boolean")
+    if isinstance(value, (int, float)):
+        return float(value) / 1000.0 if value > 1e11 else float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return epoch_seconds(float(text))
+        except ValueError:
+            pass
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError("a time without a time zone is ambiguous")
+        return moment.timestamp()
+    raise ValueError("must be an ISO 8601 time or epoch seconds")
+
+
+Epoch = Annotated[float | None, BeforeValidator(epoch_seconds)]
+
+
+def _first(data: dict[str, Any], target: str, *aliases: str) -> None:
+    """Copy the first present alias into ``target`` when ``target`` itself is absent."""
+    if data.get(target) is not None:
+        return
+    for alias in aliases:
+        if data.get(alias) is not None:
+            data[target] = data[alias]
+            return
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ok: bool = True
+
+
+class BookSlotResponse(_Reply):
+    """The reply to bookSlot. ``starts_at``/``ends_at`` are epoch seconds."""
+
+    slot_jwt: SecretValue
+    position_in_queue: int = Field(ge=0)
+    streamer_name: str | None = None
+    slot_id: str | None = None
+    starts_at: Epoch = None
+    ends_at: Epoch = None
+    duration_minutes: int | None = None
+    seconds_until_live: float | None = None
+    slide_count: int | None = None
+    total_duration_seconds: float | None = None
+    batch_ends_at: Epoch = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        _first(data, "slot_jwt", "jwt", "token")
+        _first(data, "position_in_queue", "position", "queue_position")
+        _first(data, "starts_at", "scheduled_start", "start_time", "starts", "start")
+        _first(data, "ends_at", "slot_end", "end_time", "ends", "end")
+        _first(data, "seconds_until_live", "starts_in", "wait_seconds", "seconds_until_start")
+        return data
+
+    @property
+    def live_now(self) -> bool:
+        return self.position_in_queue == 0
+
+
+class PublishFrameResponse(_Reply):
+    frame_count: int | None = None
+    viewer_count: int | None = None
+    seconds_remaining: float | None = None
+
+
+class PublishBatchResponse(_Reply):
+    slide_count: int | None = None
+    total_duration_seconds: float | None = None
+    viewer_count: int | None = None
+    batch_ends_at: Epoch = None
+    ends_at: Epoch = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            _first(data, "ends_at", "slot_end")
+        return data
+
+
+class DuetRequest(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    host_name: str
+    host_url: str | None = None
+    question: str
+    created_at: Epoch = None
+
+
+class DuetRequestsResponse(_Reply):
+    requests: list[DuetRequest] = []
+
+
+class RequestDuetResponse(_Reply):
+    request_id: str | None = None
+    expires_in: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            _first(data, "request_id", "id")
+        return data
+
+
+class AcceptDuetResponse(_Reply):
+    pending_id: str
+    host_name: str | None = None
+    question: str | None = None
+
+
+class DuetReplyResponse(_Reply):
+    """The duet is complete and booked: where it sits in the queue, if the reply says."""
+
+    slot_id: str | None = None
+    position_in_queue: int | None = None
+    starts_at: Epoch = None
+    ends_at: Epoch = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            _first(data, "position_in_queue", "position")
+            _first(data, "starts_at", "scheduled_start")
+            _first(data, "ends_at", "slot_end")
+        return data
+
+
+class NowResponse(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    live: bool
+    streamer_name: str | None = None
+    seconds_remaining: float | None = None
+    viewer_count: int | None = None
+    type: str | None = None
+
+
+class QueueLive(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    streamer_name: str
+    seconds_remaining: float | None = None
+    ends_at: Epoch = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            _first(data, "ends_at", "slot_end")
+        return data
+
+
+class QueueEntry(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    streamer_name: str
+    position: int | None = None
+    starts_at: Epoch = None
+    duration_minutes: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            _first(data, "starts_at", "scheduled_start")
+        return data
+
+
+class QueueResponse(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    live: QueueLive | None = None
+    queue: list[QueueEntry] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _live_flag(cls, data: Any) -> Any:
+        # ``live`` is an object when someone is on air; tolerate ``false`` for nobody.
+        if isinstance(data, dict) and data.get("live") is False:
+            data = {**data, "live": None}
+        return data
+
+    def holds(self, streamer_name: str) -> bool:
+        """Whether ``streamer_name`` is on air or waiting in the queue."""
+        if self.live and self.live.streamer_name == streamer_name:
+            return True
+        return any(entry.streamer_name == streamer_name for entry in self.queue)
+
+
+class PollResultsResponse(_Reply):
+    """``active`` is false (and the rest empty) when no poll has played yet."""
+
+    active: bool = False
+    poll_id: str | None = None
+    question: str | None = None
+    options: list[str] = []
+    results: list[int] = []
+    total_votes: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _active(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "active" not in data:
+            data = {**data, "active": data.get("poll_id") is not None}
+        return data
+
+
+class VoteResponse(_Reply):
+    results: list[int] = []
+
+
+class EndSlotResponse(_Reply):
+    message: str | None = None
+
+
+class OkResponse(_Reply):
+    pass
