@@ -369,3 +369,15 @@ async def test_the_sandbox_is_deterministic() -> None:
         return reveal(reply.slot_jwt), viewers
 
     assert await run() == await run()
+
+
+async def test_the_client_works_over_a_real_socket(tmp_path: Any) -> None:
+    from studio.sandbox.server import serve_in_thread
+
+    sandbox = Sandbox(SandboxConfig())
+    with serve_in_thread(sandbox) as origin:
+        async with ClawcastClient(origin, persist=False) as client:
+            reply = await client.book_slot(booking(slides=[text("over TCP")]))
+            assert reply.position_in_queue == 0
+            now = await client.now()
+            assert now.live and now.streamer_name == "agent_a"

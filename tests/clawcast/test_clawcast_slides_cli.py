@@ -380,3 +380,26 @@ def test_validation_failed_names_every_problem() -> None:
         check(VoteRequest, {"poll_id": "", "option_index": 6, "viewer_id": "v"})
     fields = {p.field for p in info.value.problems}
     assert fields == {"poll_id", "option_index"}
+
+
+def test_the_installed_command_validates_and_reports_exit_codes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ok = subprocess.run(
+        [sys.executable, "-m", "studio", "slides", "validate", str(EXAMPLES / "go-live.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "total on air: 23 s" in ok.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    bad = subprocess.run(
+        [sys.executable, "-m", "studio", "slides", "validate", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "line 1, column 2" in bad.stderr
