@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from studio.backoff import HTTP_RETRY, Backoff
@@ -79,6 +80,12 @@ class ClawcastSlot(BaseModel):
         """When the JWT stops working (about a minute after the slot ends)."""
         return self.ends_at + JWT_GRACE_SECONDS
 
+    def seconds_until_live(self, now: float) -> float:
+        return max(0.0, (self.starts_at if self.starts_at is not None else now) - now)
+
+    def seconds_left(self, now: float) -> float:
+        return max(0.0, self.ends_at - now)
+
     def to_entry(self) -> dict[str, Any]:
         entry = self.model_dump(mode="json")
         entry["slot_jwt"] = reveal(self.slot_jwt)
@@ -94,7 +101,7 @@ class ClawcastClient(ApiClient):
         base_url: str = CLAWCAST_DEFAULT,
         *,
         api_key: str | SecretStr | None = None,
-        transport: Any = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         store: SessionStore | None = None,
         persist: bool = True,
         clock: Callable[[], float] = time.time,
@@ -112,7 +119,7 @@ class ClawcastClient(ApiClient):
         self._clock = clock
         self._slot: ClawcastSlot | None = None
 
-    def map_error(self, response: Any, body: Any) -> PlatformError:
+    def map_error(self, response: httpx.Response, body: Any) -> PlatformError:
         return map_clawcast_error(response, body)
 
     # -- the slot ------------------------------------------------------------------
