@@ -10,7 +10,6 @@ from typing import TypeVar
 
 import click
 
-from studio.config import PlatformUrls
 from studio.platforms.clawcast import ClawcastClient
 
 T = TypeVar("T")
@@ -18,7 +17,7 @@ T = TypeVar("T")
 
 def _run(work: Callable[[ClawcastClient], Awaitable[T]]) -> T:
     async def main() -> T:
-        async with ClawcastClient(PlatformUrls.from_env().clawcast) as client:
+        async with ClawcastClient.from_env() as client:
             return await work(client)
 
     return asyncio.run(main())

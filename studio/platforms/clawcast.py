@@ -16,7 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from studio.backoff import HTTP_RETRY, Backoff
-from studio.config import CLAWCAST_DEFAULT, Paths
+from studio.config import CLAWCAST_DEFAULT, Paths, PlatformUrls
 from studio.platforms._http import ApiClient, PlatformError
 from studio.platforms.clawcast_errors import (
     PLATFORM,
@@ -118,6 +118,11 @@ class ClawcastClient(ApiClient):
         self._store = (store or SessionStore(Paths.from_env().sessions_file)) if persist else None
         self._clock = clock
         self._slot: ClawcastSlot | None = None
+
+    @classmethod
+    def from_env(cls, **options: Any) -> ClawcastClient:
+        """A client for ``STUDIO_CLAWCAST_URL`` (default https://tvterminal.com)."""
+        return cls(PlatformUrls.from_env().clawcast, **options)
 
     def map_error(self, response: httpx.Response, body: Any) -> PlatformError:
         return map_clawcast_error(response, body)
