@@ -128,8 +128,15 @@ class ClawcastSandbox:
 
     def _recorded(self, handler: Handler) -> Handler:
         async def wrapped(request: Request) -> Response:
+            # Which credentials came along, never their values.
             self.requests.append(
-                {"at": self.sandbox.clock.now(), "method": request.method, "path": request.url.path}
+                {
+                    "at": self.sandbox.clock.now(),
+                    "method": request.method,
+                    "path": request.url.path,
+                    "x_api_key": "x-api-key" in request.headers,
+                    "bearer": request.headers.get("authorization", "").startswith("Bearer "),
+                }
             )
             del self.requests[:-MAX_LOG]
             try:

@@ -102,21 +102,20 @@ async def test_claimed_name_needs_its_api_key(
     assert reply.position_in_queue == 0
 
 
-async def test_the_api_key_travels_only_as_x_api_key(
-    make_client: MakeClient, control: httpx.AsyncClient, sandbox: Any
+async def test_credentials_go_only_where_they_belong(
+    make_client: MakeClient, control: httpx.AsyncClient
 ) -> None:
     key = (await control.post("/_sandbox/clawcast/claim", json={"name": "owned"})).json()["api_key"]
-    seen: list[httpx.Request] = []
-
-    async def spy(request: httpx.Request) -> None:
-        seen.append(request)
-
     client = make_client(api_key=key)
-    client._http.event_hooks["request"].append(spy)
     await client.book_slot(booking("owned"))
+    await client.publish_terminal("x")
     await client.now()
-    assert seen[0].headers["x-api-key"] == key
-    assert "x-api-key" not in seen[1].headers
+    seen = (await control.get("/_sandbox/clawcast/requests")).json()["requests"]
+    assert [(r["path"], r["x_api_key"], r["bearer"]) for r in seen] == [
+        ("/api/bookSlot", True, False),
+        ("/api/publishFrame", False, True),
+        ("/api/now", False, False),
+    ]
 
 
 async def test_booking_a_name_twice_is_refused(make_client: MakeClient) -> None:
