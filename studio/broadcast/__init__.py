@@ -1,0 +1,47 @@
+"""The broadcast pipeline: virtual display, on-air terminal, one FFmpeg encode to
+every destination, per-destination retries, a watchdog and thumbnails. No UI here."""
+
+from studio.broadcast.destinations import Destination, DestinationState
+from studio.broadcast.display import VirtualDisplay
+from studio.broadcast.events import (
+    DestinationStateChanged,
+    EncoderStats,
+    PipelineRecovered,
+    PipelineStateChanged,
+    ProcessExited,
+    ProcessOutput,
+    ProcessStarted,
+    RecoveryScheduled,
+)
+from studio.broadcast.pipeline import BroadcastPipeline
+from studio.broadcast.terminal import ON_AIR_GRID, Terminal, measured_grid
+from studio.broadcast.thumbnails import (
+    ThumbnailLoop,
+    capture,
+    is_blank,
+    thumbnail_jpeg,
+    thumbnail_png,
+)
+
+__all__ = [
+    "ON_AIR_GRID",
+    "BroadcastPipeline",
+    "Destination",
+    "DestinationState",
+    "DestinationStateChanged",
+    "EncoderStats",
+    "PipelineRecovered",
+    "PipelineStateChanged",
+    "ProcessExited",
+    "ProcessOutput",
+    "ProcessStarted",
+    "RecoveryScheduled",
+    "Terminal",
+    "ThumbnailLoop",
+    "VirtualDisplay",
+    "capture",
+    "is_blank",
+    "measured_grid",
+    "thumbnail_jpeg",
+    "thumbnail_png",
+]

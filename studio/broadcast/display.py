@@ -1,0 +1,116 @@
+"""The virtual display the broadcast is captured from: Xvfb on a free display number.
+
+Xvfb picks the number itself (``-displayfd``) and writes it to a pipe once it accepts
+clients, so two studios (or two tests) never fight over ``:99``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+
+from studio.broadcast.processes import LineHandler, ManagedProcess, ProcessFailed
+
+FRAME = (1280, 720)
+DEPTH = 24
+
+
+def xvfb_argv(
+    displayfd: int, width: int = FRAME[0], height: int = FRAME[1], depth: int = DEPTH
+) -> list[str]:
+    return [
+        "Xvfb",
+        "-displayfd",
+        str(displayfd),
+        "-screen",
+        "0",
+        f"{width}x{height}x{depth}",
+        "-ac",
+        "-nolisten",
+        "tcp",
+        "-nocursor",
+        "-noreset",
+    ]
+
+
+class VirtualDisplay:
+    """Xvfb at ``width``x``height``x``depth``; ``name`` (``":N"``) once started."""
+
+    def __init__(
+        self,
+        width: int = FRAME[0],
+        height: int = FRAME[1],
+        depth: int = DEPTH,
+        *,
+        on_stderr: LineHandler | None = None,
+    ) -> None:
+        self.size = (width, height)
+        self.depth = depth
+        self.name: str | None = None
+        self._on_stderr = on_stderr
+        self.process: ManagedProcess | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.running
+
+    async def start(self, limit: float = 10.0) -> str:
+        """Start Xvfb and wait until it accepts clients; the display name."""
+        if self.running and self.name:
+            return self.name
+        read_fd, write_fd = os.pipe()
+        self.process = ManagedProcess(
+            "Xvfb",
+            xvfb_argv(write_fd, *self.size, self.depth),
+            pass_fds=(write_fd,),
+            on_stderr=self._on_stderr or (lambda _line: None),
+        )
+        try:
+            await self.process.start()
+        finally:
+            os.close(write_fd)
+        try:
+            number = await asyncio.wait_for(self._read_number(read_fd), limit)
+        except (TimeoutError, ValueError):
+            tail = " / ".join(self.process.stderr_tail[-3:])
+            await self.process.stop()
+            raise ProcessFailed(
+                f"The virtual display (Xvfb) did not start within {limit:.0f} s. {tail}".strip(),
+                fix="Run `studio doctor`; check that Xvfb is installed (scripts/install).",
+            ) from None
+        finally:
+            os.close(read_fd)
+        self.name = f":{number}"
+        return self.name
+
+    @staticmethod
+    async def _read_number(fd: int) -> int:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(fd), "rb", 0)
+        )
+        try:
+            line = await reader.readline()
+        finally:
+            transport.close()
+        return int(line.decode().strip())
+
+    async def wait(self) -> int:
+        if self.process is None:
+            raise RuntimeError("the display was never started")
+        return await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is not None:
+            await self.process.stop()
+        self.name = None
+
+    async def __aenter__(self) -> VirtualDisplay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            await self.stop()

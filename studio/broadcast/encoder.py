@@ -1,0 +1,114 @@
+"""The one FFmpeg encode: capture, encode, tee to every destination.
+
+Progress blocks become ``EncoderStats`` events; the tee's "Slave muxer #i failed"
+lines mark destination ``i`` failed (the encode goes on without it). A destination
+is reported live once the encode has run for ``LIVE_AFTER`` seconds without its
+slave failing (RTMP gives no per-output acknowledgement in FFmpeg's output).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+
+from studio.broadcast.destinations import Destination, DestinationState
+from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
+from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv
+from studio.broadcast.processes import ManagedProcess
+from studio.broadcast.progress import ProgressParser
+from studio.events import EventBus
+
+log = logging.getLogger(__name__)
+
+LIVE_AFTER = 2.0
+_SLAVE_FAILED = re.compile(r"Slave muxer #(\d+) failed:?\s*(.*?)(?:, continuing with.*)?$")
+_NOTEWORTHY = re.compile(r"error|failed|refused|timed out|denied|broken pipe", re.I)
+
+SlaveFailed = Callable[[Destination, str], None]
+
+
+class Encoder:
+    def __init__(
+        self,
+        display: str,
+        destinations: Sequence[Destination],
+        bus: EventBus,
+        *,
+        feeds: Sequence[FeedPort] = (),
+        on_destination_failed: SlaveFailed | None = None,
+        ffmpeg: str = "ffmpeg",
+        name: str = "ffmpeg",
+    ) -> None:
+        self.display = display
+        self.destinations = list(destinations)
+        self.feeds = list(feeds)
+        self.bus = bus
+        self.name = name
+        self._on_failed = on_destination_failed
+        self.states: dict[str, DestinationState] = {}
+        self.stats: EncoderStats | None = None
+        self._started_at = 0.0
+        self._parser = ProgressParser(self._on_stats, source=name)
+        self.process = ManagedProcess(
+            name,
+            encoder_argv(display, self.destinations, self.feeds, ffmpeg=ffmpeg),
+            on_stdout=self._parser.feed,
+            on_stderr=self._on_stderr,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.process.running
+
+    def _set_state(
+        self, destination: Destination, state: DestinationState, reason: str = ""
+    ) -> None:
+        if self.states.get(destination.name) == state:
+            return
+        self.states[destination.name] = state
+        self.bus.publish(
+            DestinationStateChanged(destination=destination.name, state=state.value, reason=reason)
+        )
+
+    async def start(self) -> None:
+        self.states = {}
+        self.stats = None
+        self._started_at = time.monotonic()
+        await self.process.start()
+        for destination in self.destinations:
+            self._set_state(destination, DestinationState.CONNECTING)
+
+    def _on_stats(self, stats: EncoderStats) -> None:
+        self.stats = stats
+        self.bus.publish(stats)
+        if stats.frame > 0 and time.monotonic() - self._started_at >= LIVE_AFTER:
+            for destination in self.destinations:
+                if self.states.get(destination.name) == DestinationState.CONNECTING:
+                    self._set_state(destination, DestinationState.LIVE)
+
+    def _on_stderr(self, line: str) -> None:
+        log.debug("%s: %s", self.name, line)
+        match = _SLAVE_FAILED.search(line)
+        if match:
+            index, reason = int(match.group(1)), match.group(2).strip()
+            if index < len(self.destinations):
+                destination = self.destinations[index]
+                self._set_state(destination, DestinationState.FAILED, reason)
+                if self._on_failed:
+                    self._on_failed(destination, reason)
+        if match or _NOTEWORTHY.search(line):
+            self.bus.publish(ProcessOutput(process=self.name, line=line))
+
+    async def wait(self) -> int:
+        return await self.process.wait()
+
+    async def stop(self) -> None:
+        await self.process.stop()
+        for destination in self.destinations:
+            if self.states.get(destination.name) in (
+                DestinationState.LIVE,
+                DestinationState.CONNECTING,
+            ):
+                self._set_state(destination, DestinationState.STOPPED)

@@ -1,0 +1,119 @@
+"""FFmpeg command lines: the one encode, and the per-destination relays.
+
+The encoder captures the display once, encodes once (the seed's settings), and
+writes the same packets through the tee muxer to every destination (FLV over RTMP)
+and to one loopback MPEG-TS feed per destination. A destination that fails is
+dropped from the tee (``onfail=ignore``) and is then served by its own small
+``-c copy`` relay reading its feed, so the encode never stops for it.
+
+The command lines contain stream keys: never log them unredacted
+(``ManagedProcess.command_line`` is the redacted form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from studio.broadcast.destinations import Destination
+
+FRAMERATE = 30
+VIDEO_SIZE = "1280x720"
+IO_TIMEOUT_US = 5_000_000
+"""A destination that accepts no data for 5 s fails (instead of stalling the encode)."""
+
+COMMON = [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "warning",
+    "-nostats",
+    "-progress",
+    "pipe:1",
+    "-stats_period",
+    "1",
+]
+
+ENCODE = [
+    "-map", "0:v", "-map", "1:a",
+    "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+    "-b:v", "1500k", "-maxrate", "1500k", "-bufsize", "3000k",
+    "-pix_fmt", "yuv420p", "-g", "60", "-r", str(FRAMERATE),
+    "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "2",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FeedPort:
+    """Where the encoder sends a destination's loopback copy (MPEG-TS over UDP)."""
+
+    destination: str
+    port: int
+
+    @property
+    def write_url(self) -> str:
+        return f"udp://127.0.0.1:{self.port}?pkt_size=1316"
+
+    @property
+    def read_url(self) -> str:
+        # timeout (µs): the relay ends if the encoder stops feeding it
+        return (
+            f"udp://127.0.0.1:{self.port}?fifo_size=100000&overrun_nonfatal=1"
+            f"&timeout={IO_TIMEOUT_US}"
+        )
+
+
+def _escape(url: str) -> str:
+    """Escape the characters the tee muxer treats as separators."""
+    for char in ("\\", "|", "[", "]"):
+        url = url.replace(char, "\\" + char)
+    return url
+
+
+def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPort]) -> str:
+    """The tee target: destinations first (slave #i is ``destinations[i]``), then feeds."""
+    slaves = [
+        f"[f=flv:onfail=ignore:use_fifo=1:flvflags=no_duration_filesize:rw_timeout={IO_TIMEOUT_US}]"
+        f"{_escape(d.secret_url)}"
+        for d in destinations
+    ]
+    # dump_extra repeats SPS/PPS on keyframes, so a relay can join mid-stream
+    slaves += [f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra]{feed.write_url}" for feed in feeds]
+    return "|".join(slaves)
+
+
+def encoder_argv(
+    display: str,
+    destinations: Sequence[Destination],
+    feeds: Sequence[FeedPort] = (),
+    *,
+    ffmpeg: str = "ffmpeg",
+    video_size: str = VIDEO_SIZE,
+    framerate: int = FRAMERATE,
+) -> list[str]:
+    if not destinations and not feeds:
+        raise ValueError("an encoder needs at least one destination")
+    return [
+        ffmpeg,
+        *COMMON,
+        "-thread_queue_size", "512",
+        "-f", "x11grab", "-video_size", video_size, "-framerate", str(framerate),
+        "-draw_mouse", "0", "-i", display,
+        "-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100",
+        *ENCODE,
+        "-flags", "+global_header",
+        "-f", "tee", tee_slaves(destinations, feeds),
+    ]  # fmt: skip
+
+
+def relay_argv(feed: FeedPort, destination: Destination, *, ffmpeg: str = "ffmpeg") -> list[str]:
+    """A copy of the encoded stream from ``feed`` to ``destination``, no re-encode."""
+    return [
+        ffmpeg,
+        *COMMON,
+        "-analyzeduration", "3000000", "-f", "mpegts", "-i", feed.read_url,
+        "-map", "0", "-c", "copy",
+        "-rw_timeout", str(IO_TIMEOUT_US),
+        "-f", "flv", "-flvflags", "no_duration_filesize",
+        destination.secret_url,
+    ]  # fmt: skip

@@ -1,0 +1,331 @@
+"""The broadcast pipeline as one object: display → terminal → encoder, supervised.
+
+``start`` brings up Xvfb, the on-air xterm running the kiosk, and the one FFmpeg
+encode to every destination. A watchdog task then recovers from failures without
+the operator:
+
+* a destination dropped by the tee is retried on its own by a relay (the encode
+  and the other destinations go on);
+* FFmpeg dies → wait (OBS backoff), await ``refresh_destinations`` for fresh URLs,
+  start the encode again with them (every destination rejoins the tee);
+* the terminal dies → start it again;
+* Xvfb dies → display, then terminal, then encoder (with fresh destinations).
+
+``reconnect_now`` cuts the current wait short (the operator's "reconnect" key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from studio.backoff import OBS_RECONNECT, Backoff
+from studio.broadcast.destinations import Destination, DestinationState
+from studio.broadcast.display import FRAME, VirtualDisplay
+from studio.broadcast.encoder import Encoder
+from studio.broadcast.events import (
+    DestinationStateChanged,
+    EncoderStats,
+    PipelineRecovered,
+    PipelineStateChanged,
+    ProcessExited,
+    ProcessStarted,
+    RecoveryScheduled,
+)
+from studio.broadcast.ffmpeg_command import FeedPort
+from studio.broadcast.processes import ManagedProcess
+from studio.broadcast.relay import DestinationRelay, RefreshOne
+from studio.broadcast.terminal import Terminal
+from studio.broadcast.watchdog import RetryTimer
+from studio.errors import StudioError
+from studio.events import EventBus
+
+log = logging.getLogger(__name__)
+
+RefreshAll = Callable[[], Awaitable[Sequence[Destination]]]
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class BroadcastPipeline:
+    def __init__(
+        self,
+        destinations: Sequence[Destination],
+        kiosk_command: Sequence[str],
+        *,
+        bus: EventBus | None = None,
+        refresh_destinations: RefreshAll | None = None,
+        refresh_destination: RefreshOne | None = None,
+        backoff: Backoff = OBS_RECONNECT,
+        relay_backoff: Backoff = OBS_RECONNECT,
+        terminal_env: Mapping[str, str] | None = None,
+        frame: tuple[int, int] = FRAME,
+        ffmpeg: str = "ffmpeg",
+    ) -> None:
+        if not destinations:
+            raise StudioError(
+                "There is nowhere to broadcast to: no destination was given.",
+                fix="Add retake.tv, baseFM or an RTMP URL before going live.",
+            )
+        names = [d.name for d in destinations]
+        if len(set(names)) != len(names):
+            raise StudioError(
+                f"Two destinations share a name ({', '.join(names)}).",
+                fix="Give every destination its own name.",
+            )
+        self.destinations = list(destinations)
+        self.kiosk_command = list(kiosk_command)
+        self.bus = bus or EventBus()
+        self.refresh_destinations = refresh_destinations
+        self.refresh_destination = refresh_destination
+        self.relay_backoff = relay_backoff
+        self.terminal_env = dict(terminal_env or {})
+        self.frame = frame
+        self.ffmpeg = ffmpeg
+        self.timer = RetryTimer(backoff)
+        self.display = VirtualDisplay(*frame)
+        self.terminal: Terminal | None = None
+        self.encoder: Encoder | None = None
+        self.relays: dict[str, DestinationRelay] = {}
+        self.feeds: dict[str, FeedPort] = {}
+        self.recoveries = 0
+        self._supervisor: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._states: dict[str, DestinationState] = {}
+        self._changed = asyncio.Event()
+        self._unlisten = self.bus.add_listener(self._track)
+
+    # -- what the rest of the studio reads ------------------------------------------
+    @property
+    def display_name(self) -> str | None:
+        return self.display.name
+
+    @property
+    def grid(self) -> tuple[int, int] | None:
+        return self.terminal.grid if self.terminal else None
+
+    @property
+    def stats(self) -> EncoderStats | None:
+        return self.encoder.stats if self.encoder else None
+
+    @property
+    def destination_states(self) -> dict[str, DestinationState]:
+        return dict(self._states)
+
+    def _track(self, event: object) -> None:
+        if isinstance(event, DestinationStateChanged):
+            self._states[event.destination] = DestinationState(event.state)
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def start(self) -> None:
+        """Display → terminal → encoder, then the watchdog. Raises if any fails."""
+        self._stopping = False
+        try:
+            await self._start_display()
+            await self._start_terminal()
+            await self._start_encoder(refresh=False)
+        except BaseException:
+            await self._stop_all()
+            raise
+        self._publish_state("live")
+        self._supervisor = asyncio.create_task(self._supervise(), name="broadcast-watchdog")
+
+    async def stop(self) -> None:
+        """Stop everything, newest first. Bounded; safe to call twice."""
+        self._stopping = True
+        task, self._supervisor = self._supervisor, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._stop_all()
+        self._publish_state("stopped")
+
+    async def __aenter__(self) -> BroadcastPipeline:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def reconnect_now(self) -> None:
+        """Skip the current wait: of the watchdog and of every destination's relay."""
+        self.timer.reconnect_now()
+        for relay in self.relays.values():
+            relay.reconnect_now()
+
+    async def restart_encoder(self, destinations: Sequence[Destination] | None = None) -> None:
+        """Start the encode again now, with ``destinations`` if given (e.g. new keys)."""
+        if destinations is not None:
+            self.destinations = list(destinations)
+        await self._stop_encoder()
+        await self._start_encoder(refresh=False)
+
+    # -- components ------------------------------------------------------------------
+    async def _start_display(self) -> None:
+        await self.display.start()
+        self._changed.set()
+        self.bus.publish(
+            ProcessStarted(
+                process="Xvfb", pid=self.display.process.pid if self.display.process else None
+            )
+        )
+
+    async def _start_terminal(self) -> None:
+        assert self.display.name
+        self.terminal = Terminal(
+            self.display.name, self.kiosk_command, frame=self.frame, env=self.terminal_env
+        )
+        await self.terminal.start()
+        self._changed.set()
+        self.bus.publish(
+            ProcessStarted(
+                process="xterm", pid=self.terminal.process.pid if self.terminal.process else None
+            )
+        )
+
+    async def _start_encoder(self, refresh: bool) -> None:
+        assert self.display.name
+        if refresh and self.refresh_destinations is not None:
+            fresh = list(await self.refresh_destinations())
+            if fresh:
+                self.destinations = fresh
+        for destination in self.destinations:
+            if destination.name not in self.feeds:
+                self.feeds[destination.name] = FeedPort(destination.name, free_udp_port())
+        self.encoder = Encoder(
+            self.display.name,
+            self.destinations,
+            self.bus,
+            feeds=[self.feeds[d.name] for d in self.destinations],
+            on_destination_failed=self._destination_failed,
+            ffmpeg=self.ffmpeg,
+        )
+        await self.encoder.start()
+        self._changed.set()
+        self.bus.publish(ProcessStarted(process="ffmpeg", pid=self.encoder.process.pid))
+
+    def _destination_failed(self, destination: Destination, reason: str) -> None:
+        if self._stopping or destination.name in self.relays:
+            return
+        relay = DestinationRelay(
+            destination,
+            self.feeds[destination.name],
+            self.bus,
+            refresh=self.refresh_destination,
+            backoff=self.relay_backoff,
+            ffmpeg=self.ffmpeg,
+        )
+        self.relays[destination.name] = relay
+        relay.start()
+
+    async def _stop_relays(self) -> None:
+        relays, self.relays = self.relays, {}
+        for relay in relays.values():
+            await relay.stop()
+
+    async def _stop_encoder(self) -> None:
+        await self._stop_relays()
+        if self.encoder is not None:
+            await self.encoder.stop()
+
+    async def _stop_all(self) -> None:
+        await self._stop_encoder()
+        if self.terminal is not None:
+            await self.terminal.stop()
+        await self.display.stop()
+
+    def _publish_state(self, state: str) -> None:
+        self.bus.publish(
+            PipelineStateChanged(state=state, display=self.display.name, grid=self.grid)
+        )
+
+    # -- the watchdog ----------------------------------------------------------------
+    def _watched(self) -> dict[str, ManagedProcess]:
+        """The processes the watchdog waits on: running ones not being stopped on purpose."""
+        candidates = {
+            "Xvfb": self.display.process,
+            "xterm": self.terminal.process if self.terminal else None,
+            "ffmpeg": self.encoder.process if self.encoder else None,
+        }
+        return {name: p for name, p in candidates.items() if p is not None and not p.stopping}
+
+    async def _supervise(self) -> None:
+        while not self._stopping:
+            self._changed.clear()
+            watched = self._watched()
+            tasks = {asyncio.ensure_future(p.wait()): name for name, p in watched.items()}
+            changed = asyncio.ensure_future(self._changed.wait())
+            try:
+                done, _ = await asyncio.wait({*tasks, changed}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (*tasks, changed):
+                    if not task.done():
+                        task.cancel()
+            crashed = [t for t in done if t in tasks and not watched[tasks[t]].stopping]
+            if self._stopping or not crashed:
+                continue
+            for task in crashed:
+                self._report_exit(tasks[task], task)
+            await self._recover(", ".join(sorted(tasks[t] for t in crashed)) + " stopped")
+
+    def _report_exit(self, name: str, task: asyncio.Future[int]) -> None:
+        code = None if task.cancelled() or task.exception() else task.result()
+        tail: list[str] = []
+        if name == "ffmpeg" and self.encoder is not None:
+            tail = self.encoder.process.stderr_tail[-3:]
+            for destination in self.encoder.destinations:
+                self.bus.publish(
+                    DestinationStateChanged(
+                        destination=destination.name, state="failed", reason="the encoder stopped"
+                    )
+                )
+        elif name == "Xvfb" and self.display.process is not None:
+            tail = self.display.process.stderr_tail[-3:]
+        log.warning("%s exited with code %s", name, code)
+        self.bus.publish(ProcessExited(process=name, returncode=code, last_lines=tail))
+
+    async def _recover(self, reason: str) -> None:
+        """Attempts until the pipeline runs again (or it is stopped)."""
+        while not self._stopping:
+            delay = self.timer.next_delay()
+            attempt = self.timer.attempt
+            self.bus.publish(
+                RecoveryScheduled(reason=reason, attempt=attempt, delay=round(delay, 2))
+            )
+            await self.timer.wait(delay)
+            try:
+                restarted = await self._restart_what_died()
+            except Exception as exc:  # noqa: BLE001 - any failure means: try again later
+                log.warning("recovery attempt %s failed: %s", attempt, exc)
+                reason = f"recovery failed: {exc}"
+                continue
+            self.recoveries += 1
+            self.timer.reset()
+            self.bus.publish(PipelineRecovered(reason=reason, attempt=attempt, restarted=restarted))
+            return
+
+    async def _restart_what_died(self) -> list[str]:
+        restarted: list[str] = []
+        if not self.display.running:
+            await self._stop_all()
+            await self._start_display()
+            restarted.append("Xvfb")
+        if self.terminal is None or not self.terminal.running:
+            if self.terminal is not None:
+                await self.terminal.stop()
+            await self._start_terminal()
+            restarted.append("xterm")
+        encoder_display = self.encoder.display if self.encoder else None
+        if self.encoder is None or not self.encoder.running or encoder_display != self.display.name:
+            await self._stop_encoder()
+            await self._start_encoder(refresh=True)
+            restarted.append("ffmpeg")
+        return restarted

@@ -1,0 +1,131 @@
+"""Retrying one destination on its own, without touching the encode.
+
+When the tee drops a destination, a ``DestinationRelay`` copies the encoder's loopback
+feed for that destination to its RTMP URL with a small ``ffmpeg -c copy`` process,
+retrying with OBS-style backoff until it stays up. ``refresh`` (if given) is awaited
+before each attempt, so a platform that hands out fresh keys (retake.tv: never reuse
+an old key) gets a new URL each time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from studio.backoff import OBS_RECONNECT, Backoff
+from studio.broadcast.destinations import Destination, DestinationState
+from studio.broadcast.encoder import LIVE_AFTER
+from studio.broadcast.events import DestinationStateChanged, EncoderStats
+from studio.broadcast.ffmpeg_command import FeedPort, relay_argv
+from studio.broadcast.processes import ManagedProcess
+from studio.broadcast.progress import ProgressParser
+from studio.broadcast.watchdog import RetryTimer
+from studio.events import EventBus
+
+log = logging.getLogger(__name__)
+
+RefreshOne = Callable[[Destination], Awaitable[Destination]]
+
+
+class DestinationRelay:
+    def __init__(
+        self,
+        destination: Destination,
+        feed: FeedPort,
+        bus: EventBus,
+        *,
+        refresh: RefreshOne | None = None,
+        backoff: Backoff = OBS_RECONNECT,
+        ffmpeg: str = "ffmpeg",
+    ) -> None:
+        self.destination = destination
+        self.feed = feed
+        self.bus = bus
+        self.refresh = refresh
+        self.timer = RetryTimer(backoff)
+        self.ffmpeg = ffmpeg
+        self.state = DestinationState.FAILED
+        self.attempts = 0
+        self.process: ManagedProcess | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._started_at = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.destination.name
+
+    def _set_state(
+        self, state: DestinationState, reason: str = "", retry_in: float | None = None
+    ) -> None:
+        if state == self.state and retry_in is None:
+            return
+        self.state = state
+        self.bus.publish(
+            DestinationStateChanged(
+                destination=self.name,
+                state=state.value,
+                reason=reason,
+                attempt=self.attempts,
+                retry_in=retry_in,
+            )
+        )
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"relay:{self.name}")
+
+    def reconnect_now(self) -> None:
+        self.timer.reconnect_now()
+
+    def _on_stats(self, stats: EncoderStats) -> None:
+        self.bus.publish(stats)
+        if stats.frame > 0 and time.monotonic() - self._started_at >= LIVE_AFTER:
+            if self.state != DestinationState.LIVE:
+                self._set_state(DestinationState.LIVE)
+                self.timer.reset()
+
+    async def _run(self) -> None:
+        while True:
+            delay = self.timer.next_delay()
+            self.attempts += 1
+            self._set_state(DestinationState.RETRYING, retry_in=round(delay, 2))
+            await self.timer.wait(delay)
+            if self.refresh is not None:
+                try:
+                    self.destination = await self.refresh(self.destination)
+                except Exception as exc:
+                    self._set_state(DestinationState.FAILED, f"could not refresh: {exc}")
+                    continue
+            self._started_at = time.monotonic()
+            parser = ProgressParser(self._on_stats, source=f"relay:{self.name}")
+            self.process = ManagedProcess(
+                f"relay:{self.name}",
+                relay_argv(self.feed, self.destination, ffmpeg=self.ffmpeg),
+                on_stdout=parser.feed,
+                on_stderr=lambda line: log.debug("relay %s: %s", self.name, line),
+            )
+            self._set_state(DestinationState.CONNECTING)
+            try:
+                await self.process.start()
+                code = await self.process.wait()
+            finally:
+                await self.process.stop()
+            reason = (
+                self.process.stderr_tail[-1] if self.process.stderr_tail else f"exit code {code}"
+            )
+            self._set_state(DestinationState.FAILED, reason)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        if self.process is not None:
+            await self.process.stop()
+        if self.state != DestinationState.STOPPED:
+            self.state = DestinationState.STOPPED

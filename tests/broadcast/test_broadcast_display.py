@@ -1,0 +1,102 @@
+"""Xvfb on a free display number, and the on-air xterm filling 1280x720 exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+from studio.broadcast.display import VirtualDisplay
+from studio.broadcast.terminal import ON_AIR_GRID, Terminal, measured_grid
+from studio.broadcast.thumbnails import ThumbnailLoop, capture, is_blank
+from tests.broadcast.broadcast_helpers import KIOSK, need
+
+pytestmark = pytest.mark.processes
+
+# A truecolor pattern: cell (col, row) of the first 10 rows gets RGB (col, 10*row, 200).
+PATTERN = (
+    "import sys, time\n"
+    "out = ['\\x1b[2J\\x1b[H']\n"
+    "for row in range(10):\n"
+    "    out.append(''.join(f'\\x1b[48;2;{col};{10*row};200m ' for col in range(160)) + '\\x1b[0m\\r\\n')\n"
+    "out.append('\\x1b[38;2;255;255;255mbottom row: jpqy_|')\n"
+    "sys.stdout.write(''.join(out)); sys.stdout.flush(); time.sleep(600)\n"
+)
+
+
+async def test_two_displays_get_different_numbers() -> None:
+    need("Xvfb")
+    first, second = VirtualDisplay(), VirtualDisplay()
+    try:
+        names = await asyncio.gather(first.start(), second.start())
+        assert names[0] != names[1]
+        assert all(name.startswith(":") and name[1:].isdigit() for name in names)
+    finally:
+        await first.stop()
+        await second.stop()
+    assert not first.running and not second.running
+
+
+async def test_screenshot_is_the_frame_and_blank_until_the_terminal_draws(
+    display: VirtualDisplay,
+) -> None:
+    need("xterm", "xwininfo")
+    assert display.name
+    empty = await asyncio.to_thread(capture, display.name)
+    assert empty.size == (1280, 720)
+    assert is_blank(empty)
+    terminal = Terminal(display.name, KIOSK)
+    try:
+        await terminal.start()
+        await asyncio.sleep(0.5)  # let the kiosk print its line
+        shot = await asyncio.to_thread(capture, display.name)
+    finally:
+        await terminal.stop()
+    assert shot.size == (1280, 720)
+    assert not is_blank(shot)
+
+
+async def test_terminal_fills_the_frame_exactly_with_true_colour(display: VirtualDisplay) -> None:
+    need("xterm", "xwininfo")
+    assert display.name
+    terminal = Terminal(display.name, [sys.executable, "-c", PATTERN])
+    try:
+        geometry = await terminal.start()
+        assert (geometry.width, geometry.height, geometry.x, geometry.y) == (1280, 720, 0, 0)
+        assert terminal.fills_frame
+        assert terminal.grid == ON_AIR_GRID == (160, 45)
+        assert await measured_grid(display.name) == (160, 45)
+        assert geometry.cell == (8.0, 16.0)
+        await asyncio.sleep(0.5)
+        shot = await asyncio.to_thread(capture, display.name)
+    finally:
+        await terminal.stop()
+    # the centre pixel of cell (col, row) has exactly the 24-bit colour written there
+    for col, row in ((0, 0), (37, 3), (159, 9)):
+        assert shot.getpixel((col * 8 + 4, row * 16 + 8)) == (col, 10 * row, 200)
+    # no border: the very first and last pixel columns belong to the cells
+    assert shot.getpixel((0, 0)) == (0, 0, 200)
+    assert shot.getpixel((1279, 0)) == (159, 0, 200)
+
+
+async def test_thumbnail_loop_uploads_pngs_of_the_display(display: VirtualDisplay) -> None:
+    assert display.name
+    uploads: list[bytes] = []
+    waits: list[float] = []
+
+    async def upload(data: bytes) -> None:
+        uploads.append(data)
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    loop = ThumbnailLoop(display.name, upload, interval=150, max_width=640, sleep=fake_sleep)
+    await loop.run(ticks=2)
+    assert len(uploads) == 2 and waits == [150]
+    from io import BytesIO
+
+    from PIL import Image
+
+    picture = Image.open(BytesIO(uploads[0]))
+    assert picture.format == "PNG" and picture.size == (640, 360)
