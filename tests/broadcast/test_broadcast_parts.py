@@ -1,0 +1,180 @@
+"""The pure parts of the pipeline: progress parsing, command lines, destinations,
+the retry timer, xwininfo parsing and blank-picture detection."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from PIL import Image
+
+from studio.backoff import Backoff
+from studio.broadcast.destinations import Destination
+from studio.broadcast.events import EncoderStats
+from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv, relay_argv, tee_slaves
+from studio.broadcast.progress import ProgressParser
+from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
+from studio.broadcast.thumbnails import ThumbnailLoop, is_blank
+from studio.broadcast.watchdog import RetryTimer
+from studio.errors import StudioError
+from studio.redaction import redact
+
+PROGRESS = """\
+frame=61
+fps=30.02
+stream_0_0_q=24.0
+bitrate=1502.3kbits/s
+total_size=382000
+out_time_us=2033333
+out_time_ms=2033333
+out_time=00:00:02.033333
+dup_frames=1
+drop_frames=3
+speed=1.01x
+progress=continue
+frame=91
+fps=29.97
+bitrate=N/A
+total_size=N/A
+out_time_us=3033333
+dup_frames=1
+drop_frames=4
+speed=N/A
+progress=end
+"""
+
+
+def test_progress_blocks_become_stats() -> None:
+    seen: list[EncoderStats] = []
+    parser = ProgressParser(seen.append)
+    for line in PROGRESS.splitlines():
+        parser.feed(line)
+    first, last = seen
+    assert (first.frame, first.fps, first.bitrate_kbps, first.total_size) == (
+        61,
+        30.02,
+        1502.3,
+        382000,
+    )
+    assert first.out_time == pytest.approx(2.033333)
+    assert (first.dup_frames, first.drop_frames, first.speed, first.ended) == (1, 3, 1.01, False)
+    assert (last.frame, last.drop_frames, last.bitrate_kbps, last.speed, last.ended) == (
+        91,
+        4,
+        None,
+        None,
+        True,
+    )
+    assert parser.last == last
+    assert first.to_dict()["event"] == "encoder.stats"
+
+
+def test_encoder_command_follows_the_seed_and_tees_every_destination() -> None:
+    a = Destination.from_parts("retake", "rtmp://127.0.0.1:1935/retake", "keyalpha0001")
+    b = Destination.from_parts("basefm", "rtmp://127.0.0.1:1935/basefm", "keybravo0001")
+    feeds = [FeedPort("retake", 40001), FeedPort("basefm", 40002)]
+    argv = encoder_argv(":7", [a, b], feeds)
+    joined = " ".join(argv)
+    # -thread_queue_size comes before -f x11grab
+    assert argv.index("-thread_queue_size") < argv.index("x11grab")
+    for part in (
+        "-f x11grab -video_size 1280x720 -framerate 30 -draw_mouse 0 -i :7",
+        "anullsrc=channel_layout=stereo:sample_rate=44100",
+        "-c:v libx264 -preset veryfast -tune zerolatency -b:v 1500k -maxrate 1500k -bufsize 3000k",
+        "-pix_fmt yuv420p -g 60",
+        "-c:a aac -b:a 128k -ar 44100 -ac 2",
+        "-map 0:v -map 1:a",
+        "-progress pipe:1",
+    ):
+        assert part in joined
+    assert argv.count("-f") == 3 and argv[-2] == "tee"
+    slaves = argv[-1].split("|")
+    assert len(slaves) == 4
+    assert slaves[0].startswith("[f=flv:onfail=ignore") and slaves[0].endswith(
+        "/retake/keyalpha0001"
+    )
+    assert slaves[1].endswith("/basefm/keybravo0001")
+    assert (
+        slaves[2] == "[f=mpegts:onfail=ignore:bsfs/v=dump_extra]udp://127.0.0.1:40001?pkt_size=1316"
+    )
+
+
+def test_tee_escapes_separators_and_relay_copies() -> None:
+    odd = Destination(name="x", url="rtmp://h/app/a|b[c]")
+    assert tee_slaves([odd], []).endswith("rtmp://h/app/a\\|b\\[c\\]")
+    relay = relay_argv(FeedPort("x", 40003), odd)
+    assert relay[relay.index("-c") + 1] == "copy" and relay[-1] == "rtmp://h/app/a|b[c]"
+    assert "udp://127.0.0.1:40003" in relay[relay.index("-i") + 1]
+    with pytest.raises(ValueError):
+        encoder_argv(":1", [], [])
+
+
+def test_destination_url_is_a_registered_secret() -> None:
+    destination = Destination.from_parts("basefm", "rtmp://ingest.example/app", "mysterykey42")
+    assert "mysterykey42" not in repr(destination) and "mysterykey42" not in str(
+        destination.model_dump()
+    )
+    assert destination.secret_url == "rtmp://ingest.example/app/mysterykey42"
+    assert redact("Error opening rtmp://ingest.example/app/mysterykey42: refused") == (
+        "Error opening [REDACTED]: refused"
+    )
+    assert redact("publishing mysterykey42") == "publishing [REDACTED]"
+    with pytest.raises(ValueError):
+        Destination(name="web", url="https://example.com/live")
+
+
+async def test_retry_timer_backs_off_like_obs_and_reconnect_now_skips_the_wait() -> None:
+    timer = RetryTimer(Backoff(first=2.0, factor=1.5, cap=60.0, jitter=0.0, attempts=None))
+    assert [timer.next_delay() for _ in range(4)] == [2.0, 3.0, 4.5, 6.75]
+    timer.reset()
+    assert timer.next_delay() == 2.0
+    jittered = RetryTimer(
+        Backoff(first=2.0, factor=1.5, cap=60.0, jitter=0.2, attempts=None), random.Random(1)
+    )
+    assert 1.6 <= jittered.next_delay() <= 2.4
+    loop = asyncio.get_running_loop()
+    loop.call_soon(timer.reconnect_now)
+    started = loop.time()
+    assert await timer.wait(30) is True
+    assert loop.time() - started < 5
+    assert await timer.wait(0.01) is False  # the wake-up is used once
+
+
+def test_xwininfo_and_grid() -> None:
+    text = """
+xwininfo: Window id: 0x200008 "studio-on-air"
+
+  Absolute upper-left X:  0
+  Absolute upper-left Y:  0
+  Width: 1280
+  Height: 720
+  Map State: IsViewable
+  -geometry 160x45+0+0
+"""
+    geometry = parse_xwininfo(text)
+    assert (geometry.width, geometry.height, geometry.cols, geometry.rows) == (1280, 720, 160, 45)
+    assert geometry.cell == (8.0, 16.0)
+    assert grid_for((8, 16)) == (160, 45)
+    assert grid_for((9, 17)) == (142, 42)
+    argv = xterm_argv(":3", ["kiosk", "--on-air"])
+    assert argv[-3:] == ["-e", "kiosk", "--on-air"]
+    assert "160x45+0+0" in argv and "*directColor: true" in argv
+    assert (
+        argv[argv.index("-b") + 1] == "0" and argv[argv.index("-bw") + 1] == "0" and "+sb" in argv
+    )
+
+
+def test_blank_pictures_and_thumbnail_interval() -> None:
+    assert is_blank(Image.new("RGB", (64, 36), (0, 0, 0)))
+    picture = Image.new("RGB", (64, 36), (0, 0, 0))
+    picture.putpixel((10, 10), (255, 200, 0))
+    assert not is_blank(picture)
+    assert is_blank(picture, tolerance=255)
+
+    async def upload(_: bytes) -> None:
+        return None
+
+    for interval in (60, 301):
+        with pytest.raises(StudioError):
+            ThumbnailLoop(":1", upload, interval=interval)
