@@ -1,0 +1,1 @@
+"""The on-air kiosk (Textual). The studio drives it through ``studio.onair``."""

@@ -1,0 +1,42 @@
+"""The last gate before the picture: every string headed for air passes through here.
+
+Secret shapes and registered values are masked by ``studio.redaction``; exact values
+the kiosk cannot recognise by shape are masked by their fingerprints (the kiosk never
+holds the secrets themselves).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from studio.onair.fingerprints import FingerprintMasker
+from studio.onair.protocol import SecretFingerprints
+from studio.redaction import redact
+
+
+class AirFilter:
+    def __init__(self) -> None:
+        self._masker = FingerprintMasker()
+
+    def learn(self, command: SecretFingerprints) -> None:
+        self._masker.learn(command)
+
+    def text(self, value: str | None) -> str:
+        if not value:
+            return ""
+        if self._masker:
+            value = self._masker.mask(value)
+        return redact(value)
+
+    def terminal_line(self, raw: str) -> Text:
+        """One line the agent wrote, ANSI colours kept, secrets masked.
+
+        A secret split by colour codes is still caught on the plain text; that line
+        then loses its colours rather than leak.
+        """
+        raw = raw.rsplit("\r", 1)[-1].expandtabs(8)
+        text = Text.from_ansi(self.text(raw), end="")
+        plain = text.plain
+        if self.text(plain) != plain:
+            return Text(self.text(plain), end="")
+        return text

@@ -1,0 +1,265 @@
+"""The on-air kiosk: the picture the virtual display captures, 160x45 cells at 1280x720.
+
+It holds no platform credentials. The studio drives it over a Unix socket
+(``studio.onair``); everything it draws passes through ``AirFilter``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import ContentSwitcher
+
+from studio.errors import StudioError
+from studio.kiosk.air import AirFilter
+from studio.kiosk.config import KioskConfig
+from studio.kiosk.control_server import serve
+from studio.kiosk.messages import KioskCommand, SceneChanged
+from studio.kiosk.on_air_state import TickerState
+from studio.kiosk.scenes.banners.banners import TimedBanner
+from studio.kiosk.scenes.chat_overlay.chat_feed import ALERT_ICONS, ChatEntry, ChatFeed, alert_text
+from studio.kiosk.scenes.filler.filler_view import FillerView
+from studio.kiosk.scenes.slides.slide_deck import SlideDeck
+from studio.kiosk.scenes.terminal.tail import follow
+from studio.kiosk.scenes.terminal.terminal_view import TerminalView
+from studio.kiosk.scenes.ticker.ticker_bar import TickerBar
+from studio.onair.protocol import (
+    Alert,
+    ChatMessage,
+    PollResults,
+    PushSlides,
+    Quit,
+    SecretFingerprints,
+    ShowMessage,
+    SwitchScene,
+    TickerUpdate,
+)
+from studio.ui.app_base import AppBase
+
+log = logging.getLogger(__name__)
+
+IDLE_CHECK_SECONDS = 1.0
+
+
+class KioskApp(AppBase):
+    CSS_PATH = ["../ui/global.tcss", "kiosk.tcss"]
+    TITLE = "studio kiosk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            id="kiosk.quit",
+            tooltip="Close the kiosk (the picture goes black).",
+        ),
+        Binding(
+            "f5",
+            "scene('filler')",
+            "Filler",
+            id="kiosk.filler",
+            tooltip="Put the filler on air now.",
+        ),
+        Binding(
+            "f6",
+            "scene('terminal')",
+            "Terminal",
+            id="kiosk.terminal",
+            tooltip="Back to the agent's terminal.",
+        ),
+    ]
+
+    def __init__(self, config: KioskConfig | None = None) -> None:
+        self.config = config or KioskConfig()
+        super().__init__(theme_name=self.config.theme, theme_folders=self.config.theme_folders)
+        if self.config.frozen:
+            self.animation_level = "none"
+        self.air = AirFilter()
+        self.state = TickerState()
+        self.chosen_scene = "terminal"
+        self.scene = "terminal"
+        self.last_activity = self.config.clock.now()
+        self.errors: list[str] = []
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        cfg = self.config
+        yield TimedBanner(air=self.air, frozen=cfg.frozen, id="alert")
+        with Horizontal(id="stage"):
+            with ContentSwitcher(initial="terminal", id="scenes"):
+                yield TerminalView(
+                    max_lines=cfg.max_lines, refresh_hz=cfg.refresh_hz, id="terminal"
+                )
+                yield SlideDeck(
+                    air=self.air,
+                    clock=cfg.clock,
+                    fetcher=cfg.fetcher,
+                    frozen=cfg.frozen,
+                    id="slides",
+                )
+                yield FillerView(
+                    state=self.state,
+                    air=self.air,
+                    clock=cfg.clock,
+                    fetcher=cfg.fetcher,
+                    frozen=cfg.frozen,
+                    rotate_seconds=cfg.filler_rotate_seconds,
+                    slide_view=self._filler_slide,
+                    id="filler",
+                )
+            yield ChatFeed(air=self.air, id="chat", classes="hidden")
+        yield TimedBanner(air=self.air, frozen=cfg.frozen, id="message")
+        yield TickerBar(self.state, air=self.air, clock=cfg.clock, frozen=cfg.frozen, id="ticker")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.terminal.frozen = self.config.frozen
+        self.query_one("#chat", ChatFeed).border_title = "CHAT"
+        if self.config.log_path is not None:
+            self.follow_log()
+        if self.config.socket_path is not None:
+            self.listen()
+        if not self.config.frozen and self.config.idle_seconds > 0:
+            self.set_interval(IDLE_CHECK_SECONDS, self.check_air)
+
+    # -- parts -------------------------------------------------------------------------
+
+    @property
+    def terminal(self) -> TerminalView:
+        return self.query_one("#terminal", TerminalView)
+
+    @property
+    def deck(self) -> SlideDeck:
+        return self.query_one("#slides", SlideDeck)
+
+    @property
+    def filler(self) -> FillerView:
+        return self.query_one("#filler", FillerView)
+
+    @property
+    def chat(self) -> ChatFeed:
+        return self.query_one("#chat", ChatFeed)
+
+    def _filler_slide(self, slide: Any) -> Any:
+        return self.deck.make_view(slide)
+
+    # -- workers -----------------------------------------------------------------------
+
+    @work(exclusive=True, group="terminal-tail")
+    async def follow_log(self) -> None:
+        assert self.config.log_path is not None
+        async for batch in follow(self.config.log_path):
+            lines = [self.air.terminal_line(line) for line in batch[-self.config.max_lines :]]
+            self.terminal.append(lines)
+            await self.activity()
+
+    @work(exclusive=True, group="control-socket")
+    async def listen(self) -> None:
+        assert self.config.socket_path is not None
+        try:
+            server = await serve(
+                self.config.socket_path, lambda c: self.post_message(KioskCommand(c))
+            )
+        except (StudioError, OSError) as exc:
+            self.errors.append(str(exc))
+            self.notify(str(exc), title="Control socket", severity="error", timeout=15)
+            return
+        try:
+            async with server:
+                await server.serve_forever()
+        finally:
+            self.config.socket_path.unlink(missing_ok=True)
+
+    # -- commands ----------------------------------------------------------------------
+
+    @on(KioskCommand)
+    async def _on_command(self, message: KioskCommand) -> None:
+        await self.apply(message.command)
+
+    async def apply(self, command: Any) -> None:
+        """Carry out one control command (tests call it directly for snapshots)."""
+        if isinstance(command, SwitchScene):
+            self.chosen_scene = command.scene
+            await self.show_scene(command.scene)
+        elif isinstance(command, PushSlides):
+            self.filler.slides = list(command.slides)
+            await self.deck.play(list(command.slides), loop=command.loop)
+            if command.show:
+                self.chosen_scene = "slides"
+                await self.show_scene("slides")
+        elif isinstance(command, PollResults):
+            self.deck.set_poll_results(tuple(command.results))
+        elif isinstance(command, ShowMessage):
+            self.query_one("#message", TimedBanner).show(command.text, command.seconds)
+        elif isinstance(command, ChatMessage):
+            self.state.chat_messages += 1
+            self.chat.add(ChatEntry(command.author, command.text, command.first_time))
+            await self.activity()
+        elif isinstance(command, Alert):
+            self._alert(command)
+            await self.activity()
+        elif isinstance(command, TickerUpdate):
+            self.state.apply(command, self.config.clock.now())
+            self.query_one("#ticker", TickerBar).changed()
+        elif isinstance(command, SecretFingerprints):
+            self.air.learn(command)
+        elif isinstance(command, Quit):
+            self.exit()
+
+    def _alert(self, alert: Alert) -> None:
+        who = self.air.text(alert.who)
+        text = alert_text(alert.kind, who, self.air.text(alert.amount), self.air.text(alert.detail))
+        self.chat.add(ChatEntry(who, text, alert=alert.kind))
+        icon = ALERT_ICONS[alert.kind]
+        banner = Text.assemble(
+            (f" {icon} {alert.kind.upper()} ", "bold"), "  ", (self.air.text(text), "bold")
+        )
+        self.query_one("#alert", TimedBanner).show(banner, self.config.alert_seconds)
+
+    def action_scene(self, scene: str) -> None:
+        self.chosen_scene = scene
+        self.run_worker(self.show_scene(scene), group="scene", exclusive=True)
+
+    # -- scenes and dead air -----------------------------------------------------------
+
+    async def show_scene(self, scene: str, *, automatic: bool = False) -> None:
+        previous = self.scene
+        self.scene = scene
+        switcher = self.query_one("#scenes", ContentSwitcher)
+        switcher.current = "terminal" if scene == "chat" else scene
+        self.chat.set_class(scene != "chat", "hidden")
+        self.deck.set_on_air(scene == "slides")
+        if scene == "filler" and previous != "filler":
+            await self.filler.start()
+        elif scene != "filler":
+            self.filler.stop()
+        if scene != previous:
+            self.post_message(SceneChanged(scene, automatic))
+
+    async def activity(self) -> None:
+        """New terminal output or chat: the air is alive again."""
+        self.last_activity = self.config.clock.now()
+        if self.scene == "filler" and self.chosen_scene != "filler":
+            await self.show_scene(self.chosen_scene, automatic=True)
+
+    async def check_air(self) -> None:
+        """Put the filler on when the terminal and chat have been quiet too long."""
+        idle = self.config.idle_seconds
+        if idle <= 0 or self.scene == "filler":
+            return
+        if self.config.clock.now() - self.last_activity >= idle:
+            await self.show_scene("filler", automatic=True)
+
+
+def run(config: KioskConfig) -> None:
+    KioskApp(config).run()
+
+
+__all__ = ["KioskApp", "run"]

@@ -1,0 +1,110 @@
+"""Getting slide images: over HTTPS with a short timeout and a bounded on-disk cache.
+
+Anything that fails (no network, a 404, a huge file, not an image) yields ``None`` and
+the slide shows a placeholder card instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import platformdirs
+
+from studio.redaction import redact
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+CACHE_BYTES = 64 * 1024 * 1024
+
+
+class ImageFetcher(Protocol):
+    async def fetch(self, url: str) -> bytes | None: ...
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("studio", appauthor=False)) / "kiosk-images"
+
+
+class HttpImageFetcher:
+    def __init__(
+        self,
+        cache_dir: Path | None = None,
+        *,
+        timeout: float = 4.0,
+        cache_bytes: int = CACHE_BYTES,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.cache_dir = cache_dir or default_cache_dir()
+        self.timeout = timeout
+        self.cache_bytes = cache_bytes
+        self._transport = transport
+
+    def _cached(self, url: str) -> Path:
+        return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()
+
+    async def fetch(self, url: str) -> bytes | None:
+        path = self._cached(url)
+        if path.is_file():
+            path.touch()
+            return path.read_bytes()
+        data = await self._download(url)
+        if data is not None:
+            self._store(path, data)
+        return data
+
+    async def _download(self, url: str) -> bytes | None:
+        try:
+            async with httpx.AsyncClient(
+                timeout=self.timeout, follow_redirects=True, transport=self._transport
+            ) as client:
+                async with client.stream("GET", url) as response:
+                    if response.status_code != 200:
+                        log.info("image %s: HTTP %s", redact(url), response.status_code)
+                        return None
+                    chunks, size = [], 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_IMAGE_BYTES:
+                            log.info(
+                                "image %s is larger than %d bytes", redact(url), MAX_IMAGE_BYTES
+                            )
+                            return None
+                        chunks.append(chunk)
+                    return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            log.info("image %s could not be fetched: %s", redact(url), type(exc).__name__)
+            return None
+
+    def _store(self, path: Path, data: bytes) -> None:
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_bytes(data)
+            self._evict()
+        except OSError as exc:
+            log.info("image cache not written: %s", exc)
+
+    def _evict(self) -> None:
+        files = sorted(self.cache_dir.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        total = 0
+        for file in files:
+            total += file.stat().st_size
+            if total > self.cache_bytes:
+                file.unlink(missing_ok=True)
+
+
+class LocalImageFetcher:
+    """Maps URLs to files on disk: for tests, snapshots and rehearsals without a network."""
+
+    def __init__(self, files: dict[str, Path]) -> None:
+        self.files = files
+
+    async def fetch(self, url: str) -> bytes | None:
+        path = self.files.get(url)
+        if path is None or not path.is_file():
+            return None
+        return path.read_bytes()

@@ -1,0 +1,240 @@
+"""Slides drawn as text: data rows, polls with live bars, builds revealed step by step,
+and terminal screens."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from rich.align import Align
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from studio.kiosk.air import AirFilter
+from studio.kiosk.config import Clock
+from studio.validation.clawcast import BuildContent, DataContent, PollContent, TerminalContent
+
+BAR_WIDTH = 70
+_NUMBER = re.compile(r"[-+−]?\s*\d+(?:[.,]\d+)?")
+
+
+class CardSlide(Widget, can_focus=False):
+    DEFAULT_CSS = "CardSlide { width: 1fr; height: 1fr; }"
+
+    def __init__(self, air: AirFilter) -> None:
+        super().__init__()
+        self.air = air
+
+    def colour(self, name: str) -> str:
+        return str(getattr(self.app.current_theme, name, None) or "white")
+
+    def centred(self, body: RenderableType) -> RenderableType:
+        return Align.center(body, vertical="middle")
+
+
+def trend(change: str | None) -> str:
+    """``up``, ``down`` or ``flat`` for a change such as ``+12%``, ``-3``, ``0`` or ``n/a``."""
+    if not change or not change.strip():
+        return "flat"
+    value = change.strip()
+    if value[0] in "+▲↑":
+        return "up"
+    if value[0] in "-−▼↓":
+        return "down"
+    match = _NUMBER.search(value)
+    if match:
+        number = float(match.group().replace(",", ".").replace("−", "-").replace(" ", ""))
+        return "up" if number > 0 else "down" if number < 0 else "flat"
+    return "flat"
+
+
+class DataSlideView(CardSlide):
+    def __init__(self, content: DataContent, air: AirFilter) -> None:
+        super().__init__(air)
+        self.content = content
+
+    def render(self) -> RenderableType:
+        arrows = {
+            "up": ("▲", self.colour("success")),
+            "down": ("▼", self.colour("error")),
+            "flat": ("▶", self.colour("secondary")),
+        }
+        table = Table(show_header=False, box=None, padding=(1, 4), expand=False)
+        table.add_column(justify="left", min_width=28)
+        table.add_column(justify="right", min_width=18)
+        table.add_column(justify="left", min_width=14)
+        for row in self.content.rows:
+            change = self.air.text(row.change)
+            arrow, colour = arrows[trend(row.change)]
+            table.add_row(
+                Text(self.air.text(row.label), style=f"bold {self.colour('foreground')}"),
+                Text(self.air.text(row.value), style=f"bold {self.colour('accent')}"),
+                Text(f"{arrow} {change}" if change else "", style=f"bold {colour}"),
+            )
+        panel = Panel(table, border_style=self.colour("primary"), padding=(1, 4))
+        return self.centred(panel)
+
+
+class PollSlideView(CardSlide):
+    results: reactive[tuple[int, ...]] = reactive(tuple)
+
+    def __init__(self, content: PollContent, air: AirFilter, results: tuple[int, ...] = ()) -> None:
+        super().__init__(air)
+        self.content = content
+        self.set_reactive(PollSlideView.results, results)
+
+    def render(self) -> RenderableType:
+        options = self.content.options
+        counts = list(self.results[: len(options)]) + [0] * max(0, len(options) - len(self.results))
+        total = sum(counts)
+        leader = max(counts) if total else -1
+        lines: list[RenderableType] = [
+            Text(
+                self.air.text(self.content.question),
+                style=f"bold {self.colour('foreground')}",
+                justify="center",
+            ),
+            Text(""),
+        ]
+        grid = Table(show_header=False, box=None, padding=(0, 2), expand=False)
+        grid.add_column(justify="right", min_width=3)
+        grid.add_column(justify="left", min_width=30, max_width=40)
+        grid.add_column(justify="left", width=BAR_WIDTH)
+        grid.add_column(justify="right", min_width=12)
+        for index, (option, count) in enumerate(zip(options, counts, strict=True)):
+            share = count / total if total else 0.0
+            filled = round(share * BAR_WIDTH)
+            colour = self.colour("accent") if count == leader else self.colour("primary")
+            bar = Text("█" * filled, style=colour) + Text(
+                "░" * (BAR_WIDTH - filled), style=self.colour("panel")
+            )
+            grid.add_row(
+                Text(f"{chr(65 + index)}", style=f"bold {colour}"),
+                Text(self.air.text(option), style=self.colour("foreground")),
+                bar,
+                Text(f"{math.floor(share * 100 + 0.5)}%  {count}", style=f"bold {colour}"),
+            )
+            grid.add_row("", "", "", "")
+        lines.append(grid)
+        footer = (
+            f"{total} vote{'s' if total != 1 else ''}"
+            if self.results
+            else "Vote now · results appear live"
+        )
+        lines.append(Text(footer, style=self.colour("secondary"), justify="center"))
+        panel = Panel(
+            Group(*lines),
+            title=Text(" POLL ", style="bold"),
+            border_style=self.colour("accent"),
+            padding=(1, 3),
+        )
+        return self.centred(panel)
+
+
+class BuildSlideView(CardSlide):
+    """Steps appear at an even pace across the slide's duration, by the kiosk's clock."""
+
+    def __init__(
+        self,
+        content: BuildContent,
+        air: AirFilter,
+        *,
+        seconds: float,
+        started_at: float,
+        clock: Clock,
+        frozen: bool,
+    ) -> None:
+        super().__init__(air)
+        self.content = content
+        self.seconds = seconds
+        self.started_at = started_at
+        self.clock = clock
+        self.frozen = frozen
+
+    @property
+    def pace(self) -> float:
+        return self.seconds / len(self.content.steps)
+
+    @property
+    def revealed(self) -> int:
+        elapsed = max(0.0, self.clock.now() - self.started_at)
+        return min(len(self.content.steps), int(elapsed // self.pace) + 1)
+
+    def on_mount(self) -> None:
+        if not self.frozen and self.revealed < len(self.content.steps):
+            self._timer = self.set_interval(self.pace, self._tick)
+
+    def _tick(self) -> None:
+        self.refresh()
+        if self.revealed >= len(self.content.steps):
+            self._timer.stop()
+
+    def render(self) -> RenderableType:
+        shown = self.content.steps[: self.revealed]
+        lines: list[RenderableType] = []
+        for step in shown:
+            body = self.air.text(step.content)
+            if step.type == "milestone":
+                lines.append(
+                    Text.assemble(
+                        ("● ", f"bold {self.colour('success')}"),
+                        (body, f"bold {self.colour('foreground')}"),
+                    )
+                )
+            elif step.type == "preview":
+                lines.append(
+                    Panel(
+                        Text(body),
+                        title="preview",
+                        border_style=self.colour("secondary"),
+                        expand=False,
+                    )
+                )
+            else:
+                for line in body.splitlines():
+                    lines.append(Text.from_ansi(line, style=self.colour("secondary")))
+            lines.append(Text(""))
+        total = len(self.content.steps)
+        done = round(40 * len(shown) / total)
+        progress = Text.assemble(
+            ("█" * done, self.colour("success")),
+            ("░" * (40 - done), self.colour("panel")),
+            (f"  step {len(shown)}/{total}", self.colour("foreground")),
+        )
+        panel = Panel(
+            Group(*lines),
+            title=Text(" BUILD ", style="bold"),
+            subtitle=progress,
+            border_style=self.colour("primary"),
+            padding=(1, 3),
+            width=110,
+        )
+        return self.centred(panel)
+
+
+class TerminalSlideView(CardSlide):
+    def __init__(self, content: TerminalContent, air: AirFilter) -> None:
+        super().__init__(air)
+        self.content = content
+
+    def render(self) -> RenderableType:
+        screen = Text("\n").join(
+            self.air.terminal_line(line) for line in self.content.screen.splitlines()[-36:]
+        )
+        panel = Panel(
+            screen,
+            title=Text(" terminal ", style="bold"),
+            border_style=self.colour("primary"),
+            padding=(1, 2),
+            width=120,
+        )
+        return self.centred(panel)
+
+
+def describe(content: Any) -> str:
+    return type(content).__name__

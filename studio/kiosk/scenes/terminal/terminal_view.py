@@ -1,0 +1,104 @@
+"""The agent's terminal: lines with ANSI colours, wrapped like xterm, newest at the bottom.
+
+Only the visible rows are drawn (line API), the history is bounded, and appends are
+coalesced into at most ``refresh_hz`` redraws a second.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class TerminalView(ScrollView, can_focus=False):
+    def __init__(
+        self, *, max_lines: int = 2000, refresh_hz: float = 30.0, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self._lines: deque[Text] = deque(maxlen=max_lines)
+        self._rows: deque[Strip] = deque(maxlen=max_lines * 2)
+        self._rows_width = 0
+        self._pending: list[Text] = []
+        self._flush_scheduled = False
+        self._interval = 1.0 / refresh_hz
+        self.frozen = False
+
+    @property
+    def lines(self) -> list[Text]:
+        return list(self._lines)
+
+    def append(self, lines: list[Text]) -> None:
+        """Queue lines; they reach the screen at the next refresh slot."""
+        self._pending.extend(lines)
+        if len(self._pending) > self._lines.maxlen:  # type: ignore[operator]
+            del self._pending[: len(self._pending) - self._lines.maxlen]  # type: ignore[operator]
+        if self.frozen:
+            self.flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(self._interval, self.flush)
+
+    def clear(self) -> None:
+        self._lines.clear()
+        self._rows.clear()
+        self._pending.clear()
+        self._update_size()
+        self.refresh()
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self._lines.extend(pending)
+        width = self.scrollable_content_region.width
+        if width and width == self._rows_width:
+            for line in pending:
+                self._rows.extend(self._wrap(line, width))
+        else:
+            self._rebuild(width)
+        self._update_size()
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def _wrap(self, line: Text, width: int) -> list[Strip]:
+        if not line.plain:
+            return [Strip.blank(width)]
+        lines = line.wrap(self.app.console, width, overflow="fold", no_wrap=False)
+        strips = []
+        for part in lines:
+            part.end = ""
+            strips.append(Strip(list(part.render(self.app.console)), part.cell_len))
+        return strips
+
+    def _rebuild(self, width: int) -> None:
+        self._rows_width = width
+        self._rows.clear()
+        if width <= 0:
+            return
+        for line in self._lines:
+            self._rows.extend(self._wrap(line, width))
+
+    def _update_size(self) -> None:
+        self.virtual_size = Size(self._rows_width, len(self._rows))
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width != self._rows_width:
+            self._rebuild(width)
+            self._update_size()
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if 0 <= index < len(self._rows):
+            strip = self._rows[index]
+        else:
+            strip = Strip.blank(width)
+        return strip.crop_extend(0, width, style).apply_style(style)

@@ -1,0 +1,159 @@
+"""``KioskLink``: how the studio talks to the kiosk without ever waiting on it.
+
+``send`` queues a command and returns at once; a background task connects to the
+kiosk's socket, writes the queue and reconnects with a short backoff. When the kiosk
+is down the queue keeps only the newest ``buffer`` commands, so the broadcast never
+blocks and never grows without bound. ``request`` is for the CLI: one command, one
+reply, a short timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+
+from studio.errors import StudioError
+from studio.onair.fingerprints import fingerprints_of
+from studio.onair.protocol import Reply, default_socket_path, encode
+
+log = logging.getLogger(__name__)
+
+
+class KioskUnreachable(StudioError):
+    pass
+
+
+class KioskLink:
+    def __init__(
+        self,
+        socket_path: Path | str | None = None,
+        *,
+        buffer: int = 200,
+        retry_seconds: float = 1.0,
+    ) -> None:
+        self.socket_path = Path(socket_path) if socket_path else default_socket_path()
+        self._queue: deque[bytes] = deque(maxlen=buffer)
+        self._retry = retry_seconds
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self.dropped = 0
+
+    @property
+    def connected(self) -> bool:
+        return self._writer is not None and not self._writer.is_closing()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def send(self, command: BaseModel) -> None:
+        """Queue ``command`` for the kiosk; never blocks, never raises for a missing kiosk."""
+        if len(self._queue) == self._queue.maxlen:
+            self.dropped += 1
+        self._queue.append(encode(command))
+        self._drained.clear()
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._pump(), name="kiosk-link")
+
+    def protect(self, secrets: Iterable[str | SecretStr | None]) -> None:
+        """Teach the kiosk to mask these exact values; only salted hashes are sent."""
+        command = fingerprints_of(secrets)
+        if command.items:
+            self.send(command)
+
+    async def flush(self, within: float = 2.0) -> bool:
+        """Wait until the queue is written (for tests and orderly shutdown)."""
+        if self._queue:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), within)
+        return not self._queue
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._drop_connection()
+
+    async def _pump(self) -> None:
+        while True:
+            if not self._queue:
+                self._drained.set()
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if not self.connected and not await self._connect():
+                await asyncio.sleep(self._retry)
+                continue
+            assert self._writer is not None
+            line = self._queue[0]
+            try:
+                self._writer.write(line)
+                await self._writer.drain()
+            except (ConnectionError, OSError):
+                await self._drop_connection()
+                continue
+            if self._queue and self._queue[0] is line:
+                self._queue.popleft()
+
+    async def _connect(self) -> bool:
+        try:
+            reader, writer = await asyncio.open_unix_connection(str(self.socket_path))
+        except (FileNotFoundError, ConnectionError, OSError):
+            return False
+        self._writer = writer
+        asyncio.get_running_loop().create_task(self._discard_replies(reader))
+        return True
+
+    async def _discard_replies(self, reader: asyncio.StreamReader) -> None:
+        with contextlib.suppress(ConnectionError, OSError, ValueError):
+            while await reader.readline():
+                pass
+
+    async def _drop_connection(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+
+async def request(
+    command: BaseModel, socket_path: Path | str | None = None, *, within: float = 3.0
+) -> Reply:
+    """Send one command and wait for the kiosk's reply."""
+    path = Path(socket_path) if socket_path else default_socket_path()
+    try:
+        async with asyncio.timeout(within):
+            reader, writer = await asyncio.open_unix_connection(str(path))
+            try:
+                writer.write(encode(command))
+                await writer.drain()
+                line = await reader.readline()
+            finally:
+                writer.close()
+                with contextlib.suppress(ConnectionError, OSError):
+                    await writer.wait_closed()
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise KioskUnreachable(
+            f"No kiosk is listening on {path}.",
+            fix="Start it with `studio kiosk run` (or pass the same --socket to both commands).",
+        ) from None
+    except TimeoutError:
+        raise KioskUnreachable(
+            f"The kiosk on {path} did not answer within {within:g} s.",
+            fix="Check that the kiosk is running and not frozen; restart it if needed.",
+        ) from None
+    if not line:
+        raise KioskUnreachable(f"The kiosk on {path} closed the connection without answering.")
+    return Reply.model_validate_json(line)

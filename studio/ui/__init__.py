@@ -1,0 +1,1 @@
+"""The Textual side of the studio: the app base and themes shared by the kiosk and console."""
