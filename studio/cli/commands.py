@@ -8,11 +8,13 @@ from __future__ import annotations
 import click
 
 from studio.cli.clawcast_cmd import clawcast
+from studio.cli.kiosk_cmd import kiosk
 from studio.cli.sandbox_cmd import sandbox
 from studio.cli.slides_cmd import slides
 
 ALL: list[click.Command] = [
     sandbox,
+    kiosk,
     slides,
     clawcast,
 ]
