@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from studio.cli.clawcast_cmd import clawcast
+from studio.cli.doctor_cmd import doctor
 from studio.cli.kiosk_cmd import kiosk
 from studio.cli.sandbox_cmd import sandbox
 from studio.cli.slides_cmd import slides
@@ -17,4 +18,5 @@ ALL: list[click.Command] = [
     kiosk,
     slides,
     clawcast,
+    doctor,
 ]
