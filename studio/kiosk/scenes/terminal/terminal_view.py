@@ -1,4 +1,4 @@
-"""The agent's terminal: lines with ANSI colours, wrapped like xterm, newest at the bottom.
+"""The agent's terminal: lines with ANSI colours, wrapped like xterm, newest at the bottom (it always follows, like tail -f).
 
 Only the visible rows are drawn (line API), the history is bounded, and appends are
 coalesced into at most ``refresh_hz`` redraws a second.
@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import deque
 
 from rich.text import Text
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 
-class TerminalView(ScrollView, can_focus=False):
+class TerminalView(Widget, can_focus=False):
     def __init__(
         self, *, max_lines: int = 2000, refresh_hz: float = 30.0, id: str | None = None
     ) -> None:
@@ -46,7 +45,6 @@ class TerminalView(ScrollView, can_focus=False):
         self._lines.clear()
         self._rows.clear()
         self._pending.clear()
-        self._update_size()
         self.refresh()
 
     def flush(self) -> None:
@@ -55,14 +53,12 @@ class TerminalView(ScrollView, can_focus=False):
             return
         pending, self._pending = self._pending, []
         self._lines.extend(pending)
-        width = self.scrollable_content_region.width
+        width = self.content_region.width
         if width and width == self._rows_width:
             for line in pending:
                 self._rows.extend(self._wrap(line, width))
         else:
             self._rebuild(width)
-        self._update_size()
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
 
     def _wrap(self, line: Text, width: int) -> list[Strip]:
@@ -83,19 +79,15 @@ class TerminalView(ScrollView, can_focus=False):
         for line in self._lines:
             self._rows.extend(self._wrap(line, width))
 
-    def _update_size(self) -> None:
-        self.virtual_size = Size(self._rows_width, len(self._rows))
-
     def on_resize(self) -> None:
-        width = self.scrollable_content_region.width
+        width = self.content_region.width
         if width != self._rows_width:
             self._rebuild(width)
-            self._update_size()
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        width, height = self.content_region.width, self.content_region.height
+        index = len(self._rows) - height + y
         style = self.rich_style
         if 0 <= index < len(self._rows):
             strip = self._rows[index]

@@ -1,0 +1,151 @@
+"""The kiosk follows commands sent over its real Unix socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from studio.cli.main import cli
+from studio.kiosk.scenes.banners.banners import TimedBanner
+from studio.kiosk.scenes.slides.slide_cards import PollSlideView
+from studio.onair import (
+    ChatMessage,
+    KioskLink,
+    KioskUnreachable,
+    PollResults,
+    ShowMessage,
+    SwitchScene,
+    decode,
+    request,
+)
+from studio.sandbox.clock import FakeClock
+from tests.kiosk.kiosk_helpers import ON_AIR, make_app, screen_text, settle
+
+POLL = '{"cmd":"slides","slides":[{"type":"poll","content":{"question":"Build what next?","options":["Web scraper","Chess engine","Weather bot"]}}]}'
+
+
+async def test_commands_over_the_socket_change_what_is_on_air(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock, socket=True)
+    sock = tmp_path / "kiosk.sock"
+    async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, sock.exists)
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o600
+
+        assert (await request(SwitchScene(scene="chat"), sock)).ok
+        await settle(pilot, lambda: app.scene == "chat")
+        assert not app.chat.has_class("hidden")
+
+        assert (await request(decode(POLL), sock)).ok
+        await settle(pilot, lambda: isinstance(app.deck.view, PollSlideView))
+        assert app.scene == "slides"
+        assert "Build what next?" in screen_text(app)
+
+        assert (await request(PollResults(results=[3, 12, 5]), sock)).ok
+        await settle(pilot, lambda: app.deck.view.results == (3, 12, 5))  # type: ignore[union-attr]
+        text = screen_text(app)
+        assert "60%  12" in text and "20 votes" in text
+
+        assert (await request(ShowMessage(text="Back in five"), sock)).ok
+        await settle(pilot, lambda: "Back in five" in screen_text(app))
+        assert (await request(ShowMessage(text=""), sock)).ok
+        await settle(pilot, lambda: app.query_one("#message", TimedBanner).has_class("hidden"))
+
+
+async def test_a_broken_command_is_refused_with_the_rule_it_broke(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock, socket=True)
+    sock = tmp_path / "kiosk.sock"
+    async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, sock.exists)
+        reader, writer = await asyncio.open_unix_connection(str(sock))
+        writer.write(
+            b'{"cmd":"slides","slides":[{"type":"image","content":{"image_url":"http://evil.example/x.png"}}]}\n'
+        )
+        writer.write(b"not json\n")
+        await writer.drain()
+        first, second = await reader.readline(), await reader.readline()
+        writer.close()
+        assert b'"ok":false' in first and b"slides[0].content.image_url" in first
+        assert b'"ok":false' in second and b"JSON" in second
+        assert app.scene == "terminal"
+
+
+async def test_kiosk_link_never_blocks_and_delivers_once_the_kiosk_is_up(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    sock = tmp_path / "kiosk.sock"
+    link = KioskLink(sock, buffer=3, retry_seconds=0.05)
+    for i in range(5):
+        link.send(ChatMessage(author=f"viewer{i}", text=f"hello {i}"))
+    assert link.pending == 3 and link.dropped == 2
+    app = make_app(tmp_path, clock, socket=True)
+    async with app.run_test(size=ON_AIR) as pilot:
+        assert await link.flush(within=5)
+        await settle(pilot, lambda: len(app.chat.entries) == 3)
+        assert [e.author for e in app.chat.entries] == ["viewer2", "viewer3", "viewer4"]
+    await link.close()
+
+
+async def test_the_cli_request_says_when_no_kiosk_listens(tmp_path: Path) -> None:
+    with pytest.raises(KioskUnreachable, match="studio kiosk run"):
+        await request(SwitchScene(scene="slides"), tmp_path / "none.sock")
+
+
+async def test_the_cli_drives_a_running_kiosk(tmp_path: Path, clock: FakeClock) -> None:
+    from studio.cli import commands
+
+    for command in commands.ALL:
+        cli.add_command(command)
+    app = make_app(tmp_path, clock, socket=True)
+    sock = str(tmp_path / "kiosk.sock")
+    playlist = tmp_path / "slides.json"
+    playlist.write_text(
+        json.dumps(
+            {
+                "slides": [
+                    {
+                        "type": "text",
+                        "content": {
+                            "headline": "From the CLI",
+                            "body": "pushed by studio kiosk send",
+                        },
+                    },
+                    {
+                        "type": "data",
+                        "content": {"rows": [{"label": "Score", "value": "99", "change": "+12%"}]},
+                    },
+                ]
+            }
+        )
+    )
+    runner = CliRunner()
+
+    def send(*args: str) -> str:
+        result = runner.invoke(cli, ["kiosk", "send", "--socket", sock, *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, (tmp_path / "kiosk.sock").exists)
+        await asyncio.to_thread(send, "slide", str(playlist))
+        await settle(pilot, lambda: app.scene == "slides" and len(app.deck.playlist) == 2)
+        await asyncio.to_thread(send, "chat", "alice", "first!", "--first-time")
+        await asyncio.to_thread(send, "alert", "tip", "bob", "--amount", "5 SOL")
+        await asyncio.to_thread(send, "ticker", "--live", "--viewers", "42", "--token", "agx")
+        await asyncio.to_thread(send, "scene", "chat")
+        await settle(pilot, lambda: app.scene == "chat")
+        text = screen_text(app)
+        assert "alice" in text and "NEW" in text and "bob tipped 5 SOL" in text
+        assert "LIVE" in text and "$AGX" in text and "42" in text
+        bad = await asyncio.to_thread(
+            runner.invoke, cli, ["kiosk", "send", "--socket", sock, "poll-results"]
+        )
+        assert bad.exit_code != 0

@@ -1,0 +1,65 @@
+"""No dead air: quiet terminal and chat bring on the filler; new activity ends it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.onair import ChatMessage, SwitchScene, TickerUpdate, decode
+from studio.sandbox.clock import FakeClock
+from tests.kiosk.kiosk_helpers import ON_AIR, make_app, screen_text, settle
+
+
+async def test_filler_after_the_idle_time_and_back_on_chat(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock, idle_seconds=30)
+    async with app.run_test(size=ON_AIR) as pilot:
+        await app.apply(TickerUpdate(live=True, name="agent_x", viewers=7))
+        clock.advance(29)
+        await app.check_air()
+        assert app.scene == "terminal"
+        clock.advance(1)
+        await app.check_air()
+        await settle(pilot, lambda: app.scene == "filler")
+        assert "agent_x is thinking" in screen_text(app)
+
+        await app.apply(ChatMessage(author="viewer", text="still there?"))
+        await settle(pilot, lambda: app.scene == "terminal")
+        clock.advance(20)
+        await app.check_air()
+        assert app.scene == "terminal"
+
+
+async def test_filler_returns_to_the_chosen_scene_and_rotates_slides(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock, idle_seconds=10)
+    log = tmp_path / "stream.log"
+    log.write_text("")
+    app.config.log_path = log
+    async with app.run_test(size=ON_AIR) as pilot:
+        await app.apply(
+            decode(
+                '{"cmd":"slides","slides":[{"type":"text","content":{"headline":"Filler slide","body":"kept for later"}}]}'
+            )
+        )
+        clock.advance(11)
+        await app.check_air()
+        await settle(pilot, lambda: app.scene == "filler")
+        cards = app.filler.cards
+        assert cards == ["brb", "stats", "slide:0"]
+        await app.filler.rotate()
+        await app.filler.rotate()
+        await settle(pilot, lambda: "kept for later" in screen_text(app))
+        with log.open("a") as handle:
+            handle.write("agent is back\n")
+        await settle(pilot, lambda: app.scene == "slides")
+
+
+async def test_filler_chosen_by_the_operator_stays(tmp_path: Path, clock: FakeClock) -> None:
+    app = make_app(tmp_path, clock, idle_seconds=10)
+    async with app.run_test(size=ON_AIR) as pilot:
+        await app.apply(SwitchScene(scene="filler"))
+        await app.apply(ChatMessage(author="viewer", text="hi"))
+        await pilot.pause()
+        assert app.scene == "filler"
