@@ -199,11 +199,8 @@ class BasefmSandbox:
             return JSONResponse({"ok": True})
 
         async def cooldowns(request: Request) -> Response:
-            wallet = request.query_params.get("wallet")
-            walls = {wallet.lower()} if wallet else {s.wallet.lower() for s in st.sessions}
-            for w in walls:
-                st.cooldown_cleared[w] = self.now()
-            return JSONResponse({"ok": True, "cleared": sorted(walls)})
+            cleared = st.clear_cooldowns(request.query_params.get("wallet"))
+            return JSONResponse({"ok": True, "cleared": cleared})
 
         async def expire(request: Request) -> Response:
             body = await _json(request)

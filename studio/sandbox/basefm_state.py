@@ -155,7 +155,7 @@ class Station:
     bad_tx: dict[str, str] = field(default_factory=dict)
     used_tx: set[str] = field(default_factory=set)
     sessions: list[DjSession] = field(default_factory=list)
-    cooldown_cleared: dict[str, float] = field(default_factory=dict)
+    cooldown_waived: set[int] = field(default_factory=set)
     relays: dict[str, RelayDestination] = field(default_factory=dict)
     mux_configured: bool = True
     relay_migration: bool = True
@@ -334,14 +334,13 @@ class Station:
         return "paid", wallet
 
     def _check_cooldown(self, wallet: str, now: float) -> None:
-        cleared = self.cooldown_cleared.get(wallet.lower(), float("-inf"))
         ended = [
             s.ended_at
             for s in self.sessions
             if s.wallet.lower() == wallet.lower()
             and s.status == "ended"
             and s.ended_at is not None
-            and s.ended_at > cleared
+            and s.id not in self.cooldown_waived
         ]
         if not ended:
             return
@@ -357,6 +356,16 @@ class Station:
                     "availableAt": iso(available_at),
                 },
             )
+
+    def clear_cooldowns(self, wallet: str | None) -> list[str]:
+        """Waive the cooldown of every session ended so far (of ``wallet``, or all)."""
+        waived = [
+            s
+            for s in self.sessions
+            if s.status == "ended" and (wallet is None or s.wallet.lower() == wallet.lower())
+        ]
+        self.cooldown_waived |= {s.id for s in waived}
+        return sorted({s.wallet.lower() for s in waived})
 
     def _verify_payment(self, tx_hash: str) -> None:
         reason: str | None = None
