@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -95,7 +94,10 @@ class KioskApp(AppBase):
         with Horizontal(id="stage"):
             with ContentSwitcher(initial="terminal", id="scenes"):
                 yield TerminalView(
-                    max_lines=cfg.max_lines, refresh_hz=cfg.refresh_hz, id="terminal"
+                    to_air=self.air.terminal_line,
+                    max_lines=cfg.max_lines,
+                    refresh_hz=cfg.refresh_hz,
+                    id="terminal",
                 )
                 yield SlideDeck(
                     air=self.air,
@@ -156,8 +158,7 @@ class KioskApp(AppBase):
     async def follow_log(self) -> None:
         assert self.config.log_path is not None
         async for batch in follow(self.config.log_path):
-            lines = [self.air.terminal_line(line) for line in batch[-self.config.max_lines :]]
-            self.terminal.append(lines)
+            self.terminal.append(batch[-self.config.max_lines :])
             await self.activity()
 
     @work(exclusive=True, group="control-socket")
@@ -210,18 +211,27 @@ class KioskApp(AppBase):
             self.query_one("#ticker", TickerBar).changed()
         elif isinstance(command, SecretFingerprints):
             self.air.learn(command)
+            self.remask()
         elif isinstance(command, Quit):
             self.exit()
 
     def _alert(self, alert: Alert) -> None:
-        who = self.air.text(alert.who)
-        text = alert_text(alert.kind, who, self.air.text(alert.amount), self.air.text(alert.detail))
+        who = alert.who
+        text = alert_text(alert.kind, who, alert.amount, alert.detail)
         self.chat.add(ChatEntry(who, text, alert=alert.kind))
-        icon = ALERT_ICONS[alert.kind]
-        banner = Text.assemble(
-            (f" {icon} {alert.kind.upper()} ", "bold"), "  ", (self.air.text(text), "bold")
-        )
-        self.query_one("#alert", TimedBanner).show(banner, self.config.alert_seconds)
+        label = f" {ALERT_ICONS[alert.kind]} {alert.kind.upper()}   "
+        self.query_one("#alert", TimedBanner).show(text, self.config.alert_seconds, label=label)
+
+    def remask(self) -> None:
+        """Redraw everything on air through the filter, which has just learnt new secrets."""
+        self.terminal.remask()
+        for banner in self.query(TimedBanner):
+            banner.remask()
+        for widget in self.query("PictureSlide"):
+            widget.invalidate()  # type: ignore[attr-defined]
+        self.refresh(repaint=True)
+        for widget in self.query("*"):
+            widget.refresh()
 
     def action_scene(self, scene: str) -> None:
         self.chosen_scene = scene

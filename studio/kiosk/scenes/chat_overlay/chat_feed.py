@@ -42,17 +42,14 @@ class ChatFeed(Widget, can_focus=False):
         self.entries: deque[ChatEntry] = deque(maxlen=keep)
 
     def add(self, entry: ChatEntry) -> None:
-        self.entries.append(
-            ChatEntry(
-                self.air.text(entry.author),
-                self.air.text(entry.text),
-                entry.first_time,
-                entry.alert,
-            )
-        )
+        self.entries.append(entry)
         self.refresh()
 
-    def _entry_text(self, entry: ChatEntry) -> Text:
+    def _entry_text(self, raw: ChatEntry) -> Text:
+        """Masked at draw time, so secrets learnt later are masked in older messages too."""
+        entry = ChatEntry(
+            self.air.text(raw.author), self.air.text(raw.text), raw.first_time, raw.alert
+        )
         theme = self.app.current_theme
         if entry.alert:
             icon = ALERT_ICONS.get(entry.alert, "★")

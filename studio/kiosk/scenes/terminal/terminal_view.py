@@ -7,6 +7,7 @@ coalesced into at most ``refresh_hz`` redraws a second.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.strip import Strip
@@ -15,13 +16,20 @@ from textual.widget import Widget
 
 class TerminalView(Widget, can_focus=False):
     def __init__(
-        self, *, max_lines: int = 2000, refresh_hz: float = 30.0, id: str | None = None
+        self,
+        *,
+        to_air: Callable[[str], Text],
+        max_lines: int = 2000,
+        refresh_hz: float = 30.0,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self._to_air = to_air
+        self._raw: deque[str] = deque(maxlen=max_lines)
         self._lines: deque[Text] = deque(maxlen=max_lines)
         self._rows: deque[Strip] = deque(maxlen=max_lines * 2)
         self._rows_width = 0
-        self._pending: list[Text] = []
+        self._pending: list[str] = []
         self._flush_scheduled = False
         self._interval = 1.0 / refresh_hz
         self.frozen = False
@@ -30,8 +38,8 @@ class TerminalView(Widget, can_focus=False):
     def lines(self) -> list[Text]:
         return list(self._lines)
 
-    def append(self, lines: list[Text]) -> None:
-        """Queue lines; they reach the screen at the next refresh slot."""
+    def append(self, lines: list[str]) -> None:
+        """Queue raw lines; they are masked and reach the screen at the next refresh slot."""
         self._pending.extend(lines)
         if len(self._pending) > self._lines.maxlen:  # type: ignore[operator]
             del self._pending[: len(self._pending) - self._lines.maxlen]  # type: ignore[operator]
@@ -41,7 +49,15 @@ class TerminalView(Widget, can_focus=False):
             self._flush_scheduled = True
             self.set_timer(self._interval, self.flush)
 
+    def remask(self) -> None:
+        """Run the whole history through the air filter again (it learnt new secrets)."""
+        self._lines.clear()
+        self._lines.extend(self._to_air(raw) for raw in self._raw)
+        self._rebuild(self.content_region.width)
+        self.refresh()
+
     def clear(self) -> None:
+        self._raw.clear()
         self._lines.clear()
         self._rows.clear()
         self._pending.clear()
@@ -51,7 +67,9 @@ class TerminalView(Widget, can_focus=False):
         self._flush_scheduled = False
         if not self._pending:
             return
-        pending, self._pending = self._pending, []
+        raw, self._pending = self._pending, []
+        self._raw.extend(raw)
+        pending = [self._to_air(line) for line in raw]
         self._lines.extend(pending)
         width = self.content_region.width
         if width and width == self._rows_width:
