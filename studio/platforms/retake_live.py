@@ -1,0 +1,562 @@
+"""retake.tv's live feed: Socket.IO events as typed studio events, with REST behind it.
+
+``RetakeLive`` connects to ``<origin>/socket.io/``, joins the stream's rooms
+(``{userDbId}`` for chat, ``live_{userDbId}`` for tips, follows and session events,
+and any trade rooms asked for) on every connect, and turns server events into
+``Event`` subclasses delivered to ``on_event`` (``EventBus.publish`` fits).
+
+Nothing is lost and nothing is delivered twice:
+
+* chat carries an ``_id``; a bounded ledger remembers the ids already delivered;
+* on every (re)connect, after joining the rooms, chat is caught up over REST
+  (``comments``, newest first, paging back with ``beforeId`` to the last id seen)
+  while socket messages that arrive meanwhile are held back, then delivered after
+  the backfill, so the order is kept;
+* while the socket is down, ``RetakeChatPoller`` polls REST at the document's cadence
+  (2-3 s while chat is active, 5-10 s when quiet); it can also run on its own.
+
+Usage::
+
+    live = RetakeLive(client, user_db_id, on_event=bus.publish)
+    await live.start()
+    ...
+    await live.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import socketio
+
+from studio.backoff import Backoff
+from studio.events import Event
+from studio.platforms._http import PlatformError
+from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_models import Comment
+
+log = logging.getLogger(__name__)
+
+OnEvent = Callable[[Event], Any]
+
+SOCKET_RECONNECT = Backoff(first=1.0, factor=2.0, cap=30.0, jitter=0.2, attempts=None)
+"""Reconnect after 1 s, 2 s, 4 s … capped at 30 s; unbounded while the feed runs."""
+
+
+# -- events --------------------------------------------------------------------------
+
+
+class RetakeChat(Event):
+    """A chat message, tip or trade in a stream's chat (``type`` says which)."""
+
+    kind: ClassVar[str] = "retake.chat"
+    id: str | None = None
+    type: str = "message"
+    streamer_id: str | None = None
+    author: str | None = None
+    wallet_address: str | None = None
+    text: str | None = None
+    timestamp: str | None = None
+    tip_data: dict[str, Any] | None = None
+    trade_data: dict[str, Any] | None = None
+    source: Literal["socket", "rest"] = "socket"
+
+    @property
+    def key(self) -> str:
+        """What dedupes a message between the socket and REST."""
+        return self.id or f"{self.author}|{self.text}|{self.timestamp}"
+
+
+class RetakeTip(Event):
+    kind: ClassVar[str] = "retake.tip"
+    receiver_id: str | None = None
+    sender_username: str | None = None
+    amount: float | None = None
+    data: dict[str, Any] = {}
+
+
+class RetakeTrade(Event):
+    kind: ClassVar[str] = "retake.trade"
+    address: str | None = None
+    action: str | None = None
+    usd_amount: float | None = None
+    token_ticker: str | None = None
+    data: dict[str, Any] = {}
+
+
+class RetakeRawTrade(Event):
+    kind: ClassVar[str] = "retake.rawtrade"
+    data: dict[str, Any] = {}
+
+
+class RetakeFollow(Event):
+    kind: ClassVar[str] = "retake.follow"
+    streamer_id: str | None = None
+    username: str | None = None
+    data: dict[str, Any] = {}
+
+
+class RetakeSessionStarted(Event):
+    kind: ClassVar[str] = "retake.session_started"
+    streamer_id: str | None = None
+    session_id: str | None = None
+    data: dict[str, Any] = {}
+
+
+class RetakePinned(Event):
+    kind: ClassVar[str] = "retake.pinned"
+    data: dict[str, Any] = {}
+
+
+class RetakeFeedState(Event):
+    """The feed's own state, for the console: connected, disconnected, polling, stopped."""
+
+    kind: ClassVar[str] = "retake.feed"
+    state: Literal["connected", "disconnected", "polling", "stopped"]
+    reconnects: int = 0
+    detail: str = ""
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def chat_from_socket(data: Any, streamer_id: str) -> RetakeChat:
+    data = data if isinstance(data, dict) else {"text": _str(data)}
+    author = data.get("author") if isinstance(data.get("author"), dict) else {}
+    return RetakeChat(
+        id=_str(data.get("_id") or data.get("chat_event_id") or data.get("id")),
+        type=str(data.get("type") or "message"),
+        streamer_id=_str(data.get("streamer_id") or data.get("streamId")) or streamer_id,
+        author=_str(data.get("sender_username") or author.get("fusername")),
+        wallet_address=_str(author.get("walletAddress") or data.get("sender_wallet")),
+        text=_str(data.get("text")),
+        timestamp=_str(data.get("timestamp")),
+        tip_data=data.get("tip_data") if isinstance(data.get("tip_data"), dict) else None,
+        trade_data=data.get("trade_data") if isinstance(data.get("trade_data"), dict) else None,
+        source="socket",
+    )
+
+
+def chat_from_comment(comment: Comment) -> RetakeChat:
+    return RetakeChat(
+        id=comment.id,
+        type="message",
+        streamer_id=comment.stream_id,
+        author=comment.author.fusername,
+        wallet_address=comment.author.wallet_address,
+        text=comment.text,
+        timestamp=comment.timestamp,
+        source="rest",
+    )
+
+
+def _data(payload: Any) -> dict[str, Any]:
+    return payload if isinstance(payload, dict) else {"value": payload}
+
+
+# -- dedupe ----------------------------------------------------------------------------
+
+
+class ChatLedger:
+    """The keys of the chat messages already delivered; bounded, oldest forgotten first."""
+
+    def __init__(self, capacity: int = 5000) -> None:
+        self.capacity = capacity
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str) -> bool:
+        """Remember ``key``; ``False`` if it was already there."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        while len(self._keys) > self.capacity:
+            self._keys.popitem(last=False)
+        return True
+
+
+async def _call(on_event: OnEvent, event: Event) -> None:
+    result = on_event(event)
+    if inspect.isawaitable(result):
+        await result
+
+
+# -- REST polling ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollIntervals:
+    """The document's cadence: 2-3 s while chat is active, 5-10 s when quiet.
+
+    Chat counts as active for ``active_window`` seconds after the last new message.
+    """
+
+    active: float = 2.5
+    quiet: float = 7.5
+    active_window: float = 30.0
+
+
+class RetakeChatPoller:
+    """Chat over REST: catch up from the last seen ``_id``, at the document's cadence."""
+
+    def __init__(
+        self,
+        client: RetakeClient,
+        user_db_id: str,
+        on_event: OnEvent,
+        *,
+        intervals: PollIntervals = PollIntervals(),
+        ledger: ChatLedger | None = None,
+        page_size: int = 50,
+        max_pages: int = 10,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.user_db_id = user_db_id
+        self.on_event = on_event
+        self.intervals = intervals
+        self.ledger = ledger if ledger is not None else ChatLedger()
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self._clock = clock
+        self._last_new: float | None = None
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self.polls = 0
+
+    async def baseline(self) -> int:
+        """Mark the chat that is already there as seen, without delivering it."""
+        page = await self.client.comments(self.user_db_id, limit=self.page_size)
+        for comment in page:
+            self.ledger.add(chat_from_comment(comment).key)
+        return len(page)
+
+    async def poll_once(self) -> list[RetakeChat]:
+        """Deliver, oldest first, every comment newer than the newest one already seen."""
+        async with self._lock:
+            self.polls += 1
+            fresh: list[RetakeChat] = []
+            async for comment in self.client.iter_comments(
+                self.user_db_id, page_size=self.page_size, max_pages=self.max_pages
+            ):
+                event = chat_from_comment(comment)
+                if event.key in self.ledger:
+                    break
+                fresh.append(event)
+            delivered = []
+            for event in reversed(fresh):
+                if self.ledger.add(event.key):
+                    delivered.append(event)
+                    await _call(self.on_event, event)
+            if delivered:
+                self._last_new = self._clock()
+            return delivered
+
+    def next_interval(self) -> float:
+        recent = (
+            self._last_new is not None
+            and self._clock() - self._last_new < self.intervals.active_window
+        )
+        return self.intervals.active if recent else self.intervals.quiet
+
+    async def run(self) -> None:
+        """Poll until ``stop``; a failed poll is logged and tried again next time."""
+        while not self._stop.is_set():
+            try:
+                await self.poll_once()
+            except PlatformError as exc:
+                log.warning("retake.tv chat poll failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.next_interval())
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._stop.clear()
+            self._task = asyncio.create_task(self.run(), name="retake-chat-poller")
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def stop(self) -> None:
+        """Stop at once; a poll cut short leaves the rest undelivered, for the next catch-up."""
+        self._stop.set()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+# -- the socket feed ---------------------------------------------------------------------
+
+
+class RetakeLive:
+    """The Socket.IO feed of one stream, with REST backfill and polling behind it."""
+
+    def __init__(
+        self,
+        client: RetakeClient,
+        user_db_id: str,
+        on_event: OnEvent,
+        *,
+        trades: bool = False,
+        token_addresses: Iterable[str] = (),
+        extra_rooms: Iterable[str] = (),
+        socket: bool = True,
+        replay_history: bool = False,
+        reconnect: Backoff = SOCKET_RECONNECT,
+        intervals: PollIntervals = PollIntervals(),
+        join_timeout: float = 2.0,
+        connect_timeout: float = 10.0,
+        transports: list[str] | None = None,
+        ledger_capacity: int = 5000,
+        socket_url: str | None = None,
+    ) -> None:
+        self.client = client
+        self.user_db_id = user_db_id
+        self.on_event = on_event
+        self.rooms = [user_db_id, f"live_{user_db_id}"]
+        if trades:
+            self.rooms.append("trades")
+        self.rooms += [f"trades_{a}" for a in token_addresses] + list(extra_rooms)
+        self.use_socket = socket
+        self.socket_url = socket_url or client.origin
+        self.replay_history = replay_history
+        self.reconnect = reconnect
+        self.join_timeout = join_timeout
+        self.connect_timeout = connect_timeout
+        self.transports = transports
+        self.ledger = ChatLedger(ledger_capacity)
+        self.poller = RetakeChatPoller(
+            client, user_db_id, self._deliver_polled, intervals=intervals, ledger=self.ledger
+        )
+        self.connected = False
+        self.connects = 0
+        self.reconnects = 0
+        self._sio: socketio.AsyncClient | None = None
+        self._dropped = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._holding = False
+        self._held: deque[RetakeChat] = deque()
+
+    # -- lifecycle ------------------------------------------------------------------
+    async def start(self) -> None:
+        """Mark the existing chat as seen (unless ``replay_history``), then run the feed."""
+        if self._task is not None:
+            return
+        if not self.replay_history:
+            try:
+                await self.poller.baseline()
+            except PlatformError as exc:
+                log.warning("retake.tv chat history could not be read: %s", exc)
+        self._stopping.clear()
+        if self.use_socket:
+            self._task = asyncio.create_task(self._supervise(), name="retake-live")
+        else:
+            self.poller.start()
+            await self._state("polling", "REST polling only")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        sio = self._sio
+        if sio is not None:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.poller.stop()
+        self.connected = False
+        await self._state("stopped")
+
+    # -- the connection loop ----------------------------------------------------------
+    async def _supervise(self) -> None:
+        delays = self.reconnect.delays()
+        while not self._stopping.is_set():
+            sio = self._new_socket()
+            try:
+                await sio.connect(
+                    self.socket_url,
+                    socketio_path="socket.io",
+                    transports=self.transports,
+                    wait_timeout=self.connect_timeout,
+                )
+            except (socketio.exceptions.ConnectionError, OSError, TimeoutError) as exc:
+                with contextlib.suppress(Exception):
+                    await sio.disconnect()
+                if not self.poller.running:
+                    self.poller.start()
+                    await self._state("polling", f"socket unavailable ({type(exc).__name__})")
+                await self._pause(next(delays, self.reconnect.cap))
+                continue
+            delays = self.reconnect.delays()
+            self._sio = sio
+            await self._on_connected(sio)
+            await self._wait_for_drop()
+            self._sio = None
+            self.connected = False
+            if self._stopping.is_set():
+                break
+            self.reconnects += 1
+            await self._state("disconnected", "the socket dropped; polling until it is back")
+            self.poller.start()
+            await self._pause(next(delays, self.reconnect.cap))
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _wait_for_drop(self) -> None:
+        drop = asyncio.ensure_future(self._dropped.wait())
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({drop, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            drop.cancel()
+            stop.cancel()
+
+    def _new_socket(self) -> socketio.AsyncClient:
+        sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+        self._dropped = asyncio.Event()
+        dropped = self._dropped
+
+        async def on_disconnect(*_: Any) -> None:
+            dropped.set()
+
+        sio.on("disconnect", on_disconnect)
+        sio.on("message", self._on_message)
+        sio.on("tip_received", self._on_tip)
+        sio.on("newtrade", self._on_trade)
+        sio.on("rawtrade", self._on_rawtrade)
+        sio.on("user_followed", self._on_follow)
+        sio.on("session_started", self._on_session_started)
+        sio.on("pinned", self._on_pinned)
+        return sio
+
+    async def _on_connected(self, sio: socketio.AsyncClient) -> None:
+        """Join every room, catch chat up over REST, then let held socket chat through."""
+        self._holding = True
+        try:
+            await self.poller.stop()
+            for room in self.rooms:
+                await self._join(sio, room)
+            self.connected = True
+            self.connects += 1
+            await self._state("connected", f"rooms: {', '.join(self.rooms)}")
+            try:
+                await self.poller.poll_once()
+            except PlatformError as exc:
+                log.warning("retake.tv chat backfill failed, polling instead: %s", exc)
+                self.poller.start()
+        finally:
+            while self._held:
+                await self._deliver(self._held.popleft())
+            self._holding = False
+
+    async def _join(self, sio: socketio.AsyncClient, room: str) -> None:
+        try:
+            await sio.call("joinRoom", {"roomId": room}, timeout=self.join_timeout)
+        except socketio.exceptions.TimeoutError:
+            # The server need not acknowledge joinRoom; the join is still sent.
+            log.debug("joinRoom %s was not acknowledged", room)
+        except socketio.exceptions.BadNamespaceError:
+            self._dropped.set()
+
+    # -- server events ------------------------------------------------------------------
+    async def _on_message(self, data: Any) -> None:
+        event = chat_from_socket(data, self.user_db_id)
+        if self._holding:
+            self._held.append(event)
+        else:
+            await self._deliver(event)
+
+    async def _deliver(self, event: RetakeChat) -> None:
+        if self.ledger.add(event.key):
+            await _call(self.on_event, event)
+
+    async def _deliver_polled(self, event: Event) -> None:
+        await _call(self.on_event, event)
+
+    async def _on_tip(self, data: Any) -> None:
+        d = _data(data)
+        await _call(
+            self.on_event,
+            RetakeTip(
+                receiver_id=_str(d.get("receiver_id")),
+                sender_username=_str(d.get("sender_username") or d.get("username")),
+                amount=_float(d.get("amount")),
+                data=d,
+            ),
+        )
+
+    async def _on_trade(self, data: Any) -> None:
+        d = _data(data)
+        await _call(
+            self.on_event,
+            RetakeTrade(
+                address=_str(d.get("address")),
+                action=_str(d.get("action")),
+                usd_amount=_float(d.get("usdAmount")),
+                token_ticker=_str(d.get("tokenTicker")),
+                data=d,
+            ),
+        )
+
+    async def _on_rawtrade(self, data: Any) -> None:
+        await _call(self.on_event, RetakeRawTrade(data=_data(data)))
+
+    async def _on_follow(self, data: Any) -> None:
+        d = _data(data)
+        await _call(
+            self.on_event,
+            RetakeFollow(
+                streamer_id=_str(d.get("streamer_id")),
+                username=_str(d.get("username") or d.get("follower_username")),
+                data=d,
+            ),
+        )
+
+    async def _on_session_started(self, data: Any) -> None:
+        d = _data(data)
+        await _call(
+            self.on_event,
+            RetakeSessionStarted(
+                streamer_id=_str(d.get("streamer_id")), session_id=_str(d.get("session_id")), data=d
+            ),
+        )
+
+    async def _on_pinned(self, data: Any) -> None:
+        await _call(self.on_event, RetakePinned(data=_data(data)))
+
+    async def _state(
+        self, state: Literal["connected", "disconnected", "polling", "stopped"], detail: str = ""
+    ) -> None:
+        await _call(
+            self.on_event, RetakeFeedState(state=state, reconnects=self.reconnects, detail=detail)
+        )

@@ -1,0 +1,166 @@
+"""The Socket.IO feed against the sandbox on a real loopback port: rooms, events,
+reconnects with REST backfill, polling fallback; every message exactly once, in order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from studio.backoff import Backoff
+from studio.events import Event, EventBus
+from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_live import (
+    PollIntervals,
+    RetakeChat,
+    RetakeFeedState,
+    RetakeFollow,
+    RetakeLive,
+    RetakePinned,
+    RetakeRawTrade,
+    RetakeSessionStarted,
+    RetakeTip,
+    RetakeTrade,
+)
+from studio.sandbox.app import Sandbox, SandboxConfig
+from studio.sandbox.server import free_port, serve_in_thread
+from tests.retake.retake_helpers import verified_agent, wait_until
+
+FAST = Backoff(first=0.05, factor=1.0, cap=0.05, jitter=0.0, attempts=None)
+QUICK_POLL = PollIntervals(active=0.05, quiet=0.1, active_window=1.0)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox(SandboxConfig())
+    with serve_in_thread(sandbox) as origin:
+        yield sandbox, origin
+
+
+@pytest.fixture
+async def setup(
+    served: tuple[Sandbox, str],
+) -> AsyncIterator[tuple[Sandbox, RetakeClient, httpx.AsyncClient, str]]:
+    sandbox, origin = served
+    async with RetakeClient(origin) as client, httpx.AsyncClient(base_url=origin) as control:
+        name = f"Live_{len(sandbox.retake.world.agents)}"
+        reg = await verified_agent(client, control, name)
+        yield sandbox, client, control, reg.user_db_id
+
+
+def chats(events: list[Event]) -> list[str]:
+    return [e.text or "" for e in events if isinstance(e, RetakeChat)]
+
+
+async def test_every_chat_message_arrives_once_in_order_across_reconnects(setup: Any) -> None:
+    sandbox, client, control, user = setup
+    await control.post("/_sandbox/retake/chat", json={"streamer_id": user, "text": "before start"})
+    bus, got = EventBus(), []
+    bus.add_listener(got.append)
+    live = RetakeLive(client, user, bus.publish, reconnect=FAST, intervals=QUICK_POLL)
+    await live.start()
+    try:
+        await wait_until(lambda: live.connected)
+        expected: list[str] = []
+        for round_ in range(4):
+            texts = [f"r{round_} live {i}" for i in range(5)]
+            await control.post(
+                "/_sandbox/retake/chat",
+                json={"streamer_id": user, "text": f"r{round_} live {{i}}", "count": 5},
+            )
+            expected += texts
+            await wait_until(lambda: chats(got) == expected)
+            reply = await control.post(
+                "/_sandbox/retake/drop-sockets",
+                json={
+                    "then_chat": {"streamer_id": user, "text": f"r{round_} gap {{i}}", "count": 7}
+                },
+            )
+            assert reply.json()["dropped"] >= 1
+            expected += [f"r{round_} gap {i}" for i in range(7)]
+            await wait_until(lambda: chats(got) == expected and live.connected)
+        assert chats(got) == expected  # zero lost, zero duplicated, in order
+        gap_sources = {
+            e.source for e in got if isinstance(e, RetakeChat) and "gap" in (e.text or "")
+        }
+        assert gap_sources == {"rest"}  # what the dropped socket missed came from the backfill
+        assert "before start" not in chats(got)
+        assert live.reconnects == 4
+        joins = [room for _, room in sandbox.retake.joins]
+        assert joins.count(user) >= 5 and joins.count(f"live_{user}") >= 5
+        states = [e.state for e in got if isinstance(e, RetakeFeedState)]
+        assert states.count("connected") == 5 and states.count("disconnected") == 4
+    finally:
+        await live.stop()
+    assert not live.connected
+
+
+async def test_tips_trades_follows_pins_and_session_events(setup: Any) -> None:
+    sandbox, client, control, user = setup
+    rtmp = await client.rtmp()
+    got: list[Event] = []
+    live = RetakeLive(client, user, got.append, trades=True, reconnect=FAST, intervals=QUICK_POLL)
+    await live.start()
+    try:
+        await wait_until(lambda: live.connected)
+        start = await client.stream_start()
+        token = start.token.token_address if start.token else None
+        assert token and sandbox.publish("retake", rtmp.key.get_secret_value())
+        session = (await client.streamer(user)).session
+        assert session is not None and session.session_id
+        live.rooms.append(f"{user}/{session.session_id}")  # pinned room, joined on next connect
+        await control.post("/_sandbox/retake/drop-sockets", json={})
+        await wait_until(lambda: live.connects == 2)
+        await control.post(
+            "/_sandbox/retake/tip", json={"streamer_id": user, "amount": 2.5, "username": "whale"}
+        )
+        await control.post(
+            "/_sandbox/retake/trade", json={"streamer_id": user, "action": "buy", "usd_amount": 40}
+        )
+        await control.post(
+            "/_sandbox/retake/follow", json={"streamer_id": user, "username": "fan1"}
+        )
+        await control.post("/_sandbox/retake/pin", json={"streamer_id": user, "chat_event_id": "x"})
+        kinds = {
+            RetakeTip,
+            RetakeTrade,
+            RetakeRawTrade,
+            RetakeFollow,
+            RetakePinned,
+            RetakeSessionStarted,
+        }
+        await wait_until(lambda: kinds <= {type(e) for e in got})
+        tip = next(e for e in got if isinstance(e, RetakeTip))
+        assert (tip.sender_username, tip.amount) == ("whale", 2.5)
+        trade = next(e for e in got if isinstance(e, RetakeTrade))
+        assert (trade.action, trade.usd_amount, trade.address) == ("buy", 40.0, token)
+        follow = next(e for e in got if isinstance(e, RetakeFollow))
+        assert follow.username == "fan1"
+        chat_types = {e.type for e in got if isinstance(e, RetakeChat)}
+        assert {"tip", "trade"} <= chat_types
+        assert all(e.kind.startswith("retake.") for e in got)
+    finally:
+        await live.stop()
+
+
+async def test_polls_rest_while_the_socket_cannot_connect(setup: Any) -> None:
+    _, client, control, user = setup
+    got: list[Event] = []
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    # REST goes to the sandbox; the socket to a port where nothing listens.
+    live = RetakeLive(
+        client, user, got.append, reconnect=FAST, intervals=QUICK_POLL, socket_url=unreachable
+    )
+    await live.start()
+    try:
+        await control.post(
+            "/_sandbox/retake/chat", json={"streamer_id": user, "text": "p{i}", "count": 3}
+        )
+        await wait_until(lambda: chats(got) == ["p0", "p1", "p2"])
+        assert all(e.source == "rest" for e in got if isinstance(e, RetakeChat))
+        assert any(isinstance(e, RetakeFeedState) and e.state == "polling" for e in got)
+        assert not live.connected
+    finally:
+        await live.stop()
