@@ -30,6 +30,7 @@ from studio.platforms.basefm_errors import (
     BasefmCreateUncertain,
     BasefmNoSession,
     BasefmNotSessionOwner,
+    BasefmSessionHeld,
     BasefmUnauthorized,
     map_basefm_error,
 )
@@ -259,6 +260,7 @@ class BasefmClient(ApiClient):
         session for the wallet not at all).
         """
         request = create_stream_request(wallet, name, city, tx_hash)
+        await self._refuse_a_second_wallet(request.wallet)
         headers = self._headers(required=False)
         try:
             reply = await self.call(
@@ -294,6 +296,25 @@ class BasefmClient(ApiClient):
             raise
         self._keep(reply)
         return reply
+
+    async def _refuse_a_second_wallet(self, wallet: str) -> None:
+        """One studio holds one baseFM session: creating one for another wallet would
+        drop the token of a session that is still running (and paid for)."""
+        held = self._held
+        if held is None or not held.wallet or held.wallet.lower() == wallet.lower():
+            return
+        try:
+            current = await self.session()
+        except (BasefmUnauthorized, BasefmNotSessionOwner):
+            return
+        if current.active:
+            raise BasefmSessionHeld(
+                f"this studio holds a running baseFM session for wallet {held.wallet}; "
+                f"a session for {wallet} would lose its controls",
+                platform=PLATFORM,
+                fix="End the running session first (it cannot be resumed after that), "
+                "or go live with the same wallet.",
+            )
 
     async def _recover_for(self, wallet: str) -> CreateStreamResponse | None:
         """The held session's controls, if it is current and for ``wallet``."""

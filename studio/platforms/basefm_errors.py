@@ -121,6 +121,10 @@ class BasefmNoSession(BasefmError):
     """A session call without a session token: nothing was sent."""
 
 
+class BasefmSessionHeld(BasefmError):
+    """Create for another wallet while this studio holds a running session: nothing sent."""
+
+
 class BasefmCreateUncertain(PlatformUnreachable):
     """The request that creates a (possibly paid) stream got no reply, and the studio
     could not find out whether baseFM created the stream. Nothing was resent."""

@@ -47,6 +47,11 @@ def _rand(n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _stream_key() -> str:
     return "sk-" + "-".join(secrets.token_hex(2) for _ in range(3))
 
@@ -235,15 +240,14 @@ class Station:
             raise Refused(500, {"error": "Mux not configured"})
         if not isinstance(body, dict):
             raise Refused(400, {"error": "Invalid JSON body"})
-        wallet = body.get("wallet").strip() if isinstance(body.get("wallet"), str) else ""
+        wallet = _text(body, "wallet")
         if not wallet:
             raise Refused(400, {"error": "Wallet address required"})
         if not WALLET.match(wallet):
             raise Refused(400, {"error": "Invalid wallet address"})
-        name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
-        city_raw = body.get("city")
-        city = city_raw.strip()[:80] or None if isinstance(city_raw, str) else None
-        tx_hash = body.get("txHash") if isinstance(body.get("txHash"), str) else None
+        name = _text(body, "name")
+        city = _text(body, "city")[:80] or None  # the service trims and caps at 80
+        tx_hash = _text(body, "txHash") or None
 
         # The caller's own current session: the recovery response, before anything else.
         owned = self._owned(caller, wallet, now)

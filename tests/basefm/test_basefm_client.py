@@ -17,6 +17,8 @@ from studio.platforms.basefm_errors import (
     BasefmNoSession,
     BasefmPaymentRejected,
     BasefmPaymentRequired,
+    BasefmSessionHeld,
+    BasefmWrongWallet,
 )
 from studio.redaction import reveal
 from studio.sandbox.app import Sandbox
@@ -197,8 +199,6 @@ async def test_create_cleans_up_an_expired_session_nobody_asked_about(
 async def test_the_community_pass_works_only_with_the_claimed_wallet(
     make_client: MakeClient, control: httpx.AsyncClient
 ) -> None:
-    from studio.platforms.basefm_errors import BasefmWrongWallet
-
     await control.post(
         "/_sandbox/basefm/users", json={"user": "u1", "communityWallet": OTHER_WALLET}
     )
@@ -243,12 +243,16 @@ async def test_the_token_is_kept_0600_and_only_ever_sent_as_a_header(
     await client.live()
     await client.end_session()
 
-    calls = await api_calls(control)
-    session_calls = [c for c in calls if c["method"] != "POST" or c["path"].endswith("/status")]
-    assert session_calls and all(
-        c["sessionHeader"] for c in session_calls if c["path"] != "/api/basefm/live"
-    )
-    assert all(c["query"] == "" for c in calls)
+    calls = {(c["method"], c["path"]): c for c in await api_calls(control)}
+    session_calls = [
+        ("GET", "/api/basefm/streams"),
+        ("GET", "/api/basefm/streams/status"),
+        ("POST", "/api/basefm/streams/status"),
+        ("DELETE", "/api/basefm/streams"),
+    ]
+    assert all(calls[call]["sessionHeader"] for call in session_calls)
+    assert not calls[("GET", "/api/basefm/live")]["sessionHeader"]  # not sent where unneeded
+    assert all(c["query"] == "" for c in calls.values())  # never ?sessionToken=
     for text in (caplog.text, repr(reply), str(reply), repr(client.held)):
         assert token not in text and key not in text
 
@@ -433,3 +437,18 @@ async def test_distribution_and_relays(
         "basefm-space": "healthy",
         "youtube-main": "pending",
     }
+
+
+async def test_a_second_wallet_is_refused_while_a_session_runs(
+    client: BasefmClient, control: httpx.AsyncClient, store: SessionStore
+) -> None:
+    first = await client.create_stream(WALLET, tx_hash=tx(1))
+    with pytest.raises(BasefmSessionHeld) as caught:
+        await client.create_stream(OTHER_WALLET, tx_hash=tx(2))
+    assert WALLET in caught.value.message and "End the running session" in str(caught.value.fix)
+    entry = store.get("basefm")
+    assert entry is not None and entry["stream_id"] == first.stream.id
+    assert [c["method"] for c in await api_calls(control)] == ["POST", "GET"]
+
+    await client.end_session()
+    assert (await client.create_stream(OTHER_WALLET, tx_hash=tx(2))).session.wallet == OTHER_WALLET

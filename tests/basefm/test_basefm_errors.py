@@ -20,7 +20,7 @@ from studio.platforms.basefm_errors import (
     BasefmUnauthorized,
     BasefmUnavailable,
 )
-from studio.redaction import MASK, reveal
+from studio.redaction import MASK, redact, reveal
 from studio.sandbox.app import Sandbox
 from studio.session_store import SessionStore
 
@@ -166,6 +166,4 @@ async def test_error_payloads_and_messages_never_show_secrets(
         await client.session()
     for text in (str(caught.value), repr(caught.value.payload), repr(client.held)):
         assert token not in text and wrong not in text
-    from studio.redaction import redact
-
     assert redact(f"header {wrong}") == f"header {MASK}"
