@@ -51,11 +51,14 @@ async def verified_agent(
     return reg
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait for ``condition`` (checked every 10 ms), failing after ``timeout`` seconds."""
+async def wait_until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait for ``condition`` (checked every 10 ms), failing after ``within`` seconds.
+
+    The state it watches changes in another thread (the served sandbox) or in
+    callbacks, so it is polled rather than signalled."""
 
     async def loop() -> None:
-        while not condition():
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
-    await asyncio.wait_for(loop(), timeout)
+    await asyncio.wait_for(loop(), within)

@@ -71,7 +71,7 @@ async def test_every_chat_message_arrives_once_in_order_across_reconnects(setup:
                 json={"streamer_id": user, "text": f"r{round_} live {{i}}", "count": 5},
             )
             expected += texts
-            await wait_until(lambda: chats(got) == expected)
+            await wait_until(lambda want=list(expected): chats(got) == want)
             reply = await control.post(
                 "/_sandbox/retake/drop-sockets",
                 json={
@@ -80,7 +80,7 @@ async def test_every_chat_message_arrives_once_in_order_across_reconnects(setup:
             )
             assert reply.json()["dropped"] >= 1
             expected += [f"r{round_} gap {i}" for i in range(7)]
-            await wait_until(lambda: chats(got) == expected and live.connected)
+            await wait_until(lambda want=list(expected): chats(got) == want and live.connected)
         assert chats(got) == expected  # zero lost, zero duplicated, in order
         gap_sources = {
             e.source for e in got if isinstance(e, RetakeChat) and "gap" in (e.text or "")
