@@ -54,14 +54,14 @@ def _apt(package: str) -> str:
     return f"sudo apt-get install {package}  (or: {INSTALL})"
 
 
-async def check_xvfb(_: DoctorContext) -> CheckResult:
+async def check_xvfb(ctx: DoctorContext) -> CheckResult:
     path = shutil.which("Xvfb")
     if path is None:
         return CheckResult("Xvfb", False, "Xvfb is not installed", _apt("xvfb"))
     return CheckResult("Xvfb", True, path)
 
 
-async def check_xterm(_: DoctorContext) -> CheckResult:
+async def check_xterm(ctx: DoctorContext) -> CheckResult:
     missing = [
         name
         for name, pkg in (("xterm", "xterm"), ("xwininfo", "x11-utils"))
@@ -87,7 +87,7 @@ def _listed(listing: str, name: str) -> bool:
     return any(name in line.split()[1:2] for line in listing.splitlines() if line.strip())
 
 
-async def check_ffmpeg(_: DoctorContext) -> CheckResult:
+async def check_ffmpeg(ctx: DoctorContext) -> CheckResult:
     if shutil.which("ffmpeg") is None:
         return CheckResult("FFmpeg", False, "ffmpeg is not installed", _apt("ffmpeg"))
     missing: list[str] = []
@@ -108,7 +108,7 @@ async def check_ffmpeg(_: DoctorContext) -> CheckResult:
     )
 
 
-async def check_rtmp_receiver(_: DoctorContext) -> CheckResult:
+async def check_rtmp_receiver(ctx: DoctorContext) -> CheckResult:
     from studio.sandbox.rtmp_receiver import RTMP_MODULE
 
     if shutil.which("nginx") is None:
@@ -130,7 +130,7 @@ async def check_rtmp_receiver(_: DoctorContext) -> CheckResult:
     return CheckResult("RTMP receiver", True, f"nginx with {RTMP_MODULE.name}", required=False)
 
 
-async def check_fonts(_: DoctorContext) -> CheckResult:
+async def check_fonts(ctx: DoctorContext) -> CheckResult:
     from studio.broadcast.terminal import FONT
 
     if shutil.which("fc-list") is None:
@@ -148,7 +148,7 @@ async def check_fonts(_: DoctorContext) -> CheckResult:
     return CheckResult("fonts", True, f"{FONT}{extra}")
 
 
-async def check_display(_: DoctorContext) -> CheckResult:
+async def check_display(ctx: DoctorContext) -> CheckResult:
     """Start Xvfb and the on-air xterm briefly; measure the terminal."""
     from studio.broadcast.display import VirtualDisplay
     from studio.broadcast.terminal import Terminal

@@ -47,7 +47,7 @@ class Destination(BaseModel):
     def from_parts(cls, name: str, base_url: str, key: str) -> Destination:
         """From the ``url`` + ``key`` pair the platforms hand out."""
         register(key)
-        return cls(name=name, url=f"{base_url.rstrip('/')}/{key}")
+        return cls.model_validate({"name": name, "url": f"{base_url.rstrip('/')}/{key}"})
 
     @property
     def secret_url(self) -> str:

@@ -39,6 +39,7 @@ from studio.broadcast.ffmpeg_command import FeedPort
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.relay import DestinationRelay, RefreshOne
 from studio.broadcast.terminal import Terminal
+from studio.broadcast.thumbnails import ThumbnailLoop, Upload, thumbnail_png
 from studio.broadcast.watchdog import RetryTimer
 from studio.errors import StudioError
 from studio.events import EventBus
@@ -122,6 +123,29 @@ class BroadcastPipeline:
     def _track(self, event: object) -> None:
         if isinstance(event, DestinationStateChanged):
             self._states[event.destination] = DestinationState(event.state)
+
+    async def wait_live(self, names: Sequence[str] | None = None, limit: float = 15.0) -> bool:
+        """Until every destination in ``names`` (default: all) is live; False after ``limit`` s."""
+        wanted = list(names) if names is not None else [d.name for d in self.destinations]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while loop.time() < deadline:
+            if all(self._states.get(name) == DestinationState.LIVE for name in wanted):
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    async def thumbnail_png(self, max_width: int = 1280) -> bytes:
+        """A PNG of what is on air now (runs the capture in a worker thread)."""
+        if not self.display.name:
+            raise StudioError(
+                "There is no picture: the display is not running.", fix="Start the broadcast first."
+            )
+        return await asyncio.to_thread(thumbnail_png, self.display.name, max_width)
+
+    def thumbnail_loop(self, upload: Upload, interval: float = 180.0) -> ThumbnailLoop:
+        """A ``ThumbnailLoop`` that follows the display across restarts."""
+        return ThumbnailLoop(lambda: self.display.name, upload, interval)
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:

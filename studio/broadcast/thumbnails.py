@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import mss
 from PIL import Image
@@ -69,7 +70,7 @@ def thumbnail_jpeg(display: str, max_width: int = 1280, quality: int = 85) -> by
 
 def is_blank(image: Image.Image, tolerance: int = 0) -> bool:
     """True if every pixel is the same colour (within ``tolerance`` per channel)."""
-    extrema = image.convert("RGB").getextrema()
+    extrema = cast(tuple[tuple[int, int], ...], image.convert("RGB").getextrema())
     return all(high - low <= tolerance for low, high in extrema)
 
 

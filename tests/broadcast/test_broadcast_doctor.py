@@ -89,3 +89,37 @@ async def test_platform_urls_must_be_https_or_loopback() -> None:
         and "baseFM" in result.detail
         and "STUDIO_BASEFM_URL" in (result.fix or "")
     )
+
+
+async def test_verification_is_asked_of_retake_when_credentials_exist(isolated_env: Path) -> None:
+    import httpx
+
+    from studio.sandbox.app import Sandbox
+    from studio.sandbox.server import serve_in_thread
+    from studio.validation.retake import b58encode
+
+    body = {
+        "agent_name": "Doctor_Bot",
+        "agent_description": "Checks that the studio can broadcast.",
+        "image_url": "https://cdn.example.com/doctor.png",
+        "wallet_address": b58encode(bytes(range(1, 33))),
+        "ticker": "DOC",
+    }
+    with serve_in_thread(Sandbox()) as origin:
+        async with httpx.AsyncClient(base_url=origin) as http:
+            reply = await http.post("/api/v1/agent/register", json=body)
+            assert reply.status_code == 200, reply.text
+            token = reply.json()["access_token"]
+            paths = Paths.from_env()
+            paths.retake_credentials.parent.mkdir(parents=True)
+            paths.retake_credentials.write_text(
+                json.dumps({"access_token": token, "agent_name": "Doctor_Bot"})
+            )
+            paths.retake_credentials.chmod(0o600)
+            ctx = DoctorContext(paths=paths, urls=PlatformUrls(retake=origin))
+            pending = await check_verification(ctx)
+            assert pending.status == "FAIL" and "not verified" in pending.detail and pending.fix
+            marked = await http.post("/_sandbox/retake/verified", json={"agent": "Doctor_Bot"})
+            assert marked.status_code == 200
+            assert (await check_verification(ctx)).status == "ok"
+        assert token not in pending.detail

@@ -3,14 +3,16 @@ destinations, isolation of a failed destination, and recovery without the operat
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from studio.backoff import Backoff
-from studio.broadcast import BroadcastPipeline, Destination, DestinationState
+from studio.broadcast import BroadcastPipeline, Destination, DestinationState, is_blank
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver, free_port
 from tests.broadcast.broadcast_helpers import KIOSK, Recorder, ffprobe, need, wait_until
@@ -43,14 +45,13 @@ async def test_one_encode_reaches_two_destinations_in_the_seed_format(
         Destination.from_parts("basefm", receiver.url("basefm"), "basefmkey0001"),
     ]
     async with pipeline(destinations, bus) as live:
-        await wait_until(
-            lambda: (
-                live.destination_states
-                == {"retake": DestinationState.LIVE, "basefm": DestinationState.LIVE}
-            ),
-            10,
-            "both destinations live",
-        )
+        assert await live.wait_live(limit=10)
+        assert live.destination_states == {
+            "retake": DestinationState.LIVE,
+            "basefm": DestinationState.LIVE,
+        }
+        picture = Image.open(io.BytesIO(await live.thumbnail_png(max_width=640)))
+        assert picture.size == (640, 360) and not is_blank(picture)
         await wait_until(lambda: live.stats and live.stats.out_time >= 4.0, 15, "4 s encoded")
         stats = live.stats
     assert stats is not None and 25 <= stats.fps <= 35
