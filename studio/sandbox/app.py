@@ -27,10 +27,13 @@ from studio.sandbox.retake import RetakeSandbox
 @dataclass(frozen=True)
 class SandboxConfig:
     """``rtmp_base``: where the RTMP URLs handed out point (the nginx receiver);
-    ``origin``: where the sandbox itself is served, for URLs it hands out."""
+    ``origin``: where the sandbox itself is served, for URLs it hands out;
+    ``retake_auto_tweets``: no human to tweet in a rehearsal, so any tweet counts."""
 
     rtmp_base: str = "rtmp://127.0.0.1:1935"
     origin: str = "http://127.0.0.1:8700"
+    retake_auto_tweets: bool = False
+    """Accept any well-formed tweet URL as containing the verification code (rehearsals)."""
 
 
 class Sandbox:

@@ -1,0 +1,162 @@
+"""Builds a ready-to-run ``GoLive`` from a ``Plan``: clients, legs, operator, pipeline,
+kiosk link and journal, all from the environment's configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from studio.broadcast.destinations import Destination
+from studio.config import Paths, PlatformUrls
+from studio.errors import StudioError
+from studio.events import Event, EventBus
+from studio.golive.leg import Leg, LegContext, Timing
+from studio.golive.operator import Operator
+from studio.golive.plan import Plan
+from studio.golive.sequence import GoLive
+from studio.journal import Journal
+from studio.onair.client import KioskLink
+
+
+def kiosk_command(socket_path: Path, log: Path) -> list[str]:
+    return [sys.executable, "-m", "studio", "kiosk", "run", "--socket", str(socket_path), "--log", str(log)]
+
+
+def build(
+    plan: Plan,
+    *,
+    bus: EventBus,
+    operator: Operator,
+    urls: PlatformUrls | None = None,
+    paths: Paths | None = None,
+    timing: Timing | None = None,
+    transport: Any = None,
+    resume_session: int | None = None,
+    pipeline_factory: Callable[..., Any] | None = None,
+) -> GoLive:
+    urls = urls or PlatformUrls.from_env()
+    paths = paths or Paths.from_env()
+    paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    plan.log.touch(exist_ok=True)
+    socket_path = paths.state_dir / f"kiosk-{id(plan):x}.sock"
+    kiosk = KioskLink(socket_path) if plan.kiosk else None
+    ctx = LegContext(bus=bus, operator=operator, timing=timing or Timing(thumbnail_every=plan.thumbnail_every), kiosk=kiosk)
+    legs: list[Leg] = []
+    retake_leg = None
+    if plan.retake:
+        retake_leg = _retake_leg(ctx, plan, urls, paths, transport)
+        legs.append(retake_leg)
+    if plan.basefm:
+        legs.append(_basefm_leg(ctx, plan, urls, paths, transport))
+    if plan.clawcast:
+        legs.append(_clawcast_leg(ctx, plan, urls, paths, transport, retake_leg))
+    extras = [Destination(name=f"rtmp-{i + 1}", url=url) for i, url in enumerate(plan.rtmp)]
+
+    holder: dict[str, Any] = {}
+
+    def default_pipeline(destinations: list[Destination], refresh_all: Any, refresh_one: Any) -> Any:
+        from studio.broadcast.pipeline import BroadcastPipeline
+
+        command = kiosk_command(socket_path, plan.log) if plan.kiosk else ["tail", "-F", str(plan.log)]
+        pipeline = BroadcastPipeline(
+            destinations, command, bus=bus, refresh_destinations=refresh_all, refresh_destination=refresh_one
+        )
+        holder["pipeline"] = pipeline
+        return pipeline
+
+    async def thumbnail() -> bytes:
+        from studio.broadcast.thumbnails import thumbnail_png
+
+        pipeline = holder.get("pipeline")
+        if pipeline is None or not pipeline.display_name:
+            raise StudioError("there is no display to take a thumbnail of", fix="Start the broadcast first.")
+        return await asyncio.to_thread(thumbnail_png, pipeline.display_name)
+
+    ctx.thumbnail = thumbnail
+    journal = Journal(paths.journal)
+    golive = GoLive(
+        ctx,
+        legs,
+        pipeline_factory=pipeline_factory or default_pipeline,
+        extra_destinations=extras,
+        duration=plan.duration,
+        journal=journal,
+        resume_session=resume_session,
+    )
+    golive.holder = holder  # type: ignore[attr-defined]
+    return golive
+
+
+def _retake_leg(ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any) -> Leg:
+    from studio.golive.chat_bridge import ChatBridge, chat_feed
+    from studio.golive.retake_leg import RetakeLeg
+    from studio.platforms.retake import RetakeClient
+    from studio.platforms.retake_credentials import require_credentials
+
+    creds = require_credentials(paths)
+    client = RetakeClient(urls.retake, access_token=creds.access_token, transport=transport)
+    bridge = ChatBridge(ctx, platform="retake")
+    return RetakeLeg(
+        ctx,
+        client,
+        creds,
+        paths=paths,
+        opening_message=plan.opening_message,
+        skill_cache=paths.state_dir / "retake-skill",
+        chat_feed=chat_feed(ctx.timing),
+        on_chat_event=bridge,
+    )
+
+
+def _basefm_leg(ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any) -> Leg:
+    from studio.golive.basefm_leg import BasefmLeg
+    from studio.platforms.basefm import BasefmClient
+    from studio.session_store import SessionStore
+
+    client = BasefmClient(urls.basefm, transport=transport, store=SessionStore(paths.sessions_file))
+    assert plan.basefm_wallet is not None
+    return BasefmLeg(
+        ctx, client, wallet=plan.basefm_wallet, name=plan.basefm_name, city=plan.basefm_city, tx_hash=plan.tx_hash
+    )
+
+
+def _clawcast_leg(
+    ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any, retake_leg: Any
+) -> Leg:
+    import os
+
+    from studio.golive.clawcast_leg import ClawcastLeg
+    from studio.platforms.clawcast import ClawcastClient
+    from studio.session_store import SessionStore
+
+    name = plan.clawcast_name or (retake_leg.agent_name if retake_leg is not None else None)
+    url = plan.clawcast_url or (retake_leg.watch_url if retake_leg is not None else None)
+    if not name or not url:
+        raise StudioError(
+            "ClawCast needs a streamer name and a link",
+            fix="Pass --clawcast-name and --clawcast-url (or go live on retake.tv too, whose name and link are used).",
+        )
+    client = ClawcastClient(
+        urls.clawcast,
+        api_key=os.environ.get("CLAWCAST_API_KEY") or None,
+        transport=transport,
+        store=SessionStore(paths.sessions_file),
+    )
+    return ClawcastLeg(
+        ctx,
+        client,
+        streamer_name=name,
+        streamer_url=url,
+        duration_minutes=plan.clawcast_minutes,
+        slides=plan.slides,
+        mirror=plan.log,
+    )
+
+
+def print_json_events(event: Event, out: Any = None) -> None:
+    stream = out or sys.stdout
+    stream.write(event.to_json() + "\n")
+    stream.flush()

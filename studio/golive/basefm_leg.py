@@ -1,0 +1,182 @@
+"""baseFM's part: create the Mux stream (a 402 asks the operator for the $5 USDC
+txHash), keep the session token, poll streams/status, sync when ``pickupRecommended``,
+respect the 2-hour limit, DELETE at the end."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from studio.broadcast.destinations import Destination
+from studio.errors import Problem, StudioError, ValidationFailed
+from studio.golive.events import Notice, PlatformLive, PlatformStopped
+from studio.golive.leg import Leg, LegContext, LegFinished
+from studio.golive.operator import Need
+from studio.platforms.basefm import BasefmClient
+from studio.platforms.basefm_errors import BasefmPaymentRejected, BasefmPaymentRequired
+from studio.platforms.basefm_models import CreateStreamResponse
+from studio.redaction import reveal
+from studio.validation.basefm import transaction_hash
+
+log = logging.getLogger(__name__)
+
+ENDING_MARGIN = 60.0
+"""End the baseFM leg this long before the 2-hour limit, so the DELETE is ours."""
+
+
+class BasefmLeg(Leg):
+    platform = "basefm"
+
+    def __init__(
+        self,
+        ctx: LegContext,
+        client: BasefmClient,
+        *,
+        wallet: str,
+        name: str | None = None,
+        city: str | None = None,
+        tx_hash: str | None = None,
+    ) -> None:
+        super().__init__(ctx)
+        self.client = client
+        self.wallet = wallet
+        self.name = name
+        self.city = city
+        self.tx_hash = tx_hash
+        self.created: CreateStreamResponse | None = None
+        self.ends_at: float | None = None
+        self.syncs = 0
+        self.health: str | None = None
+        self._stats: dict[str, Any] | None = None
+
+    async def prepare(self) -> None:
+        async with self.step("stream", "POST /api/basefm/streams"):
+            try:
+                self.created = await self.client.create_stream(
+                    self.wallet, self.name, self.city, self.tx_hash
+                )
+            except BasefmPaymentRequired as required:
+                self.created = await self._pay(required)
+        session = self.created.session
+        remaining = session.remaining if session.remaining is not None else session.maxDuration
+        self.ends_at = self.ctx.clock() + remaining
+        how = "recovered the session a previous run created" if self.created.reconnected else "stream armed"
+        self.ctx.publish(
+            Notice(platform=self.platform, text=f"baseFM: {how}; {remaining // 60} minutes left of the 2-hour limit")
+        )
+
+    async def _pay(self, required: BasefmPaymentRequired) -> CreateStreamResponse:
+        fee = f"${required.fee:g} USDC" if required.fee is not None else "the session fee"
+
+        def valid_hash(value: str) -> str:
+            try:
+                return transaction_hash(value)
+            except ValueError as exc:
+                raise ValidationFailed([Problem("txHash", str(exc))], what="txHash") from None
+
+        need = Need(
+            platform=self.platform,
+            need="tx_hash",
+            prompt=(
+                f"baseFM needs a paid session: this wallet ({self.wallet}) holds no BASEFM tokens. "
+                f"Send {fee} on Base from this wallet to the platform wallet, then give the "
+                "transaction hash (0x followed by 64 hex digits)."
+            ),
+            validate=valid_hash,
+            data={"fee": required.fee, "wallet": self.wallet},
+        )
+        for _ in range(3):
+            tx_hash = await self.ctx.operator.answer(need)
+            try:
+                return await self.client.create_stream(self.wallet, self.name, self.city, tx_hash)
+            except BasefmPaymentRejected as exc:
+                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+        raise StudioError(
+            "baseFM did not accept the payment", fix="Check the transaction on Base, then try again."
+        )
+
+    def _destination_of(self, created: CreateStreamResponse) -> Destination:
+        stream = created.stream
+        if stream.fullRtmpUrl is not None:
+            return Destination(name=self.platform, url=stream.fullRtmpUrl)
+        if stream.rtmpUrl and stream.streamKey is not None:
+            return Destination.from_parts(self.platform, stream.rtmpUrl, reveal(stream.streamKey))
+        raise StudioError(
+            "baseFM gave no RTMP URL or stream key for the session",
+            fix="Check the session with `GET /api/basefm/streams`; end it and create a new one.",
+        )
+
+    async def destination(self) -> Destination:
+        assert self.created is not None, "prepare() first"
+        return self._destination_of(self.created)
+
+    async def refresh(self) -> Destination:
+        """After a crash: the session's current controls (Mux keys do not rotate)."""
+        current = await self.client.session()
+        if current.active and current.stream is not None:
+            stream = current.stream
+            if stream.fullRtmpUrl is not None:
+                return Destination(name=self.platform, url=stream.fullRtmpUrl)
+        return await self.destination()
+
+    async def confirm_live(self) -> None:
+        timing = self.ctx.timing
+        async with self.step("confirm_live", "GET /api/basefm/streams/status until Mux sees the ingest"):
+            waited = 0.0
+            while True:
+                if await self._check_status():
+                    break
+                if waited >= timing.basefm_live_timeout:
+                    raise StudioError(
+                        f"baseFM's Mux stream did not become active within {timing.basefm_live_timeout:g} s",
+                        fix="Check the encoder's baseFM destination state; the session stays armed until "
+                        "the 2-hour limit, so going live again recovers it.",
+                    )
+                await self.ctx.sleep(timing.status_poll)
+                waited += timing.status_poll
+        self.live = True
+        self.ctx.publish(PlatformLive(platform=self.platform, url=None))
+
+    async def _check_status(self) -> bool:
+        """One status poll; syncs the session when baseFM recommends it. True when live."""
+        status = await self.client.stream_status()
+        self.health = status.streamHealth
+        if status.pickupRecommended:
+            synced = await self.client.sync_status()
+            self.syncs += 1
+            if synced.synced:
+                self.ctx.publish(Notice(platform=self.platform, text="baseFM: session synced to live"))
+                return True
+        mux_active = status.mux is not None and status.mux.status == "active"
+        session_live = status.session is not None and status.session.status == "live"
+        return mux_active and session_live
+
+    async def on_air(self) -> None:
+        while True:
+            left = (self.ends_at or float("inf")) - self.ctx.clock()
+            if left <= ENDING_MARGIN:
+                self.ctx.publish(
+                    Notice(platform=self.platform, level="warning",
+                           text="baseFM: the 2-hour session limit is reached; ending the baseFM session")
+                )
+                await self.stop()
+                raise LegFinished("baseFM's 2-hour limit")
+            await self.ctx.sleep(min(self.ctx.timing.basefm_status_every, max(1.0, left - ENDING_MARGIN)))
+            try:
+                await self._check_status()
+            except StudioError as exc:
+                log.warning("baseFM status failed: %s", exc)
+            self.ctx.record(lambda j, sid, h=self.health: j.sample(sid, "viewers", {"basefm_health": h}))
+
+    async def stop(self) -> dict[str, Any]:
+        if self._stats is not None:  # ended already (the 2-hour limit)
+            return self._stats
+        stats: dict[str, Any] = {"syncs": self.syncs, "health": self.health}
+        if self.created is not None and self.client.held is not None:
+            async with self.step("end_session", "DELETE /api/basefm/streams"):
+                reply = await self.client.end_session()
+                stats["ended"] = reply.message
+        self.live = False
+        self._stats = stats
+        self.ctx.publish(PlatformStopped(platform=self.platform, stats=stats))
+        return stats

@@ -1,0 +1,117 @@
+"""ClawCast's part: book a slot (with slides or without), and while the slot is live,
+mirror the on-air terminal as ``terminal`` frames about once a second so the 30 s
+idle timeout never fires; endSlot at the end."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from studio.golive.events import Notice, PlatformLive, PlatformStopped, Viewers
+from studio.golive.leg import Leg, LegContext, LegFinished
+from studio.golive.terminal_mirror import tail_text
+from studio.onair.protocol import PushSlides
+from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
+from studio.platforms.clawcast_errors import ClawcastError
+from studio.validation import check
+from studio.validation.clawcast import BookSlotRequest
+
+log = logging.getLogger(__name__)
+
+
+class ClawcastLeg(Leg):
+    platform = "clawcast"
+    pushes_rtmp = False
+
+    def __init__(
+        self,
+        ctx: LegContext,
+        client: ClawcastClient,
+        *,
+        streamer_name: str,
+        streamer_url: str,
+        duration_minutes: int = 1,
+        slides: list[dict[str, Any]] | None = None,
+        mirror: Path | None = None,
+    ) -> None:
+        super().__init__(ctx)
+        self.client = client
+        self.body = check(
+            BookSlotRequest,
+            {
+                "streamer_name": streamer_name,
+                "streamer_url": streamer_url,
+                "duration_minutes": duration_minutes,
+                **({"slides": slides} if slides else {}),
+            },
+            what="ClawCast booking",
+        )
+        self.mirror = mirror
+        self.slot: ClawcastSlot | None = None
+        self.frames = 0
+
+    async def prepare(self) -> None:
+        async with self.step("slot", "recovering a booked slot or booking one"):
+            self.slot = await self.client.recover_slot()
+            if self.slot is None:
+                booked = await self.client.book_slot(self.body)
+                self.slot = self.client.slot
+                where = "live now" if booked.position_in_queue == 0 else f"position {booked.position_in_queue} in the queue"
+                self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast slot booked: {where}"))
+            else:
+                self.ctx.publish(Notice(platform=self.platform, text="ClawCast: recovered the slot booked before the restart"))
+
+    async def on_air(self) -> None:
+        slot = self.slot
+        if slot is None:
+            return
+        wait = slot.seconds_until_live(self.ctx.clock())
+        if wait > 0:
+            self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast: on air in {wait:.0f} s"))
+            await self.ctx.sleep(wait)
+        self.live = True
+        self.ctx.publish(PlatformLive(platform=self.platform, url=self.client.base_url))
+        if self.body.slides:
+            if self.ctx.kiosk is not None:
+                self.ctx.kiosk.send(PushSlides(slides=list(self.body.slides)))
+            await self._until_slot_ends(slot)
+        else:
+            await self._mirror_until_slot_ends(slot)
+        self.live = False
+        raise LegFinished("the ClawCast slot is over")
+
+    async def _until_slot_ends(self, slot: ClawcastSlot) -> None:
+        while (left := slot.seconds_left(self.ctx.clock())) > 0:
+            await self.ctx.sleep(min(left, 5.0))
+
+    async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:
+        while slot.seconds_left(self.ctx.clock()) > 0:
+            screen = tail_text(self.mirror) if self.mirror else ""
+            try:
+                reply = await self.client.publish_terminal(screen or "$ \n")
+            except ClawcastError as exc:
+                if exc.status in (401, 403):  # slot over or cut: nothing more to mirror
+                    log.info("ClawCast slot ended: %s", exc)
+                    return
+                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+            else:
+                self.frames += 1
+                if reply.viewer_count is not None and self.frames % 10 == 1:
+                    self.ctx.publish(Viewers(platform=self.platform, viewers=reply.viewer_count))
+            await self.ctx.sleep(self.ctx.timing.frame_every)
+
+    async def stop(self) -> dict[str, Any]:
+        stats: dict[str, Any] = {"frames": self.frames}
+        if self.client.slot is not None:
+            async with self.step("end_slot"):
+                try:
+                    await self.client.end_slot()
+                    stats["ended"] = "endSlot"
+                except ClawcastError as exc:
+                    if exc.status not in (401, 403):
+                        raise
+                    self.client.forget_slot()
+                    stats["ended"] = "slot already over"
+        self.ctx.publish(PlatformStopped(platform=self.platform, stats=stats))
+        return stats

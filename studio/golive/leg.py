@@ -1,0 +1,119 @@
+"""What every platform leg of the go-live sequence shares.
+
+A leg is one platform's part of going live. The sequence drives every leg through
+the same stages, and each leg fills in its platform's steps:
+
+``prepare``        credentials, verification, payment, booking (may ask the operator)
+``destination``    the RTMP destination for the one encode, fetched fresh (or None)
+``refresh``        a fresh destination after a crash (the watchdog calls it)
+``confirm_live``   wait until the platform reports the stream live
+``on_air``         the loops while live (chat, thumbnails, status, frames); returns
+                   when the leg's own time is over (slot ended, 2-hour limit)
+``stop``           end the platform session and return its final stats
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from studio.broadcast.destinations import Destination
+from studio.errors import StudioError
+from studio.events import Event, EventBus
+from studio.golive.events import Failed, StepChanged
+from studio.golive.operator import Operator
+from studio.journal import Journal, JournalWriter
+from studio.onair.client import KioskLink
+
+Sleep = Callable[[float], Awaitable[Any]]
+Thumbnailer = Callable[[], Awaitable[bytes]]
+
+
+@dataclass
+class Timing:
+    """Every interval of the sequence, in seconds; tests shorten them."""
+
+    status_poll: float = 3.0           # retake step 5: poll every 3 s ...
+    live_timeout: float = 30.0         # ... until is_live (timeout 30 s)
+    thumbnail_every: float = 180.0     # retake: refresh every 2-5 minutes
+    viewers_every: float = 15.0
+    chat_active: tuple[float, float] = (2.0, 3.0)
+    chat_quiet: tuple[float, float] = (5.0, 10.0)
+    basefm_status_every: float = 10.0
+    basefm_live_timeout: float = 60.0
+    frame_every: float = 1.0           # ClawCast: ~1 frame a second
+    stop_timeout: float = 15.0
+
+
+@dataclass
+class LegContext:
+    """What a leg may use: the bus, the operator, the journal, the kiosk, the display."""
+
+    bus: EventBus
+    operator: Operator
+    timing: Timing = field(default_factory=Timing)
+    journal: JournalWriter | None = None
+    session_id: int | None = None
+    kiosk: KioskLink | None = None
+    thumbnail: Thumbnailer | None = None
+    sleep: Sleep = asyncio.sleep
+    clock: Callable[[], float] = time.time
+
+    def publish(self, event: Event) -> None:
+        self.bus.publish(event)
+        if self.journal is not None and self.session_id is not None:
+            sid, data = self.session_id, event.to_dict()
+            self.journal.submit(lambda j: j.event(sid, data["event"], data, data.get("at")))
+
+    def record(self, write: Callable[[Journal, int], Any]) -> None:
+        if self.journal is not None and self.session_id is not None:
+            sid = self.session_id
+            self.journal.submit(lambda j: write(j, sid))
+
+
+class LegFinished(Exception):
+    """Raised inside ``on_air`` when the platform ended the leg (not an error)."""
+
+
+class Leg:
+    platform = "leg"
+    #: whether this leg pushes RTMP (retake, baseFM) or talks HTTP only (ClawCast)
+    pushes_rtmp = True
+
+    def __init__(self, ctx: LegContext) -> None:
+        self.ctx = ctx
+        self.live = False
+
+    @contextlib.asynccontextmanager
+    async def step(self, name: str, detail: str | None = None) -> AsyncIterator[None]:
+        """Publish the step's start, then its end or its failure."""
+        self.ctx.publish(StepChanged(platform=self.platform, step=name, detail=detail))
+        try:
+            yield
+        except StudioError as exc:
+            self.ctx.publish(StepChanged(platform=self.platform, step=name, state="failed", detail=exc.message))
+            self.ctx.publish(Failed(platform=self.platform, error=exc.message, fix=exc.fix))
+            raise
+        self.ctx.publish(StepChanged(platform=self.platform, step=name, state="done"))
+
+    async def prepare(self) -> None:
+        return None
+
+    async def destination(self) -> Destination | None:
+        return None
+
+    async def refresh(self) -> Destination | None:
+        return await self.destination()
+
+    async def confirm_live(self) -> None:
+        return None
+
+    async def on_air(self) -> None:
+        await asyncio.Event().wait()
+
+    async def stop(self) -> dict[str, Any]:
+        return {}

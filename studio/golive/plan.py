@@ -1,0 +1,65 @@
+"""What the operator asked for: which platforms, for how long, with which details.
+
+Validated as a whole before anything is sent, with the same rules as everywhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from studio.errors import Problem
+from studio.validation.basefm import transaction_hash, wallet_address
+from studio.validation.clawcast import StreamerName, WebUrl
+
+
+def _rtmp_url(value: str) -> str:
+    if not value.startswith(("rtmp://", "rtmps://")):
+        raise ValueError("must be an rtmp:// or rtmps:// URL (with its stream key)")
+    return value
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    retake: bool = False
+    clawcast: bool = False
+    basefm: bool = False
+    duration: Annotated[float, Field(gt=0, le=7 * 24 * 3600)] | None = None
+    rtmp: list[Annotated[str, AfterValidator(_rtmp_url)]] = []
+    headless: bool = False
+    log: Path = Path("/tmp/stream.log")
+    opening_message: Annotated[str, Field(min_length=1, max_length=500)] = (
+        "I'm live. What should we explore today?"
+    )
+    thumbnail_every: Annotated[float, Field(ge=120, le=300)] = 180.0
+    tweet_url: str | None = None
+    tx_hash: Annotated[str, AfterValidator(transaction_hash)] | None = None
+    basefm_wallet: Annotated[str, AfterValidator(wallet_address)] | None = None
+    basefm_name: str | None = None
+    basefm_city: Annotated[str, Field(max_length=80)] | None = None
+    clawcast_name: StreamerName | None = None
+    clawcast_url: WebUrl | None = None
+    clawcast_minutes: Annotated[int, Field(ge=1, le=3)] = 1
+    slides: list[dict[str, Any]] | None = None
+    kiosk: bool = True
+    resume: bool | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> Plan:
+        if not (self.retake or self.clawcast or self.basefm or self.rtmp):
+            self.retake = True  # "go live on retake", the seed's default
+        return self
+
+    def problems(self) -> list[Problem]:
+        """Rules that span fields."""
+        found = []
+        if self.basefm and not self.basefm_wallet:
+            found.append(Problem("basefm_wallet", "is required with basefm (the DJ's wallet on Base, 0x + 40 hex)"))
+        return found
+
+    @property
+    def platforms(self) -> list[str]:
+        return [p for p in ("retake", "basefm", "clawcast") if getattr(self, p)]

@@ -1,0 +1,259 @@
+"""retake.tv's part, steps 1 to 10 of its skill document.
+
+1 credentials (checked before the leg is built) · 1b the verified gate, waiting for
+the operator's tweet when unverified · 2 fresh RTMP keys, every stream, no exceptions
+· 3 stream/start (saving token address and ticker on the first stream) · 4 the
+display and encoder (the sequence) · 5 status every 3 s until is_live (30 s) · 6 the
+initial thumbnail · 7 the opening chat message · 8 the chat and thumbnail loops ·
+9 the builder notification · 10 stream/stop with its final stats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from studio.broadcast.destinations import Destination
+from studio.errors import StudioError
+from studio.events import Event
+from studio.golive.events import (
+    ChatSent,
+    Notice,
+    PlatformLive,
+    PlatformStopped,
+    ThumbnailUploaded,
+    Viewers,
+)
+from studio.golive.leg import Leg, LegContext
+from studio.golive.notify import builder_notification, stream_url
+from studio.golive.operator import Need
+from studio.onair.protocol import TickerUpdate
+from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_credentials import RetakeCredentials, update_token_info
+from studio.platforms.retake_errors import RetakeNoActiveSession, RetakeVerificationError
+from studio.validation import check
+from studio.validation.retake import VerifyRequest
+
+log = logging.getLogger(__name__)
+
+OPENING = "I'm live. What should we explore today?"
+
+ChatFeedFactory = Callable[[RetakeClient, str, Callable[[Event], None]], Any]
+"""Builds the chat feed (Socket.IO with REST backfill, or REST polling): an object with
+``async start()`` and ``async stop()`` that calls back with typed chat events."""
+
+
+class RetakeLeg(Leg):
+    platform = "retake"
+
+    def __init__(
+        self,
+        ctx: LegContext,
+        client: RetakeClient,
+        creds: RetakeCredentials,
+        *,
+        paths: Any = None,
+        opening_message: str = OPENING,
+        skill_cache: Path | None = None,
+        chat_feed: ChatFeedFactory | None = None,
+        on_chat_event: Callable[[Event], None] | None = None,
+        other_watch_urls: Callable[[], list[str]] | None = None,
+    ) -> None:
+        super().__init__(ctx)
+        self.client = client
+        self.creds = creds
+        self.paths = paths
+        self.opening_message = opening_message
+        self.skill_cache = skill_cache
+        self.chat_feed_factory = chat_feed
+        self.on_chat_event = on_chat_event
+        self.other_watch_urls = other_watch_urls or (lambda: [])
+        self.user_db_id = creds.user_db_id or ""
+        self.agent_name = creds.agent_name or ""
+        self.keys_fetched = 0
+        self.thumbnails = 0
+        self.last_viewers: int | None = None
+        self._feed: Any = None
+
+    @property
+    def watch_url(self) -> str:
+        return stream_url(self.client.origin, self.agent_name)
+
+    # -- before the broadcast ---------------------------------------------------------
+    async def prepare(self) -> None:
+        async with self.step("skill_version", "checking skill.json before going live"):
+            skill = await self.client.check_skill_version(cache_dir=self.skill_cache)
+            if skill.changed and skill.cached is not None:
+                self.ctx.publish(
+                    Notice(
+                        platform=self.platform,
+                        level="warning",
+                        text=f"retake.tv's skill document changed ({skill.cached} → {skill.version}); "
+                        "the new one is saved in the studio's state folder. Read it before the next stream.",
+                    )
+                )
+        async with self.step("verified", "GET /agent/verification-status"):
+            if not await self.client.verification_status():
+                await self._verify_with_operator()
+
+    async def _verify_with_operator(self) -> None:
+        prompt = await self.client.prepare_verify()
+        message = prompt.verification_message
+
+        def valid_tweet(value: str) -> str:
+            return check(VerifyRequest, {"tweet_url": value.strip()}, what="tweet URL").tweet_url
+
+        need = Need(
+            platform=self.platform,
+            need="tweet_url",
+            prompt=(
+                "retake.tv needs your human to verify this agent. Post this exact message in a "
+                f"tweet:\n\n    {message}\n\nThen give the link to the tweet "
+                "(https://x.com/<user>/status/<digits>)."
+            ),
+            validate=valid_tweet,
+            data={"verification_message": message},
+        )
+        for _ in range(5):
+            tweet_url = await self.ctx.operator.answer(need)
+            try:
+                result = await self.client.verify(tweet_url)
+            except RetakeVerificationError as exc:
+                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+                continue
+            if result.verified:
+                self.ctx.publish(Notice(platform=self.platform, text="retake.tv: verified"))
+                return
+            self.ctx.publish(
+                Notice(platform=self.platform, level="warning", text="retake.tv did not verify that tweet yet")
+            )
+        raise StudioError(
+            "retake.tv verification did not succeed",
+            fix="Ask your human to post the exact verification message, then run `studio retake verify`.",
+        )
+
+    async def destination(self) -> Destination:
+        """Fresh keys from /agent/rtmp, then /agent/stream/start: never an old key."""
+        async with self.step("rtmp_keys", "POST /agent/rtmp"):
+            rtmp = await self.client.rtmp()
+            self.keys_fetched += 1
+        async with self.step("stream_start", "POST /agent/stream/start"):
+            started = await self.client.stream_start()
+            token = started.token
+            if token is not None and token.token_address and not self.creds.token_address:
+                self.creds = update_token_info(
+                    self.paths, token_address=token.token_address, ticker=token.ticker
+                )
+                self.ctx.publish(
+                    Notice(platform=self.platform, text=f"token {token.ticker or ''} created: {token.token_address}")
+                )
+        return Destination.from_parts(self.platform, rtmp.url, rtmp.key.get_secret_value())
+
+    async def confirm_live(self) -> None:
+        timing = self.ctx.timing
+        async with self.step("confirm_live", f"polling stream/status every {timing.status_poll:g} s"):
+            loop_time = asyncio.get_running_loop().time
+            deadline = loop_time() + timing.live_timeout
+            while True:
+                status = await self.client.stream_status()
+                if status.is_live:
+                    break
+                if loop_time() >= deadline:
+                    raise StudioError(
+                        f"retake.tv did not report the stream live within {timing.live_timeout:g} s",
+                        fix="Check the encoder's destination state (`studio doctor`), then go live again "
+                        "with fresh keys.",
+                    )
+                await self.ctx.sleep(timing.status_poll)
+        self.live = True
+        self.last_viewers = status.viewers
+        self.ctx.publish(PlatformLive(platform=self.platform, url=self.watch_url, viewers=status.viewers))
+        if self.ctx.kiosk is not None:
+            self.ctx.kiosk.send(
+                TickerUpdate(live=True, name=self.agent_name, viewers=status.viewers,
+                             uptime_seconds=float(status.uptime_seconds),
+                             token_ticker=self.creds.token_ticker or self.creds.ticker or None)
+            )
+
+    # -- on air ---------------------------------------------------------------------
+    async def on_air(self) -> None:
+        await self.upload_thumbnail(first=True)
+        async with self.step("opening_chat"):
+            await self.client.chat_send(self.opening_message, self.user_db_id)
+            self.ctx.publish(ChatSent(platform=self.platform, text=self.opening_message))
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="operator",
+                text=builder_notification(
+                    watch_urls=[self.watch_url, *self.other_watch_urls()], viewers=self.last_viewers
+                ),
+            )
+        )
+        loops: list[Awaitable[None]] = [self._thumbnail_loop(), self._viewers_loop()]
+        if self.chat_feed_factory is not None:
+            self._feed = self.chat_feed_factory(self.client, self.user_db_id, self._chat_event)
+            await self._feed.start()
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            if self._feed is not None:
+                await self._feed.stop()
+                self._feed = None
+
+    def _chat_event(self, event: Event) -> None:
+        self.ctx.publish(event)
+        if self.on_chat_event is not None:
+            self.on_chat_event(event)
+
+    async def upload_thumbnail(self, *, first: bool = False) -> None:
+        if self.ctx.thumbnail is None:
+            return
+        step = "thumbnail" if first else "thumbnail_refresh"
+        async with self.step(step, "POST /agent/update-thumbnail"):
+            image = await self.ctx.thumbnail()
+            reply = await self.client.update_thumbnail(image, "thumbnail.png", "image/png")
+            self.thumbnails += 1
+        self.ctx.publish(ThumbnailUploaded(platform=self.platform, bytes=len(image), url=reply.thumbnail_url))
+
+    async def _thumbnail_loop(self) -> None:
+        while True:
+            await self.ctx.sleep(self.ctx.timing.thumbnail_every)
+            try:
+                await self.upload_thumbnail()
+            except StudioError as exc:
+                log.warning("thumbnail refresh failed: %s", exc)
+
+    async def _viewers_loop(self) -> None:
+        while True:
+            await self.ctx.sleep(self.ctx.timing.viewers_every)
+            try:
+                status = await self.client.stream_status()
+            except StudioError as exc:
+                log.warning("stream status failed: %s", exc)
+                continue
+            self.last_viewers = status.viewers
+            self.ctx.publish(
+                Viewers(platform=self.platform, viewers=status.viewers, uptime_seconds=status.uptime_seconds)
+            )
+            self.ctx.record(lambda j, sid, s=status: j.sample(sid, "viewers", {"retake": s.viewers, "is_live": s.is_live}))
+            if self.ctx.kiosk is not None:
+                self.ctx.kiosk.send(TickerUpdate(live=status.is_live, viewers=status.viewers,
+                                                 uptime_seconds=float(status.uptime_seconds)))
+
+    # -- the end --------------------------------------------------------------------
+    async def stop(self) -> dict[str, Any]:
+        stats: dict[str, Any] = {"keys_fetched": self.keys_fetched, "thumbnails": self.thumbnails}
+        if self.keys_fetched:
+            async with self.step("stream_stop", "POST /agent/stream/stop"):
+                try:
+                    stopped = await self.client.stream_stop()
+                    stats.update(stopped.model_dump(mode="json", by_alias=True))
+                except RetakeNoActiveSession:
+                    stats["status"] = "no active session"
+        self.live = False
+        self.ctx.publish(PlatformStopped(platform=self.platform, stats=stats))
+        return stats

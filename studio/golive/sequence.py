@@ -1,0 +1,280 @@
+"""The go-live sequence as one state machine over the platform legs.
+
+    preparing → broadcasting → confirming → live → stopping → ended
+
+``preparing``     every leg's credentials, verification, payment or booking, in turn
+                  (a leg may wait for the operator here);
+``broadcasting``  display, terminal (the kiosk) and one encode to every RTMP destination;
+``confirming``    every RTMP leg confirms the platform sees the stream live;
+``live``          every leg's loops run until the duration ends, a stop is requested
+                  (SIGINT/SIGTERM, the console) or every leg has finished;
+``stopping``      every leg ends its platform session (stream/stop, DELETE, endSlot),
+                  then the pipeline stops, then the journal closes the session.
+
+Each transition is a ``golive.state`` event; legs publish their own steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from studio.broadcast.destinations import Destination
+from studio.errors import StudioError
+from studio.events import Event
+from studio.golive.events import Failed, SessionEnded, SessionStarted
+from studio.golive.leg import Leg, LegContext, LegFinished
+from studio.journal import Journal, JournalWriter
+
+log = logging.getLogger(__name__)
+
+
+class StateChanged(Event):
+    kind: ClassVar[str] = "golive.state"
+    state: str
+
+
+class Pipeline:
+    """What the sequence needs of the broadcast pipeline (see ``BroadcastPipeline``)."""
+
+    display_name: str | None
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def restart_encoder(self, destinations: Sequence[Destination] | None = None) -> None: ...
+
+
+PipelineFactory = Callable[
+    [list[Destination], Callable[[], Any], Callable[[Destination], Any]], Pipeline
+]
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    reason: str
+    session_id: int | None
+    summary: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class GoLive:
+    def __init__(
+        self,
+        ctx: LegContext,
+        legs: Sequence[Leg],
+        *,
+        pipeline_factory: PipelineFactory | None,
+        extra_destinations: Sequence[Destination] = (),
+        duration: float | None = None,
+        journal: Journal | None = None,
+        resume_session: int | None = None,
+    ) -> None:
+        if not legs and not extra_destinations:
+            raise StudioError(
+                "Nothing to go live on.", fix="Choose --retake, --basefm, --clawcast or add --rtmp URL."
+            )
+        self.ctx = ctx
+        self.legs = list(legs)
+        self.pipeline_factory = pipeline_factory
+        self.extra = list(extra_destinations)
+        self.duration = duration
+        self.journal = journal
+        self.resume_session = resume_session
+        self.pipeline: Pipeline | None = None
+        self.state = "idle"
+        self._stop = asyncio.Event()
+        self._stop_reason = "stopped by the operator"
+        self._destinations: dict[str, Destination] = {}
+
+    # -- control --------------------------------------------------------------------
+    def request_stop(self, reason: str = "stopped by the operator") -> None:
+        """End the broadcast cleanly (signal handlers and the console call this)."""
+        if not self._stop.is_set():
+            self._stop_reason = reason
+            self._stop.set()
+
+    def _enter(self, state: str) -> None:
+        self.state = state
+        self.ctx.publish(StateChanged(state=state))
+
+    # -- the sequence -----------------------------------------------------------------
+    async def run(self) -> Outcome:
+        self._open_journal()
+        errors: list[str] = []
+        prepared: list[Leg] = []
+        reason = "finished"
+        ok = True
+        try:
+            self._enter("preparing")
+            for leg in self.legs:
+                prepared.append(leg)
+                await self._until_stopped(leg.prepare())
+            self._enter("broadcasting")
+            await self._until_stopped(self._start_broadcast())
+            self._enter("confirming")
+            rtmp_legs = [leg for leg in self.legs if leg.pushes_rtmp]
+            await self._until_stopped(asyncio.gather(*(leg.confirm_live() for leg in rtmp_legs)))
+            self._enter("live")
+            reason = await self._live()
+        except _Stopped:
+            reason = self._stop_reason
+        except StudioError as exc:
+            ok = False
+            reason = exc.message
+            errors.append(str(exc))
+            self.ctx.publish(Failed(platform="studio", error=exc.message, fix=exc.fix))
+        except Exception as exc:  # an unexpected failure still ends every session
+            ok = False
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"
+            errors.append(reason)
+            log.exception("go-live failed")
+            self.ctx.publish(Failed(platform="studio", error=reason))
+        finally:
+            self._enter("stopping")
+            summary, stop_errors = await self._stop_everything(prepared)
+            errors += stop_errors
+            ok = ok and not stop_errors
+            self._enter("ended")
+            self._close_journal(ok, summary)
+            self.ctx.publish(SessionEnded(session_id=self.ctx.session_id, ok=ok, reason=reason, summary=summary))
+        return Outcome(ok=ok, reason=reason, session_id=self.ctx.session_id, summary=summary, errors=errors)
+
+    async def _until_stopped(self, awaitable: Any) -> Any:
+        """Await ``awaitable`` unless a stop is requested first."""
+        task = asyncio.ensure_future(awaitable)
+        stopper = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            raise _Stopped
+        return task.result()
+
+    async def _start_broadcast(self) -> None:
+        for leg in self.legs:
+            if leg.pushes_rtmp:
+                destination = await leg.destination()
+                if destination is not None:
+                    self._destinations[leg.platform] = destination
+        destinations = [*self._destinations.values(), *self.extra]
+        if not destinations or self.pipeline_factory is None:
+            return
+        self.pipeline = self.pipeline_factory(destinations, self._refresh_all, self._refresh_one)
+        await self.pipeline.start()
+
+    async def _refresh_all(self) -> list[Destination]:
+        """After a crash: fresh destinations from every RTMP leg (never an old key)."""
+        for leg in self.legs:
+            if leg.pushes_rtmp and leg.platform in self._destinations:
+                fresh = await leg.refresh()
+                if fresh is not None:
+                    self._destinations[leg.platform] = fresh
+        return [*self._destinations.values(), *self.extra]
+
+    async def _refresh_one(self, destination: Destination) -> Destination:
+        for leg in self.legs:
+            if leg.platform == destination.name:
+                fresh = await leg.refresh()
+                if fresh is not None:
+                    self._destinations[leg.platform] = fresh
+                    return fresh
+        return destination
+
+    async def _live(self) -> str:
+        tasks = {asyncio.create_task(self._leg_on_air(leg), name=f"on-air-{leg.platform}"): leg for leg in self.legs}
+        stopper = asyncio.create_task(self._stop.wait())
+        timer = asyncio.create_task(asyncio.sleep(self.duration)) if self.duration else None
+        others = {stopper, *([timer] if timer else [])}
+        running = set(tasks)
+        try:
+            while True:
+                done, _ = await asyncio.wait(running | others, return_when=asyncio.FIRST_COMPLETED)
+                if stopper in done:
+                    return self._stop_reason
+                if timer is not None and timer in done:
+                    return f"the planned duration ({self.duration:g} s) is over"
+                for task in done & running:
+                    running.discard(task)
+                    if task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+                    await self._leg_finished(tasks[task])
+                if not running and not (self._destinations or self.extra):
+                    return "every platform finished"
+        finally:
+            for task in (*tasks, *others):
+                task.cancel()
+            for task in (*tasks, *others):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _leg_finished(self, leg: Leg) -> None:
+        """The platform ended this leg (a slot is over, baseFM's 2-hour limit): drop its
+        destination; the others go on with a new encode."""
+        if self._destinations.pop(leg.platform, None) is None or self.pipeline is None:
+            return
+        remaining = [*self._destinations.values(), *self.extra]
+        if remaining:
+            await self.pipeline.restart_encoder(remaining)
+
+    async def _leg_on_air(self, leg: Leg) -> None:
+        try:
+            await leg.on_air()
+        except LegFinished as finished:
+            log.info("%s finished: %s", leg.platform, finished)
+
+    async def _stop_everything(self, prepared: list[Leg]) -> tuple[dict[str, Any], list[str]]:
+        summary: dict[str, Any] = {}
+        errors: list[str] = []
+        for leg in reversed(prepared):
+            try:
+                summary[leg.platform] = await asyncio.wait_for(leg.stop(), self.ctx.timing.stop_timeout)
+            except TimeoutError:
+                errors.append(f"{leg.platform}: stopping took longer than {self.ctx.timing.stop_timeout:g} s")
+            except StudioError as exc:
+                errors.append(str(exc))
+            except Exception as exc:  # noqa: BLE001 - every leg must get its chance to stop
+                log.exception("stopping %s failed", leg.platform)
+                errors.append(f"{leg.platform}: {type(exc).__name__}: {exc}")
+        if self.pipeline is not None:
+            try:
+                await self.pipeline.stop()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"broadcast: {exc}")
+        for error in errors:
+            self.ctx.publish(Failed(platform="studio", error=error))
+        return summary, errors
+
+    # -- journal ----------------------------------------------------------------------
+    def _open_journal(self) -> None:
+        platforms = [leg.platform for leg in self.legs] + [d.name for d in self.extra]
+        if self.journal is not None:
+            if self.resume_session is not None:
+                self.ctx.session_id = self.resume_session
+            else:
+                self.ctx.session_id = self.journal.open_session(platforms, pid=os.getpid())
+            self.ctx.journal = JournalWriter(self.journal)
+        if self.ctx.session_id is not None:
+            self.ctx.publish(SessionStarted(session_id=self.ctx.session_id, platforms=platforms))
+
+    def _close_journal(self, ok: bool, summary: dict[str, Any]) -> None:
+        writer = self.ctx.journal
+        if writer is None or self.ctx.session_id is None:
+            return
+        sid = self.ctx.session_id
+        writer.submit(lambda j: j.close_session(sid, status="ended" if ok else "failed", summary=summary))
+        writer.flush_and_close()
+        self.ctx.journal = None
+
+
+class _Stopped(Exception):
+    pass
