@@ -123,3 +123,21 @@ async def test_a_create_that_never_connected_is_plainly_unreachable(clock: FakeC
         await client.aclose()
     assert not caught.value.may_have_arrived
     assert not isinstance(caught.value, BasefmCreateUncertain)
+
+
+async def test_reads_are_retried_after_a_timeout(
+    client: BasefmClient,
+    make_client: MakeClient,
+    giving_up: GivingUpTransport,
+    store: SessionStore,
+    control: httpx.AsyncClient,
+) -> None:
+    await client.create_stream(WALLET, tx_hash=tx(1))
+    slow = make_client(transport=giving_up, store=store, persist=True, timeout=0.05)
+    await control.post("/_sandbox/faults", json=SLOW)
+    with pytest.raises(BasefmUnreachable) as caught:
+        await slow.session()
+    assert caught.value.may_have_arrived
+    await giving_up.drain()
+    assert kinds(await api_calls(control))[1:] == ["GET /api/basefm/streams"] * 4
+    assert slow.held is not None  # a network failure does not drop the token
