@@ -64,10 +64,10 @@ class DataSlideView(CardSlide):
             "down": ("▼", self.colour("error")),
             "flat": ("▶", self.colour("secondary")),
         }
-        table = Table(show_header=False, box=None, padding=(1, 4), expand=False)
-        table.add_column(justify="left", min_width=28)
-        table.add_column(justify="right", min_width=18)
-        table.add_column(justify="left", min_width=14)
+        table = Table(show_header=False, box=None, padding=(1, 6), expand=False)
+        table.add_column(justify="left", min_width=36)
+        table.add_column(justify="right", min_width=24)
+        table.add_column(justify="left", min_width=18)
         for row in self.content.rows:
             change = self.air.text(row.change)
             arrow, colour = arrows[trend(row.change)]
@@ -76,7 +76,7 @@ class DataSlideView(CardSlide):
                 Text(self.air.text(row.value), style=f"bold {self.colour('accent')}"),
                 Text(f"{arrow} {change}" if change else "", style=f"bold {colour}"),
             )
-        panel = Panel(table, border_style=self.colour("primary"), padding=(1, 4))
+        panel = Panel(table, border_style=self.colour("primary"), padding=(2, 6))
         return self.centred(panel)
 
 

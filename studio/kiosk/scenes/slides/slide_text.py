@@ -96,17 +96,18 @@ class TextSlideView(PictureSlide):
             lines = _meme_lines(self.air.text(text).upper(), pixels.width - 8)
             if not lines:
                 continue
-            height = MEME_SIZE + 4
-            first = 6 if at_top else pixels.height - 6 - height * len(lines)
-            for i, (line, size) in enumerate(lines):
+            first = 4 if at_top else pixels.height - 4 - sum(size + 4 for _, size in lines)
+            for line, size in lines:
+                height = size + 4
                 draw_centred(
                     pixels,
                     line,
-                    centre_y=first + i * height + height // 2,
+                    centre_y=first + height // 2,
                     size=size,
                     colour=(255, 255, 255),
                     stroke=1,
                 )
+                first += height
 
 
 MEME_SIZE = 18

@@ -1,4 +1,4 @@
-"""The agent's terminal: lines with ANSI colours, wrapped like xterm, newest at the bottom (it always follows, like tail -f).
+"""The agent's terminal: lines with ANSI colours, wrapped like xterm, filling from the top and then scrolling, like ``tail -f`` in xterm.
 
 Only the visible rows are drawn (line API), the history is bounded, and appends are
 coalesced into at most ``refresh_hz`` redraws a second.
@@ -105,7 +105,8 @@ class TerminalView(Widget, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.content_region.width, self.content_region.height
-        index = len(self._rows) - height + y
+        # Like a terminal running tail -f: fill from the top, then scroll.
+        index = y + max(0, len(self._rows) - height)
         style = self.rich_style
         if 0 <= index < len(self._rows):
             strip = self._rows[index]
