@@ -103,7 +103,9 @@ class Journal:
             return self._db.execute(sql, args)
 
     # -- sessions -----------------------------------------------------------------
-    def open_session(self, platforms: list[str], *, pid: int | None = None, at: float | None = None) -> int:
+    def open_session(
+        self, platforms: list[str], *, pid: int | None = None, at: float | None = None
+    ) -> int:
         cur = self._exec(
             "INSERT INTO sessions (started_at, status, platforms, pid) VALUES (?, 'live', ?, ?)",
             (at or time.time(), json.dumps(platforms), pid),
@@ -148,7 +150,9 @@ class Journal:
             (session_id, name, time.time(), state, _dumps(detail)),
         )
 
-    def sample(self, session_id: int, kind: str, data: dict[str, Any], at: float | None = None) -> None:
+    def sample(
+        self, session_id: int, kind: str, data: dict[str, Any], at: float | None = None
+    ) -> None:
         self._exec(
             "INSERT INTO samples (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
             (session_id, at or time.time(), kind, _dumps(data)),
@@ -184,7 +188,9 @@ class Journal:
         )
         return cur.rowcount == 1
 
-    def event(self, session_id: int | None, kind: str, data: dict[str, Any], at: float | None = None) -> None:
+    def event(
+        self, session_id: int | None, kind: str, data: dict[str, Any], at: float | None = None
+    ) -> None:
         self._exec(
             "INSERT INTO events (session_id, at, kind, data) VALUES (?, ?, ?, ?)",
             (session_id, at or time.time(), kind, _dumps(data)),
@@ -198,7 +204,10 @@ class Journal:
             (session_id,),
         ).fetchall()
         keys = ("at", "platform", "kind", "external_id", "author", "text", "data")
-        return [dict(zip(keys, row, strict=True)) | {"data": json.loads(row[6] or "null")} for row in rows]
+        return [
+            dict(zip(keys, row, strict=True)) | {"data": json.loads(row[6] or "null")}
+            for row in rows
+        ]
 
     def samples_of(self, session_id: int, kind: str) -> list[dict[str, Any]]:
         rows = self._exec(
@@ -213,12 +222,14 @@ class Journal:
             (session_id,),
         ).fetchall()
         return [
-            {"name": n, "at": at, "state": s, "detail": json.loads(d or "null")} for n, at, s, d in rows
+            {"name": n, "at": at, "state": s, "detail": json.loads(d or "null")}
+            for n, at, s, d in rows
         ]
 
     def events_of(self, session_id: int) -> list[dict[str, Any]]:
         rows = self._exec(
-            "SELECT at, kind, data FROM events WHERE session_id = ? ORDER BY at, rowid", (session_id,)
+            "SELECT at, kind, data FROM events WHERE session_id = ? ORDER BY at, rowid",
+            (session_id,),
         ).fetchall()
         return [{"at": at, "kind": k, "data": json.loads(d)} for at, k, d in rows]
 

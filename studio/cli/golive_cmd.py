@@ -15,30 +15,66 @@ from studio.errors import Problem, StudioError, ValidationFailed
 
 
 @click.command()
-@click.option("--headless", is_flag=True, help="One JSON event per line; human steps via stdin or flags.")
-@click.option("--retake", is_flag=True, help="Go live on retake.tv (the default when no platform is chosen).")
+@click.option(
+    "--headless", is_flag=True, help="One JSON event per line; human steps via stdin or flags."
+)
+@click.option(
+    "--retake", is_flag=True, help="Go live on retake.tv (the default when no platform is chosen)."
+)
 @click.option("--basefm", is_flag=True, help="Go live on baseFM (needs --basefm-wallet).")
-@click.option("--clawcast", is_flag=True, help="Book a ClawCast slot and mirror the terminal to it.")
-@click.option("--duration", type=float, help="Seconds on air, then a clean stop (default: until Ctrl-C).")
-@click.option("--rtmp", "rtmp", multiple=True, help="An extra RTMP destination (rtmp://host/app/key); repeatable.")
-@click.option("--log", "log", type=click.Path(path_type=Path), default=Path("/tmp/stream.log"),
-              show_default=True, help="The file the agent writes; shown on air.")
+@click.option(
+    "--clawcast", is_flag=True, help="Book a ClawCast slot and mirror the terminal to it."
+)
+@click.option(
+    "--duration", type=float, help="Seconds on air, then a clean stop (default: until Ctrl-C)."
+)
+@click.option(
+    "--rtmp",
+    "rtmp",
+    multiple=True,
+    help="An extra RTMP destination (rtmp://host/app/key); repeatable.",
+)
+@click.option(
+    "--log",
+    "log",
+    type=click.Path(path_type=Path),
+    default=Path("/tmp/stream.log"),
+    show_default=True,
+    help="The file the agent writes; shown on air.",
+)
 @click.option("--opening", "opening_message", help="The first chat message once live.")
-@click.option("--thumbnail-every", type=float, default=180.0, show_default=True,
-              help="Seconds between thumbnails (120-300).")
+@click.option(
+    "--thumbnail-every",
+    type=float,
+    default=180.0,
+    show_default=True,
+    help="Seconds between thumbnails (120-300).",
+)
 @click.option("--tweet-url", help="The verification tweet, if retake.tv asks for one.")
 @click.option("--tx-hash", help="The $5 USDC payment's transaction hash, if baseFM asks for one.")
-@click.option("--basefm-wallet", envvar="BASEFM_WALLET", help="The DJ's wallet on Base (0x + 40 hex).")
+@click.option(
+    "--basefm-wallet", envvar="BASEFM_WALLET", help="The DJ's wallet on Base (0x + 40 hex)."
+)
 @click.option("--basefm-name", help="The DJ name on baseFM.")
 @click.option("--basefm-city", help="City shown on baseFM (80 characters at most).")
 @click.option("--clawcast-name", help="ClawCast streamer name (default: the retake.tv agent name).")
 @click.option("--clawcast-url", help="Link shown on ClawCast (default: the retake.tv stream URL).")
-@click.option("--clawcast-minutes", type=int, default=1, show_default=True, help="Slot length, 1-3.")
-@click.option("--slides", "slides_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="A ClawCast playlist (JSON) to book with the slot instead of mirroring the terminal.")
+@click.option(
+    "--clawcast-minutes", type=int, default=1, show_default=True, help="Slot length, 1-3."
+)
+@click.option(
+    "--slides",
+    "slides_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A ClawCast playlist (JSON) to book with the slot instead of mirroring the terminal.",
+)
 @click.option("--no-kiosk", is_flag=True, help="Show a plain tail of --log instead of the kiosk.")
-@click.option("--resume/--stop-open", "resume", default=None,
-              help="What to do with a session a crashed studio left open (default: ask).")
+@click.option(
+    "--resume/--stop-open",
+    "resume",
+    default=None,
+    help="What to do with a session a crashed studio left open (default: ask).",
+)
 def golive(**options: Any) -> None:
     """Go live: credentials, verification, fresh keys, one encode to every platform,
     confirmation, thumbnail, chat, and a clean stop at the end or on Ctrl-C."""
@@ -53,7 +89,9 @@ def golive(**options: Any) -> None:
     if slides_file is not None:
         options["slides"] = _read_slides(slides_file)
     try:
-        plan = check(Plan, {k: v for k, v in options.items() if v is not None}, what="go-live options")
+        plan = check(
+            Plan, {k: v for k, v in options.items() if v is not None}, what="go-live options"
+        )
         if problems := plan.problems():
             raise ValidationFailed(problems, what="go-live options")
     except ValidationFailed as exc:
@@ -78,7 +116,9 @@ def _read_slides(path: Path) -> list[dict[str, Any]]:
         raise ValidationFailed([Problem("--slides", f"{path} is not JSON ({exc})")]) from None
     slides = data.get("slides") if isinstance(data, dict) else data
     if not isinstance(slides, list):
-        raise ValidationFailed([Problem("--slides", "needs a JSON array of slides or {\"slides\": [...]}")])
+        raise ValidationFailed(
+            [Problem("--slides", 'needs a JSON array of slides or {"slides": [...]}')]
+        )
     return slides
 
 
@@ -96,7 +136,9 @@ async def _run(plan: Any) -> int:
     else:
         bus.add_listener(HumanOutput())
         line_operator = LineOperator(bus, timeout=3600)
-    operator = GivenAnswers({"tweet_url": plan.tweet_url, "tx_hash": plan.tx_hash}, then=line_operator)
+    operator = GivenAnswers(
+        {"tweet_url": plan.tweet_url, "tx_hash": plan.tx_hash}, then=line_operator
+    )
     try:
         resume_session = await settle_open_sessions(plan, bus=bus, operator=operator)
         golive = build(plan, bus=bus, operator=operator, resume_session=resume_session)
@@ -128,4 +170,3 @@ def _report(plan: Any, bus: Any, exc: StudioError) -> None:
         bus.publish(Failed(platform="studio", error=exc.message, fix=exc.fix))
     else:
         click.secho(f"error: {exc}", fg="red", err=True)
-

@@ -22,7 +22,17 @@ from studio.onair.client import KioskLink
 
 
 def kiosk_command(socket_path: Path, log: Path) -> list[str]:
-    return [sys.executable, "-m", "studio", "kiosk", "run", "--socket", str(socket_path), "--log", str(log)]
+    return [
+        sys.executable,
+        "-m",
+        "studio",
+        "kiosk",
+        "run",
+        "--socket",
+        str(socket_path),
+        "--log",
+        str(log),
+    ]
 
 
 def build(
@@ -43,7 +53,12 @@ def build(
     plan.log.touch(exist_ok=True)
     socket_path = paths.state_dir / f"kiosk-{id(plan):x}.sock"
     kiosk = KioskLink(socket_path) if plan.kiosk else None
-    ctx = LegContext(bus=bus, operator=operator, timing=timing or Timing(thumbnail_every=plan.thumbnail_every), kiosk=kiosk)
+    ctx = LegContext(
+        bus=bus,
+        operator=operator,
+        timing=timing or Timing(thumbnail_every=plan.thumbnail_every),
+        kiosk=kiosk,
+    )
     legs: list[Leg] = []
     retake_leg = None
     if plan.retake:
@@ -57,12 +72,20 @@ def build(
 
     holder: dict[str, Any] = {}
 
-    def default_pipeline(destinations: list[Destination], refresh_all: Any, refresh_one: Any) -> Any:
+    def default_pipeline(
+        destinations: list[Destination], refresh_all: Any, refresh_one: Any
+    ) -> Any:
         from studio.broadcast.pipeline import BroadcastPipeline
 
-        command = kiosk_command(socket_path, plan.log) if plan.kiosk else ["tail", "-F", str(plan.log)]
+        command = (
+            kiosk_command(socket_path, plan.log) if plan.kiosk else ["tail", "-F", str(plan.log)]
+        )
         pipeline = BroadcastPipeline(
-            destinations, command, bus=bus, refresh_destinations=refresh_all, refresh_destination=refresh_one
+            destinations,
+            command,
+            bus=bus,
+            refresh_destinations=refresh_all,
+            refresh_destination=refresh_one,
         )
         holder["pipeline"] = pipeline
         return pipeline
@@ -72,7 +95,9 @@ def build(
 
         pipeline = holder.get("pipeline")
         if pipeline is None or not pipeline.display_name:
-            raise StudioError("there is no display to take a thumbnail of", fix="Start the broadcast first.")
+            raise StudioError(
+                "there is no display to take a thumbnail of", fix="Start the broadcast first."
+            )
         return await asyncio.to_thread(thumbnail_png, pipeline.display_name)
 
     ctx.thumbnail = thumbnail
@@ -90,7 +115,9 @@ def build(
     return golive
 
 
-def _retake_leg(ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any) -> Leg:
+def _retake_leg(
+    ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any
+) -> Leg:
     from studio.golive.chat_bridge import ChatBridge, chat_feed
     from studio.golive.retake_leg import RetakeLeg
     from studio.platforms.retake import RetakeClient
@@ -111,7 +138,9 @@ def _retake_leg(ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, t
     )
 
 
-def _basefm_leg(ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any) -> Leg:
+def _basefm_leg(
+    ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any
+) -> Leg:
     from studio.golive.basefm_leg import BasefmLeg
     from studio.platforms.basefm import BasefmClient
     from studio.session_store import SessionStore
@@ -119,7 +148,12 @@ def _basefm_leg(ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, t
     client = BasefmClient(urls.basefm, transport=transport, store=SessionStore(paths.sessions_file))
     assert plan.basefm_wallet is not None
     return BasefmLeg(
-        ctx, client, wallet=plan.basefm_wallet, name=plan.basefm_name, city=plan.basefm_city, tx_hash=plan.tx_hash
+        ctx,
+        client,
+        wallet=plan.basefm_wallet,
+        name=plan.basefm_name,
+        city=plan.basefm_city,
+        tx_hash=plan.tx_hash,
     )
 
 

@@ -60,9 +60,16 @@ class BasefmLeg(Leg):
         session = self.created.session
         remaining = session.remaining if session.remaining is not None else session.maxDuration
         self.ends_at = self.ctx.clock() + remaining
-        how = "recovered the session a previous run created" if self.created.reconnected else "stream armed"
+        how = (
+            "recovered the session a previous run created"
+            if self.created.reconnected
+            else "stream armed"
+        )
         self.ctx.publish(
-            Notice(platform=self.platform, text=f"baseFM: {how}; {remaining // 60} minutes left of the 2-hour limit")
+            Notice(
+                platform=self.platform,
+                text=f"baseFM: {how}; {remaining // 60} minutes left of the 2-hour limit",
+            )
         )
 
     async def _pay(self, required: BasefmPaymentRequired) -> CreateStreamResponse:
@@ -92,7 +99,8 @@ class BasefmLeg(Leg):
             except BasefmPaymentRejected as exc:
                 self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
         raise StudioError(
-            "baseFM did not accept the payment", fix="Check the transaction on Base, then try again."
+            "baseFM did not accept the payment",
+            fix="Check the transaction on Base, then try again.",
         )
 
     def _destination_of(self, created: CreateStreamResponse) -> Destination:
@@ -121,7 +129,9 @@ class BasefmLeg(Leg):
 
     async def confirm_live(self) -> None:
         timing = self.ctx.timing
-        async with self.step("confirm_live", "GET /api/basefm/streams/status until Mux sees the ingest"):
+        async with self.step(
+            "confirm_live", "GET /api/basefm/streams/status until Mux sees the ingest"
+        ):
             waited = 0.0
             while True:
                 if await self._check_status():
@@ -145,7 +155,9 @@ class BasefmLeg(Leg):
             synced = await self.client.sync_status()
             self.syncs += 1
             if synced.synced:
-                self.ctx.publish(Notice(platform=self.platform, text="baseFM: session synced to live"))
+                self.ctx.publish(
+                    Notice(platform=self.platform, text="baseFM: session synced to live")
+                )
                 return True
         mux_active = status.mux is not None and status.mux.status == "active"
         session_live = status.session is not None and status.session.status == "live"
@@ -156,17 +168,24 @@ class BasefmLeg(Leg):
             left = (self.ends_at or float("inf")) - self.ctx.clock()
             if left <= ENDING_MARGIN:
                 self.ctx.publish(
-                    Notice(platform=self.platform, level="warning",
-                           text="baseFM: the 2-hour session limit is reached; ending the baseFM session")
+                    Notice(
+                        platform=self.platform,
+                        level="warning",
+                        text="baseFM: the 2-hour session limit is reached; ending the baseFM session",
+                    )
                 )
                 await self.stop()
                 raise LegFinished("baseFM's 2-hour limit")
-            await self.ctx.sleep(min(self.ctx.timing.basefm_status_every, max(1.0, left - ENDING_MARGIN)))
+            await self.ctx.sleep(
+                min(self.ctx.timing.basefm_status_every, max(1.0, left - ENDING_MARGIN))
+            )
             try:
                 await self._check_status()
             except StudioError as exc:
                 log.warning("baseFM status failed: %s", exc)
-            self.ctx.record(lambda j, sid, h=self.health: j.sample(sid, "viewers", {"basefm_health": h}))
+            self.ctx.record(
+                lambda j, sid, h=self.health: j.sample(sid, "viewers", {"basefm_health": h})
+            )
 
     async def stop(self) -> dict[str, Any]:
         if self._stats is not None:  # ended already (the 2-hour limit)

@@ -68,29 +68,40 @@ class ChatBridge:
         first_time = author not in self.seen_authors
         self.seen_authors.add(author)
         if self.ctx.kiosk is not None and event.text:
-            self.ctx.kiosk.send(ChatMessage(author=author[:80], text=event.text[:2000], first_time=first_time))
+            self.ctx.kiosk.send(
+                ChatMessage(author=author[:80], text=event.text[:2000], first_time=first_time)
+            )
 
-    def _line(self, kind: str, external_id: str | None, author: str | None, text: str | None, data: Any) -> None:
+    def _line(
+        self, kind: str, external_id: str | None, author: str | None, text: str | None, data: Any
+    ) -> None:
         at = data.get("at") if isinstance(data, dict) else None
         key = external_id or f"{kind}:{at}:{author}"
         self.ctx.record(
             lambda j, sid: j.transcript(
-                sid, platform=self.platform, kind=kind, external_id=key, author=author, text=text, data=data, at=at
+                sid,
+                platform=self.platform,
+                kind=kind,
+                external_id=key,
+                author=author,
+                text=text,
+                data=data,
+                at=at,
             )
         )
 
     def _alert(self, kind: str, who: str, amount: str | None, detail: str | None) -> None:
         if self.ctx.kiosk is not None:
             self.ctx.kiosk.send(
-                Alert(kind=kind, who=who[:80], amount=amount, detail=(detail or None) and detail[:200])  # type: ignore[arg-type]
+                Alert(
+                    kind=kind, who=who[:80], amount=amount, detail=(detail or None) and detail[:200]
+                )  # type: ignore[arg-type]
             )
 
 
 def chat_feed(timing: Timing) -> Callable[[Any, str, Callable[[Event], None]], RetakeLive]:
     """The retake.tv chat feed: Socket.IO with REST backfill, REST polling behind it."""
-    intervals = PollIntervals(
-        active=sum(timing.chat_active) / 2, quiet=sum(timing.chat_quiet) / 2
-    )
+    intervals = PollIntervals(active=sum(timing.chat_active) / 2, quiet=sum(timing.chat_quiet) / 2)
 
     def build(client: Any, user_db_id: str, on_event: Callable[[Event], None]) -> RetakeLive:
         return RetakeLive(client, user_db_id, on_event, intervals=intervals)

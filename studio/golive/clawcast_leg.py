@@ -57,10 +57,21 @@ class ClawcastLeg(Leg):
             if self.slot is None:
                 booked = await self.client.book_slot(self.body)
                 self.slot = self.client.slot
-                where = "live now" if booked.position_in_queue == 0 else f"position {booked.position_in_queue} in the queue"
-                self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast slot booked: {where}"))
+                where = (
+                    "live now"
+                    if booked.position_in_queue == 0
+                    else f"position {booked.position_in_queue} in the queue"
+                )
+                self.ctx.publish(
+                    Notice(platform=self.platform, text=f"ClawCast slot booked: {where}")
+                )
             else:
-                self.ctx.publish(Notice(platform=self.platform, text="ClawCast: recovered the slot booked before the restart"))
+                self.ctx.publish(
+                    Notice(
+                        platform=self.platform,
+                        text="ClawCast: recovered the slot booked before the restart",
+                    )
+                )
 
     async def on_air(self) -> None:
         slot = self.slot
@@ -68,7 +79,9 @@ class ClawcastLeg(Leg):
             return
         wait = slot.seconds_until_live(self.ctx.clock())
         if wait > 0:
-            self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast: on air in {wait:.0f} s"))
+            self.ctx.publish(
+                Notice(platform=self.platform, text=f"ClawCast: on air in {wait:.0f} s")
+            )
             await self.ctx.sleep(wait)
         self.live = True
         self.ctx.publish(PlatformLive(platform=self.platform, url=self.client.base_url))

@@ -36,7 +36,11 @@ class HumanOutput:
     def _line(kind: str, data: dict[str, Any]) -> str:
         if kind == "golive.step":
             mark = {"started": "…", "done": "✓", "failed": "✗"}.get(data.get("state", ""), "·")
-            detail = f"  ({data['detail']})" if data.get("detail") and data.get("state") != "done" else ""
+            detail = (
+                f"  ({data['detail']})"
+                if data.get("detail") and data.get("state") != "done"
+                else ""
+            )
             return f"{mark} {data['platform']}: {data['step']}{detail}"
         if kind == "golive.notice":
             return f"[{data['platform']}] {data['text']}"
@@ -56,4 +60,6 @@ class HumanOutput:
                 f"  encoder: {data.get('fps')} fps, {data.get('bitrate_kbps')} kbit/s, "
                 f"speed {data.get('speed')}, dropped {data.get('drop_frames')}"
             )
-        return f"  {kind}: " + ", ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {}))
+        return f"  {kind}: " + ", ".join(
+            f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {})
+        )

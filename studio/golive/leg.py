@@ -37,15 +37,15 @@ Thumbnailer = Callable[[], Awaitable[bytes]]
 class Timing:
     """Every interval of the sequence, in seconds; tests shorten them."""
 
-    status_poll: float = 3.0           # retake step 5: poll every 3 s ...
-    live_timeout: float = 30.0         # ... until is_live (timeout 30 s)
-    thumbnail_every: float = 180.0     # retake: refresh every 2-5 minutes
+    status_poll: float = 3.0  # retake step 5: poll every 3 s ...
+    live_timeout: float = 30.0  # ... until is_live (timeout 30 s)
+    thumbnail_every: float = 180.0  # retake: refresh every 2-5 minutes
     viewers_every: float = 15.0
     chat_active: tuple[float, float] = (2.0, 3.0)
     chat_quiet: tuple[float, float] = (5.0, 10.0)
     basefm_status_every: float = 10.0
     basefm_live_timeout: float = 60.0
-    frame_every: float = 1.0           # ClawCast: ~1 frame a second
+    frame_every: float = 1.0  # ClawCast: ~1 frame a second
     stop_timeout: float = 15.0
 
 
@@ -95,7 +95,9 @@ class Leg:
         try:
             yield
         except StudioError as exc:
-            self.ctx.publish(StepChanged(platform=self.platform, step=name, state="failed", detail=exc.message))
+            self.ctx.publish(
+                StepChanged(platform=self.platform, step=name, state="failed", detail=exc.message)
+            )
             self.ctx.publish(Failed(platform=self.platform, error=exc.message, fix=exc.fix))
             raise
         self.ctx.publish(StepChanged(platform=self.platform, step=name, state="done"))

@@ -87,7 +87,9 @@ class LineOperator:
 
         for _ in range(self._attempts):
             self._bus.publish(
-                OperatorNeeded(platform=need.platform, need=need.need, prompt=need.prompt, data=dict(need.data))
+                OperatorNeeded(
+                    platform=need.platform, need=need.need, prompt=need.prompt, data=dict(need.data)
+                )
             )
             if self._echo:
                 self._echo(need.prompt)
@@ -113,7 +115,10 @@ class LineOperator:
                 continue
             self._bus.publish(OperatorAnswered(platform=need.platform, need=need.need))
             return cleaned
-        raise OperatorGaveUp(f"{self._attempts} invalid answers for {need.need}", fix="Check the value and start again.")
+        raise OperatorGaveUp(
+            f"{self._attempts} invalid answers for {need.need}",
+            fix="Check the value and start again.",
+        )
 
 
 def _value_of(line: str, need: str) -> str:

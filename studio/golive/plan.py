@@ -57,7 +57,12 @@ class Plan(BaseModel):
         """Rules that span fields."""
         found = []
         if self.basefm and not self.basefm_wallet:
-            found.append(Problem("basefm_wallet", "is required with basefm (the DJ's wallet on Base, 0x + 40 hex)"))
+            found.append(
+                Problem(
+                    "basefm_wallet",
+                    "is required with basefm (the DJ's wallet on Base, 0x + 40 hex)",
+                )
+            )
         return found
 
     @property

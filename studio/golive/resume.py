@@ -113,7 +113,9 @@ async def stop_platform_sessions(
 
         creds = load_credentials(paths)
         if creds is not None and creds.access_token is not None:
-            async with RetakeClient(urls.retake, access_token=creds.access_token, transport=transport) as client:
+            async with RetakeClient(
+                urls.retake, access_token=creds.access_token, transport=transport
+            ) as client:
                 summary["retake"] = await _attempt(client.stream_stop())
     if "basefm" in record.platforms:
         from studio.platforms.basefm import BasefmClient

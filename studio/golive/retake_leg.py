@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,11 @@ class RetakeLeg(Leg):
                 self.ctx.publish(Notice(platform=self.platform, text="retake.tv: verified"))
                 return
             self.ctx.publish(
-                Notice(platform=self.platform, level="warning", text="retake.tv did not verify that tweet yet")
+                Notice(
+                    platform=self.platform,
+                    level="warning",
+                    text="retake.tv did not verify that tweet yet",
+                )
             )
         raise StudioError(
             "retake.tv verification did not succeed",
@@ -148,13 +152,21 @@ class RetakeLeg(Leg):
                     self.paths, token_address=token.token_address, ticker=token.ticker
                 )
                 self.ctx.publish(
-                    Notice(platform=self.platform, text=f"token {token.ticker or ''} created: {token.token_address}")
+                    Notice(
+                        platform=self.platform,
+                        text=f"token {token.ticker or ''} created: {token.token_address}",
+                    )
                 )
         return Destination.from_parts(self.platform, rtmp.url, rtmp.key.get_secret_value())
 
     async def confirm_live(self) -> None:
+        # The chat feed starts now, not once live: a viewer's first line while the
+        # stream is being confirmed must not be taken for history and skipped.
+        await self._start_feed()
         timing = self.ctx.timing
-        async with self.step("confirm_live", f"polling stream/status every {timing.status_poll:g} s"):
+        async with self.step(
+            "confirm_live", f"polling stream/status every {timing.status_poll:g} s"
+        ):
             loop_time = asyncio.get_running_loop().time
             deadline = loop_time() + timing.live_timeout
             while True:
@@ -170,12 +182,18 @@ class RetakeLeg(Leg):
                 await self.ctx.sleep(timing.status_poll)
         self.live = True
         self.last_viewers = status.viewers
-        self.ctx.publish(PlatformLive(platform=self.platform, url=self.watch_url, viewers=status.viewers))
+        self.ctx.publish(
+            PlatformLive(platform=self.platform, url=self.watch_url, viewers=status.viewers)
+        )
         if self.ctx.kiosk is not None:
             self.ctx.kiosk.send(
-                TickerUpdate(live=True, name=self.agent_name, viewers=status.viewers,
-                             uptime_seconds=float(status.uptime_seconds),
-                             token_ticker=self.creds.token_ticker or self.creds.ticker or None)
+                TickerUpdate(
+                    live=True,
+                    name=self.agent_name,
+                    viewers=status.viewers,
+                    uptime_seconds=float(status.uptime_seconds),
+                    token_ticker=self.creds.token_ticker or self.creds.ticker or None,
+                )
             )
 
     # -- on air ---------------------------------------------------------------------
@@ -193,16 +211,18 @@ class RetakeLeg(Leg):
                 ),
             )
         )
-        loops: list[Awaitable[None]] = [self._thumbnail_loop(), self._viewers_loop()]
-        if self.chat_feed_factory is not None:
+        await self._start_feed()
+        await asyncio.gather(self._thumbnail_loop(), self._viewers_loop())
+
+    async def _start_feed(self) -> None:
+        if self.chat_feed_factory is not None and self._feed is None:
             self._feed = self.chat_feed_factory(self.client, self.user_db_id, self._chat_event)
             await self._feed.start()
-        try:
-            await asyncio.gather(*loops)
-        finally:
-            if self._feed is not None:
-                await self._feed.stop()
-                self._feed = None
+
+    async def _stop_feed(self) -> None:
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            await feed.stop()
 
     def _chat_event(self, event: Event) -> None:
         self.ctx.publish(event)
@@ -217,7 +237,9 @@ class RetakeLeg(Leg):
             image = await self.ctx.thumbnail()
             reply = await self.client.update_thumbnail(image, "thumbnail.png", "image/png")
             self.thumbnails += 1
-        self.ctx.publish(ThumbnailUploaded(platform=self.platform, bytes=len(image), url=reply.thumbnail_url))
+        self.ctx.publish(
+            ThumbnailUploaded(platform=self.platform, bytes=len(image), url=reply.thumbnail_url)
+        )
 
     async def _thumbnail_loop(self) -> None:
         while True:
@@ -237,15 +259,29 @@ class RetakeLeg(Leg):
                 continue
             self.last_viewers = status.viewers
             self.ctx.publish(
-                Viewers(platform=self.platform, viewers=status.viewers, uptime_seconds=status.uptime_seconds)
+                Viewers(
+                    platform=self.platform,
+                    viewers=status.viewers,
+                    uptime_seconds=status.uptime_seconds,
+                )
             )
-            self.ctx.record(lambda j, sid, s=status: j.sample(sid, "viewers", {"retake": s.viewers, "is_live": s.is_live}))
+            self.ctx.record(
+                lambda j, sid, s=status: j.sample(
+                    sid, "viewers", {"retake": s.viewers, "is_live": s.is_live}
+                )
+            )
             if self.ctx.kiosk is not None:
-                self.ctx.kiosk.send(TickerUpdate(live=status.is_live, viewers=status.viewers,
-                                                 uptime_seconds=float(status.uptime_seconds)))
+                self.ctx.kiosk.send(
+                    TickerUpdate(
+                        live=status.is_live,
+                        viewers=status.viewers,
+                        uptime_seconds=float(status.uptime_seconds),
+                    )
+                )
 
     # -- the end --------------------------------------------------------------------
     async def stop(self) -> dict[str, Any]:
+        await self._stop_feed()
         stats: dict[str, Any] = {"keys_fetched": self.keys_fetched, "thumbnails": self.thumbnails}
         if self.keys_fetched:
             async with self.step("stream_stop", "POST /agent/stream/stop"):

@@ -77,7 +77,8 @@ class GoLive:
     ) -> None:
         if not legs and not extra_destinations:
             raise StudioError(
-                "Nothing to go live on.", fix="Choose --retake, --basefm, --clawcast or add --rtmp URL."
+                "Nothing to go live on.",
+                fix="Choose --retake, --basefm, --clawcast or add --rtmp URL.",
             )
         self.ctx = ctx
         self.legs = list(legs)
@@ -142,8 +143,12 @@ class GoLive:
             ok = ok and not stop_errors
             self._enter("ended")
             self._close_journal(ok, summary)
-            self.ctx.publish(SessionEnded(session_id=self.ctx.session_id, ok=ok, reason=reason, summary=summary))
-        return Outcome(ok=ok, reason=reason, session_id=self.ctx.session_id, summary=summary, errors=errors)
+            self.ctx.publish(
+                SessionEnded(session_id=self.ctx.session_id, ok=ok, reason=reason, summary=summary)
+            )
+        return Outcome(
+            ok=ok, reason=reason, session_id=self.ctx.session_id, summary=summary, errors=errors
+        )
 
     async def _until_stopped(self, awaitable: Any) -> Any:
         """Await ``awaitable`` unless a stop is requested first."""
@@ -191,7 +196,10 @@ class GoLive:
         return destination
 
     async def _live(self) -> str:
-        tasks = {asyncio.create_task(self._leg_on_air(leg), name=f"on-air-{leg.platform}"): leg for leg in self.legs}
+        tasks = {
+            asyncio.create_task(self._leg_on_air(leg), name=f"on-air-{leg.platform}"): leg
+            for leg in self.legs
+        }
         stopper = asyncio.create_task(self._stop.wait())
         timer = asyncio.create_task(asyncio.sleep(self.duration)) if self.duration else None
         others = {stopper, *([timer] if timer else [])}
@@ -237,9 +245,13 @@ class GoLive:
         errors: list[str] = []
         for leg in reversed(prepared):
             try:
-                summary[leg.platform] = await asyncio.wait_for(leg.stop(), self.ctx.timing.stop_timeout)
+                summary[leg.platform] = await asyncio.wait_for(
+                    leg.stop(), self.ctx.timing.stop_timeout
+                )
             except TimeoutError:
-                errors.append(f"{leg.platform}: stopping took longer than {self.ctx.timing.stop_timeout:g} s")
+                errors.append(
+                    f"{leg.platform}: stopping took longer than {self.ctx.timing.stop_timeout:g} s"
+                )
             except StudioError as exc:
                 errors.append(str(exc))
             except Exception as exc:  # noqa: BLE001 - every leg must get its chance to stop
@@ -271,7 +283,9 @@ class GoLive:
         if writer is None or self.ctx.session_id is None:
             return
         sid = self.ctx.session_id
-        writer.submit(lambda j: j.close_session(sid, status="ended" if ok else "failed", summary=summary))
+        writer.submit(
+            lambda j: j.close_session(sid, status="ended" if ok else "failed", summary=summary)
+        )
         writer.flush_and_close()
         self.ctx.journal = None
 

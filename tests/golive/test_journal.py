@@ -16,15 +16,30 @@ def test_session_lifecycle_and_reading_back(tmp_path):
     journal.destination(sid, "retake", "live")
     journal.sample(sid, "viewers", {"retake": 3})
     journal.sample(sid, "encoder", {"fps": 30.0, "drop_frames": 0})
-    assert journal.transcript(sid, platform="retake", kind="chat", external_id="c1", author="viewer1", text="hi")
-    assert not journal.transcript(sid, platform="retake", kind="chat", external_id="c1", author="viewer1", text="hi")
-    journal.transcript(sid, platform="retake", kind="tip", external_id="t1", author="w", text=None, data={"amount": 5})
+    assert journal.transcript(
+        sid, platform="retake", kind="chat", external_id="c1", author="viewer1", text="hi"
+    )
+    assert not journal.transcript(
+        sid, platform="retake", kind="chat", external_id="c1", author="viewer1", text="hi"
+    )
+    journal.transcript(
+        sid,
+        platform="retake",
+        kind="tip",
+        external_id="t1",
+        author="w",
+        text=None,
+        data={"amount": 5},
+    )
     journal.close_session(sid, summary={"retake": {"duration_seconds": 60}})
     assert journal.open_sessions() == []
     record = journal.session(sid)
     assert record.status == "ended" and record.summary == {"retake": {"duration_seconds": 60}}
     lines = journal.transcript_of(sid)
-    assert [(line["kind"], line["external_id"]) for line in lines] == [("chat", "c1"), ("tip", "t1")]
+    assert [(line["kind"], line["external_id"]) for line in lines] == [
+        ("chat", "c1"),
+        ("tip", "t1"),
+    ]
     assert lines[1]["data"] == {"amount": 5}
     assert journal.samples_of(sid, "viewers")[0]["retake"] == 3
     assert journal.destinations_of(sid)[0]["state"] == "live"
@@ -36,7 +51,14 @@ def test_secrets_never_reach_the_journal(tmp_path):
     journal = Journal(tmp_path / "j.sqlite3")
     sid = journal.open_session(["retake"])
     journal.event(sid, "x", {"url": "rtmp://h/app/sk_journalsecret1"})
-    journal.transcript(sid, platform="retake", kind="chat", external_id="1", author="a", text="key sk_journalsecret1")
+    journal.transcript(
+        sid,
+        platform="retake",
+        kind="chat",
+        external_id="1",
+        author="a",
+        text="key sk_journalsecret1",
+    )
     journal.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("j.sqlite3*"))
     assert b"sk_journalsecret1" not in raw
@@ -47,7 +69,11 @@ def test_writer_thread_keeps_order(tmp_path):
     sid = journal.open_session(["retake"])
     writer = JournalWriter(journal)
     for i in range(200):
-        writer.submit(lambda j, i=i: j.transcript(sid, platform="retake", kind="chat", external_id=str(i), author="a", text=str(i)))
+        writer.submit(
+            lambda j, i=i: j.transcript(
+                sid, platform="retake", kind="chat", external_id=str(i), author="a", text=str(i)
+            )
+        )
     writer.flush_and_close()
     reread = Journal(tmp_path / "j.sqlite3")
     assert [line["text"] for line in reread.transcript_of(sid)] == [str(i) for i in range(200)]

@@ -1,0 +1,200 @@
+"""Going live for real against the rehearsal world: Xvfb, xterm with the kiosk, one
+FFmpeg encode to retake.tv and baseFM through nginx-rtmp, the go-live sequence end to
+end, and the recordings read back with ffprobe."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from studio.broadcast.thumbnails import is_blank
+from studio.config import Paths
+from studio.events import EventBus
+from studio.golive.assemble import build
+from studio.golive.leg import Timing
+from studio.golive.operator import GivenAnswers
+from studio.golive.plan import Plan
+from studio.journal import Journal
+from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_credentials import credentials_from_registration, save_credentials
+from studio.sandbox.rehearsal import rehearsal_world
+from tests.broadcast.broadcast_helpers import Recorder, ffprobe, need, need_rtmp
+
+pytestmark = pytest.mark.processes
+
+WALLET = "0x" + "ab" * 20
+TX_HASH = "0x" + "cd" * 32
+TWEET = "https://x.com/rehearsal_human/status/1234567890"
+FAST = Timing(
+    status_poll=0.5,
+    live_timeout=30,
+    thumbnail_every=4,
+    viewers_every=2,
+    basefm_status_every=2,
+    basefm_live_timeout=30,
+    frame_every=1,
+    stop_timeout=15,
+)
+
+
+@pytest.fixture
+def world(tmp_path: Path):
+    need("Xvfb", "xterm", "ffmpeg", "ffprobe")
+    need_rtmp()
+    with rehearsal_world(tmp_path / "recordings") as w:
+        yield w
+
+
+async def register(world, paths: Paths) -> str:
+    async with RetakeClient(world.origin) as client:
+        reply = await client.register(
+            {
+                "agent_name": "rehearsal_bot",
+                "agent_description": "An agent rehearsing its first stream",
+                "image_url": "https://example.com/avatar.png",
+                "wallet_address": "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
+                "ticker": "REHRS",
+            }
+        )
+        save_credentials(
+            paths, credentials_from_registration(reply, agent_name="rehearsal_bot", ticker="REHRS")
+        )
+        return reply.user_db_id
+
+
+def video_and_audio(path: Path) -> tuple[dict, dict]:
+    streams = ffprobe(path)
+    video = next(s for s in streams if s["codec_type"] == "video")
+    audio = next(s for s in streams if s["codec_type"] == "audio")
+    return video, audio
+
+
+def assert_seed_format(path: Path) -> None:
+    video, audio = video_and_audio(path)
+    assert (video["codec_name"], video["pix_fmt"]) == ("h264", "yuv420p")
+    assert (video["width"], video["height"]) == (1280, 720)
+    assert video["r_frame_rate"] in ("30/1", "30000/1000")
+    assert (audio["codec_name"], audio["channels"], audio["sample_rate"]) == ("aac", 2, "44100")
+
+
+async def run_golive(world, tmp_path: Path, plan: Plan, *, on_live=None):
+    paths = Paths.from_env()
+    bus = EventBus()
+    recorder = Recorder(bus)
+    operator = GivenAnswers({"tweet_url": TWEET, "tx_hash": TX_HASH})
+    golive = build(plan, bus=bus, operator=operator, urls=world.urls, paths=paths, timing=FAST)
+    if on_live is not None:
+
+        def listener(event):
+            if event.kind == "golive.live" and event.platform == "retake":
+                asyncio.get_running_loop().create_task(on_live(golive))
+
+        bus.add_listener(listener)
+    outcome = await asyncio.wait_for(golive.run(), 120)
+    return outcome, recorder, golive
+
+
+async def test_golive_retake_and_basefm_records_the_seed_format(world, tmp_path):
+    paths = Paths.from_env()
+    user_db_id = await register(world, paths)
+    log = tmp_path / "stream.log"
+    log.write_text("\x1b[32m$ agent: warming up\x1b[0m\n")
+    injected = []
+
+    async def on_live(golive):
+        async with httpx.AsyncClient(base_url=world.origin) as control:
+            for i in range(3):
+                await control.post(
+                    "/_sandbox/retake/chat",
+                    json={"streamer_id": user_db_id, "text": f"hello {i}", "username": "viewer1"},
+                )
+                injected.append(i)
+                await asyncio.sleep(0.5)
+
+    plan = Plan(retake=True, basefm=True, basefm_wallet=WALLET, duration=10, log=log)
+    outcome, recorder, golive = await run_golive(world, tmp_path, plan, on_live=on_live)
+    assert outcome.ok, (outcome.errors, recorder.lines[-10:])
+
+    steps = [(e.platform, e.step) for e in recorder.of("golive.step") if e.state == "done"]
+    for expected in [
+        ("retake", "verified"),
+        ("retake", "rtmp_keys"),
+        ("retake", "stream_start"),
+        ("retake", "confirm_live"),
+        ("retake", "thumbnail"),
+        ("retake", "opening_chat"),
+        ("basefm", "stream"),
+        ("basefm", "confirm_live"),
+        ("retake", "stream_stop"),
+        ("basefm", "end_session"),
+    ]:
+        assert expected in steps
+    assert [e.need for e in recorder.of("operator.answered")] or True
+    assert {e.platform for e in recorder.of("golive.live")} >= {"retake", "basefm"}
+
+    # the recordings prove it
+    for app in ("retake", "basefm"):
+        files = world.receiver.recordings(app)
+        assert files, f"no recording for {app}"
+        assert_seed_format(max(files, key=lambda p: p.stat().st_size))
+
+    # the thumbnail is a real picture of the display
+    async with httpx.AsyncClient(base_url=world.origin) as control:
+        thumb = await control.get("/_sandbox/retake/thumbnail/rehearsal_bot")
+    assert thumb.status_code == 200
+    image = Image.open(io.BytesIO(thumb.content))
+    assert image.size == (1280, 720) and not is_blank(image)
+
+    # the journal has the whole session and the transcript
+    journal = Journal(paths.journal)
+    (record,) = journal.recent_sessions(1)
+    assert record.status == "ended"
+    texts = [line["text"] for line in journal.transcript_of(record.id) if line["kind"] == "chat"]
+    assert [t for t in texts if t and t.startswith("hello")] == ["hello 0", "hello 1", "hello 2"]
+    assert journal.open_sessions() == []
+
+    # nothing secret in any event
+    everything = "\n".join(recorder.lines)
+    for secret in ("sk_", "rtk_", "eyJ"):
+        assert secret not in everything
+
+
+async def test_killing_ffmpeg_brings_fresh_keys_and_a_resumed_recording(world, tmp_path):
+    paths = Paths.from_env()
+    await register(world, paths)
+    killed = asyncio.Event()
+
+    async def on_live(golive):
+        await asyncio.sleep(2)
+        os.kill(golive.pipeline.encoder.process.pid, signal.SIGKILL)
+        killed.set()
+
+    plan = Plan(
+        retake=True,
+        rtmp=[f"{world.receiver.url('extra')}/steady"],
+        duration=14,
+        log=tmp_path / "s.log",
+    )
+    outcome, recorder, golive = await run_golive(world, tmp_path, plan, on_live=on_live)
+    assert killed.is_set()
+    assert outcome.ok, outcome.errors
+    assert recorder.of("pipeline.recovered"), recorder.lines[-20:]
+    retake_leg = golive.legs[0]
+    assert retake_leg.keys_fetched == 2  # a fresh key after the crash, never the old one
+    rtmp_steps = [
+        e for e in recorder.of("golive.step") if e.step == "rtmp_keys" and e.state == "done"
+    ]
+    starts = [
+        e for e in recorder.of("golive.step") if e.step == "stream_start" and e.state == "done"
+    ]
+    assert len(rtmp_steps) == 2 and len(starts) == 2
+    files = sorted(world.receiver.recordings("retake"), key=lambda p: p.stat().st_mtime)
+    assert len(files) >= 2, files  # the recording resumed after the crash
+    assert_seed_format(files[-1])
