@@ -3,7 +3,7 @@
 Progress blocks become ``EncoderStats`` events; the tee's "Slave muxer #i failed"
 lines mark destination ``i`` failed (the encode goes on without it). A destination
 is reported live once the encode has run for ``LIVE_AFTER`` seconds without its
-slave failing (RTMP gives no per-output acknowledgement in FFmpeg's output).
+slave failing (FFmpeg prints no per-output acknowledgement of an RTMP publish).
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from collections.abc import Callable, Sequence
 
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
-from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv
+from studio.broadcast.ffmpeg_command import IO_TIMEOUT_US, FeedPort, encoder_argv
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.progress import ProgressParser
 from studio.events import EventBus
 
 log = logging.getLogger(__name__)
 
-LIVE_AFTER = 2.0
+LIVE_AFTER = IO_TIMEOUT_US / 1_000_000 + 1.0
+"""A tee destination that has not failed by then got past its RTMP handshake (which
+would have timed out) and is taking data."""
 _SLAVE_FAILED = re.compile(r"Slave muxer #(\d+) failed:?\s*(.*?)(?:, continuing with.*)?$")
 _NOTEWORTHY = re.compile(r"error|failed|refused|timed out|denied|broken pipe", re.I)
 

@@ -71,10 +71,15 @@ def _escape(url: str) -> str:
 
 
 def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPort]) -> str:
-    """The tee target: destinations first (slave #i is ``destinations[i]``), then feeds."""
+    """The tee target: destinations first (slave #i is ``destinations[i]``), then feeds.
+
+    Each destination writes through its own fifo thread that drops packets rather than
+    wait, so a destination that stalls (a handshake that never completes, a full
+    socket) never holds up the encode or the others; after ``IO_TIMEOUT_US`` it fails
+    and its relay takes over."""
     slaves = [
-        f"[f=flv:onfail=ignore:use_fifo=1:flvflags=no_duration_filesize:rw_timeout={IO_TIMEOUT_US}]"
-        f"{_escape(d.secret_url)}"
+        f"[f=flv:onfail=ignore:use_fifo=1:fifo_options=drop_pkts_on_overflow=1"
+        f":flvflags=no_duration_filesize:rw_timeout={IO_TIMEOUT_US}]{_escape(d.secret_url)}"
         for d in destinations
     ]
     # dump_extra repeats SPS/PPS on keyframes, so a relay can join mid-stream

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 
 from studio.backoff import OBS_RECONNECT, Backoff
 from studio.broadcast.destinations import Destination, DestinationState
-from studio.broadcast.encoder import LIVE_AFTER
 from studio.broadcast.events import DestinationStateChanged, EncoderStats
 from studio.broadcast.ffmpeg_command import FeedPort, relay_argv
 from studio.broadcast.processes import ManagedProcess
@@ -27,6 +26,9 @@ from studio.events import EventBus
 log = logging.getLogger(__name__)
 
 RefreshOne = Callable[[Destination], Awaitable[Destination]]
+
+LIVE_AFTER = 2.0
+"""A relay reports progress only once its output is open, so 2 s of frames is live."""
 
 
 class DestinationRelay:

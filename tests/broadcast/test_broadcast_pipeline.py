@@ -92,7 +92,7 @@ async def test_an_unreachable_destination_is_retried_alone_and_rejoins(
         await wait_until(
             lambda: len(retries()) >= 2, 15, "two retries of the unreachable destination"
         )
-        assert live.destination_states["extra-1"] == DestinationState.LIVE
+        assert await live.wait_live(["extra-1"], limit=10)
         before = size_of(receiver.recordings("extra"))
         await wait_until(
             lambda: size_of(receiver.recordings("extra")) > before, 10, "the good recording grows"

@@ -4,6 +4,7 @@ refuses a key and the destination is refreshed, another host's fonts."""
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -103,7 +104,7 @@ async def test_a_refused_key_is_refreshed_for_that_destination_only(
                 20,
                 "retake live",
             )
-            assert live.destination_states["basefm"] == DestinationState.LIVE
+            assert await live.wait_live(["basefm"], limit=10)
             names = sorted(p.name.split("-")[0] for p in receiver.recordings("extra"))
         assert names == ["newkey00001", "steadykey0001"]
         assert receiver.recordings("retake") == []
@@ -126,3 +127,37 @@ async def test_other_fonts_give_a_computed_grid_that_fits_the_frame() -> None:
             await terminal.stop()
     assert terminal.grid == (160, 42) and not terminal.fills_frame
     assert (geometry.width, geometry.height, geometry.x, geometry.y) == (1280, 714, 0, 3)
+
+
+async def test_a_stalled_destination_never_holds_up_the_encode(
+    receiver: RtmpReceiver, bus: EventBus, recorder: Recorder
+) -> None:
+    # accepts the TCP connection and then never answers the RTMP handshake
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        destinations = [
+            Destination.from_parts("good", receiver.url("extra"), "flowingkey001"),
+            Destination.from_parts("stalled", f"rtmp://127.0.0.1:{port}/app", "silentkey0001"),
+        ]
+        async with BroadcastPipeline(destinations, KIOSK, bus=bus, relay_backoff=FAST) as live:
+            await wait_until(
+                lambda: live.stats and live.stats.out_time >= 4, 8, "4 s encoded while stalled"
+            )
+            assert live.stats is not None and live.stats.frame >= 100  # no stall of the encode
+            assert live.destination_states["stalled"] == DestinationState.CONNECTING
+            await wait_until(
+                lambda: (
+                    live.destination_states.get("stalled")
+                    in (DestinationState.RETRYING, DestinationState.CONNECTING)
+                    and any(
+                        e.destination == "stalled" and e.state == "failed"
+                        for e in recorder.of("destination.state")
+                    )
+                ),
+                10,
+                "the stalled destination fails and is retried on its own",
+            )
+            assert await live.wait_live(["good"], limit=5)
+            assert live.recoveries == 0
