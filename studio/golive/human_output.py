@@ -30,7 +30,9 @@ class HumanOutput:
             self._last_stats = now
         elif kind in _QUIET:
             return
-        self.console.print(redact(self._line(kind, data)), markup=False)
+        line = self._line(kind, data)
+        if line:
+            self.console.print(redact(line), markup=False)
 
     @staticmethod
     def _line(kind: str, data: dict[str, Any]) -> str:
@@ -54,11 +56,23 @@ class HumanOutput:
         if kind == "golive.state":
             return f"— {data['state']} —"
         if kind == "retake.chat":
+            if data.get("type") not in (None, "message"):
+                return ""  # tips and trades in chat arrive as their own events too
             return f"  💬 {data.get('author')}: {data.get('text')}"
+        if kind == "retake.tip":
+            return f"  💰 {data.get('sender_username') or 'someone'} tipped {data.get('amount')}"
+        if kind == "retake.trade":
+            return f"  📈 {data.get('action') or 'trade'} of ${data.get('usd_amount')} {data.get('token_ticker') or ''}"
+        if kind == "retake.follow":
+            return f"  ➕ {data.get('username') or 'someone'} followed"
         if kind == "encoder.stats":
+
+            def show(value: Any, unit: str = "") -> str:
+                return "–" if value is None else f"{value:g}{unit}"
+
             return (
-                f"  encoder: {data.get('fps')} fps, {data.get('bitrate_kbps')} kbit/s, "
-                f"speed {data.get('speed')}, dropped {data.get('drop_frames')}"
+                f"  encoder: {show(data.get('fps'))} fps, {show(data.get('bitrate_kbps'), ' kbit/s')}, "
+                f"speed {show(data.get('speed'), 'x')}, dropped {data.get('drop_frames')}"
             )
         return f"  {kind}: " + ", ".join(
             f"{k}={v}" for k, v in data.items() if v not in (None, "", [], {})
