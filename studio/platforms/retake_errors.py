@@ -100,7 +100,9 @@ def map_retake_error(response: httpx.Response, body: Any) -> PlatformError:
             "taken" in said.lower() or "exists" in said.lower()
         ):
             return RetakeNameTaken(
-                f"the agent name is taken ({said})", fix="Choose another agent_name.", **common
+                f"the agent name is taken ({said})",
+                fix="Change the name: choose another agent_name.",
+                **common,
             )
         return RetakeBadInput(f"bad input ({said})", fix="Check fields, change name.", **common)
     if status == 403 and path.endswith("/agent/stream/start"):

@@ -549,7 +549,14 @@ class RetakeSandbox:
             ("/chat/", chat),
             ("/chat/top-tippers", top_tippers),
         ]
-        return [Route(API + path, _guard(h), methods=["GET"]) for path, h in routes]
+        return [Route(API + path, _guard(self._recorded(h)), methods=["GET"]) for path, h in routes]
+
+    def _recorded(self, handler: Handler) -> Handler:
+        async def recorded(request: Request) -> Response:
+            self._record(request)
+            return await handler(request)
+
+        return recorded
 
     # -- control routes (mounted at /_sandbox/retake/) --------------------------------
     def control_routes(self) -> list[BaseRoute]:

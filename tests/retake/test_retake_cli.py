@@ -1,0 +1,122 @@
+"""``studio retake register|verify|status|skill`` against the sandbox on a real socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from studio.cli.retake_cmd import retake
+from studio.config import Paths
+from studio.sandbox.app import Sandbox, SandboxConfig
+from studio.sandbox.server import serve_in_thread
+from tests.retake.retake_helpers import TWEET, WALLET, png
+
+ARGS = [
+    "register",
+    "--name",
+    "Cli_Bot",
+    "--description",
+    "Streams its terminal.",
+    "--image-url",
+    "https://cdn.example.com/a.png",
+    "--wallet",
+    WALLET,
+    "--ticker",
+    "CLI",
+]
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox(SandboxConfig())
+    with serve_in_thread(sandbox) as origin:
+        monkeypatch.setenv("STUDIO_RETAKE_URL", origin)
+        yield sandbox, origin
+
+
+@pytest.fixture
+def avatar(tmp_path: Path) -> Path:
+    path = tmp_path / "avatar.png"
+    path.write_bytes(png(64, 64))
+    return path
+
+
+def test_register_verify_status(served: tuple[Sandbox, str], avatar: Path) -> None:
+    sandbox, origin = served
+    runner = CliRunner()
+    result = runner.invoke(retake, [*ARGS, "--image-file", str(avatar)])
+    assert result.exit_code == 0, result.output
+    assert "image is square (64x64)" in result.output and "studio retake verify" in result.output
+    path = Paths.from_env().retake_credentials
+    saved = json.loads(path.read_text())
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert saved["agent_name"] == "Cli_Bot" and saved["access_token"].startswith("rtk_")
+    assert saved["access_token"] not in result.output
+
+    again = runner.invoke(retake, [*ARGS, "--skip-image-check"], standalone_mode=False)
+    assert again.exception is not None and "--force" in str(again.exception)
+
+    status = runner.invoke(retake, ["status"])
+    assert status.exit_code == 0, status.output
+    assert "verified: no" in status.output and f"{origin}/Cli_Bot" in status.output
+    assert saved["access_token"] not in status.output
+
+    # The human has not tweeted: retake.tv says the tweet lacks the code.
+    refused = runner.invoke(retake, ["verify", "--tweet-url", TWEET], standalone_mode=False)
+    assert "Claiming my Livestreaming Agent on @retakedottv. Code: " in refused.output
+    assert refused.exception is not None and "exact" in str(refused.exception)
+
+    # A rehearsal: any status URL counts; a bad URL at the prompt is asked again.
+    sandbox.retake.auto_tweets = True
+    ok = runner.invoke(retake, ["verify"], input=f"https://example.com/nope\n{TWEET}\n")
+    assert ok.exit_code == 0, ok.output
+    assert "must be a Twitter/X status URL" in ok.output and "verified:" in ok.output
+    assert "already verified" in runner.invoke(retake, ["verify"]).output
+    assert "verified: yes" in runner.invoke(retake, ["status"]).output
+
+
+def test_verify_with_the_exact_tweet(served: tuple[Sandbox, str], avatar: Path) -> None:
+    sandbox, origin = served
+    runner = CliRunner()
+    assert runner.invoke(retake, [*ARGS, "--image-file", str(avatar)]).exit_code == 0
+    shown = runner.invoke(retake, ["verify"], input="")  # shows the message, no URL yet
+    message = next(line for line in shown.output.splitlines() if "Code:" in line).strip()
+    with httpx.Client(base_url=origin) as control:  # the human tweets it
+        control.post("/_sandbox/retake/tweets", json={"url": TWEET, "text": message})
+    result = runner.invoke(retake, ["verify", "--skip-prepare", "--tweet-url", TWEET])
+    assert result.exit_code == 0, result.output
+    assert "Code:" not in result.output  # no new code was asked for
+    assert next(iter(sandbox.retake.world.agents.values())).verified
+
+
+def test_register_validates_before_sending(served: tuple[Sandbox, str], tmp_path: Path) -> None:
+    sandbox, _ = served
+    wide = tmp_path / "wide.png"
+    wide.write_bytes(png(64, 32))
+    runner = CliRunner()
+    args = [a if a != "CLI" else "TOO_LONG_TICKER" for a in ARGS]
+    bad = runner.invoke(retake, args, standalone_mode=False)
+    assert bad.exception is not None and "ticker" in str(bad.exception)
+    not_square = runner.invoke(retake, [*ARGS, "--image-file", str(wide)], standalone_mode=False)
+    assert not_square.exception is not None and "must be square" in str(not_square.exception)
+    assert sandbox.retake.world.agents == {} and sandbox.retake.requests == []
+    assert not Paths.from_env().retake_credentials.exists()
+
+
+def test_status_without_credentials_says_what_to_do(served: tuple[Sandbox, str]) -> None:
+    result = CliRunner().invoke(retake, ["status"], standalone_mode=False)
+    assert "studio retake register" in str(result.exception)
+
+
+def test_skill_command_caches_the_version(served: tuple[Sandbox, str]) -> None:
+    runner = CliRunner()
+    first = runner.invoke(retake, ["skill"])
+    assert first.exit_code == 0 and "skill version 2.1.2 (cached: none)" in first.output
+    assert "2.1.2: unchanged" in runner.invoke(retake, ["skill"]).output
