@@ -205,8 +205,9 @@ class RtmpReceiver:
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            # SIGQUIT: graceful shutdown, so recordings are closed properly.
-            for sig, wait in ((signal.SIGQUIT, timeout), (signal.SIGKILL, timeout)):
+            # SIGTERM is nginx's fast shutdown: it closes publishers and their recordings
+            # at once (SIGQUIT would wait for every publisher to leave).
+            for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
                 try:
                     os.killpg(process.pid, sig)
                 except ProcessLookupError:

@@ -161,3 +161,37 @@ async def test_a_stalled_destination_never_holds_up_the_encode(
             )
             assert await live.wait_live(["good"], limit=5)
             assert live.recoveries == 0
+
+
+async def test_a_destination_that_drops_mid_stream_is_relayed_back(
+    receiver: RtmpReceiver, bus: EventBus, recorder: Recorder, tmp_path: Path
+) -> None:
+    port = free_port()
+    flaky = RtmpReceiver(port, tmp_path / "flaky").start()
+    destinations = [
+        Destination.from_parts("steady", receiver.url("extra"), "steadykey0002"),
+        Destination.from_parts("flaky", f"rtmp://127.0.0.1:{port}/extra", "flakykey00001"),
+    ]
+    try:
+        async with BroadcastPipeline(
+            destinations, KIOSK, bus=bus, backoff=FAST, relay_backoff=FAST
+        ) as live:
+            assert await live.wait_live(limit=10)
+            flaky.stop()  # the platform's ingest goes away mid-stream
+            await wait_until(
+                lambda: (
+                    live.destination_states["flaky"]
+                    in (DestinationState.RETRYING, DestinationState.CONNECTING)
+                ),
+                10,
+                "the dropped destination is retried",
+            )
+            flaky.start()
+            await wait_until(
+                lambda: live.destination_states["flaky"] == DestinationState.LIVE, 20, "back live"
+            )
+            await wait_until(lambda: len(flaky.recordings("extra")) == 2, 5, "a recording after the drop")
+            assert live.destination_states["steady"] == DestinationState.LIVE
+            assert len(receiver.recordings("extra")) == 1 and live.recoveries == 0
+    finally:
+        flaky.stop()
