@@ -85,6 +85,7 @@ def render_config(
         f"error_log {state_dir / 'error.log'} warn;\n"
         "events { worker_connections 256; }\n"
         "rtmp {\n"
+        f"    access_log {state_dir / 'access.log'};\n"
         "    server {\n"
         f"        listen {host}:{port};\n"
         "        chunk_size 4096;\n"
