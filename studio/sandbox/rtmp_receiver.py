@@ -10,6 +10,7 @@ real platforms refuse it; ``extra`` accepts any key.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
@@ -100,7 +101,7 @@ def render_config(
 class RtmpReceiver:
     """nginx-rtmp on ``127.0.0.1:port``, recording into ``record_dir``.
 
-    Use as a context manager, or call ``start``/``stop``. ``url(app)`` is the base
+    Use as a context manager (``with`` or ``async with``), or call ``start``/``stop``. ``url(app)`` is the base
     URL an encoder publishes to (``rtmp://127.0.0.1:port/<app>/<key>``).
     """
 
@@ -229,6 +230,13 @@ class RtmpReceiver:
             return ""
         path = self.state_dir / "error.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    async def __aenter__(self) -> RtmpReceiver:
+        """As ``with``, but nginx starts and stops in a worker thread (no blocking)."""
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.stop)
 
     def __enter__(self) -> RtmpReceiver:
         return self.start()

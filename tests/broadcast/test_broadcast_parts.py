@@ -4,6 +4,7 @@ the retry timer, xwininfo parsing and blank-picture detection."""
 from __future__ import annotations
 
 import asyncio
+import io
 import random
 
 import pytest
@@ -15,7 +16,7 @@ from studio.broadcast.events import EncoderStats
 from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv, relay_argv, tee_slaves
 from studio.broadcast.progress import ProgressParser
 from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
-from studio.broadcast.thumbnails import ThumbnailLoop, is_blank
+from studio.broadcast.thumbnails import ThumbnailLoop, encode_jpeg, encode_png, is_blank
 from studio.broadcast.watchdog import RetryTimer
 from studio.errors import StudioError
 from studio.redaction import redact
@@ -178,3 +179,12 @@ def test_blank_pictures_and_thumbnail_interval() -> None:
     for interval in (60, 301):
         with pytest.raises(StudioError):
             ThumbnailLoop(":1", upload, interval=interval)
+
+
+def test_thumbnails_are_scaled_png_or_jpeg() -> None:
+    frame = Image.new("RGB", (1280, 720), (20, 40, 60))
+    png, jpeg = encode_png(frame, max_width=640), encode_jpeg(frame, max_width=320)
+    assert png.startswith(b"\x89PNG") and jpeg.startswith(b"\xff\xd8")
+    assert Image.open(io.BytesIO(png)).size == (640, 360)
+    assert Image.open(io.BytesIO(jpeg)).size == (320, 180)
+    assert Image.open(io.BytesIO(encode_png(frame))).size == (1280, 720)

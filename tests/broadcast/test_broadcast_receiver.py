@@ -63,3 +63,12 @@ def test_sandbox_refuses_unknown_keys_and_extra_records_anything(tmp_path: Path)
         assert recording.name.startswith("anykey123-") and recording.stat().st_size > 1000
     assert not port_open("127.0.0.1", port)
     assert receiver.state_dir is None and not receiver.running
+
+
+@pytest.mark.processes
+async def test_async_with_starts_and_stops_without_blocking_the_loop(tmp_path: Path) -> None:
+    need_rtmp()
+    async with RtmpReceiver(record_dir=tmp_path / "rec") as receiver:
+        assert receiver.running and port_open("127.0.0.1", receiver.port)
+        port = receiver.port
+    assert not receiver.running and not port_open("127.0.0.1", port)

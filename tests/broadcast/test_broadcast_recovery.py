@@ -190,7 +190,9 @@ async def test_a_destination_that_drops_mid_stream_is_relayed_back(
             await wait_until(
                 lambda: live.destination_states["flaky"] == DestinationState.LIVE, 20, "back live"
             )
-            await wait_until(lambda: len(flaky.recordings("extra")) == 2, 5, "a recording after the drop")
+            await wait_until(
+                lambda: len(flaky.recordings("extra")) == 2, 5, "a recording after the drop"
+            )
             assert live.destination_states["steady"] == DestinationState.LIVE
             assert len(receiver.recordings("extra")) == 1 and live.recoveries == 0
     finally:
