@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,20 @@ def kiosk() -> None:
     show_default=True,
     help="Seconds of quiet terminal and chat before the filler takes the air (0: never).",
 )
-def run_cmd(socket_path: Path | None, log_path: Path, theme: str, idle_seconds: float) -> None:
+@click.option(
+    "--colours",
+    type=click.Choice(["truecolor", "256", "auto"]),
+    default="truecolor",
+    show_default=True,
+    help="Colour depth. The on-air xterm draws 24-bit colour but does not advertise it.",
+)
+def run_cmd(
+    socket_path: Path | None, log_path: Path, theme: str, idle_seconds: float, colours: str
+) -> None:
     """Run the kiosk in this terminal (the one the virtual display captures)."""
+    if colours != "auto":
+        # Textual reads this once, when it is first imported (below).
+        os.environ["TEXTUAL_COLOR_SYSTEM"] = colours
     from studio.kiosk.app import run
     from studio.kiosk.config import KioskConfig
 
