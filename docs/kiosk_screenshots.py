@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from studio.broadcast.terminal import xterm_argv  # noqa: E402
-from tests.kiosk.kiosk_helpers import GIF_URL, IMAGE_URL, make_pictures  # noqa: E402
+from tests.kiosk.kiosk_helpers import make_pictures  # noqa: E402
 from tests.kiosk.test_kiosk_snapshots import AGENT_LOG, SLIDES  # noqa: E402
 
 DISPLAY = os.environ.get("KIOSK_DISPLAY", ":57")
