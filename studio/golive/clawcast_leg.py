@@ -54,6 +54,8 @@ class ClawcastLeg(Leg):
     async def prepare(self) -> None:
         async with self.step("slot", "recovering a booked slot or booking one"):
             self.slot = await self.client.recover_slot()
+            if self.slot is not None and self.slot.streamer_name != self.body.streamer_name:
+                self.slot = None  # a slot kept for another name is not ours to use
             if self.slot is None:
                 booked = await self.client.book_slot(self.body)
                 self.slot = self.client.slot

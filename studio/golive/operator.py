@@ -30,6 +30,12 @@ class Need:
     prompt: str
     validate: Callable[[str], str]
     data: Mapping[str, Any] = field(default_factory=dict)
+    flags: str | None = None
+    """The command-line option(s) that answer it up front (default ``--<need>``)."""
+
+    @property
+    def up_front(self) -> str:
+        return self.flags or "--" + self.need.replace("_", "-")
 
 
 class OperatorGaveUp(StudioError):
@@ -54,7 +60,7 @@ class GivenAnswers:
         if self._then is None:
             raise OperatorGaveUp(
                 f"{need.platform} needs a human step: {need.prompt}",
-                fix=f"Run again with the answer given up front (--{need.need.replace('_', '-')}).",
+                fix=f"Run again with the answer given up front ({need.up_front}).",
             )
         return await self._then.answer(need)
 
@@ -98,12 +104,12 @@ class LineOperator:
             except TimeoutError:
                 raise OperatorGaveUp(
                     f"no answer for {need.need} within {self._timeout:.0f} s",
-                    fix=f"Answer the operator step, or pass --{need.need.replace('_', '-')}.",
+                    fix=f"Answer the operator step, or pass {need.up_front}.",
                 ) from None
             if line is None:
                 raise OperatorGaveUp(
                     f"standard input closed while waiting for {need.need}",
-                    fix=f"Pass --{need.need.replace('_', '-')} or keep standard input open.",
+                    fix=f"Pass {need.up_front} or keep standard input open.",
                 )
             value = _value_of(line, need.need)
             try:

@@ -85,6 +85,7 @@ async def settle_open_sessions(
                     ),
                     validate=_choice,
                     data={"session_id": latest.id, "platforms": latest.platforms},
+                    flags="--resume or --stop-open",
                 )
             )
         if decision == "resume":

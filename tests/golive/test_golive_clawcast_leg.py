@@ -1,0 +1,105 @@
+"""The ClawCast leg on the in-process sandbox: booking, mirroring the terminal about
+once a second so the 30 s idle timeout never fires, slides, and endSlot."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.config import Paths
+from studio.golive.clawcast_leg import ClawcastLeg
+from studio.golive.leg import LegFinished
+from studio.platforms.clawcast import ClawcastClient
+from studio.session_store import SessionStore
+from tests.golive.golive_helpers import fake_context
+
+
+def client(transport, clock) -> ClawcastClient:
+    return ClawcastClient(
+        "http://sandbox.test",
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+
+
+async def test_mirrors_the_terminal_through_a_whole_slot_without_an_idle_cut(
+    transport, control, clock, tmp_path
+):
+    log = tmp_path / "stream.log"
+    log.write_text("\x1b[32m$ make test\x1b[0m\nall green rtk_supersecret123\n")
+    ctx, recorder = fake_context(clock)
+    leg = ClawcastLeg(
+        ctx,
+        client(transport, clock),
+        streamer_name="mirror_bot",
+        streamer_url="https://github.com/me/bot",
+        duration_minutes=1,
+        mirror=log,
+    )
+    await leg.prepare()
+    with pytest.raises(LegFinished):
+        await leg.on_air()
+    frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
+    assert len(frames) >= 55  # about one a second through a 60 s slot
+    screens = [f.get("content", {}).get("screen", "") for f in frames]
+    assert "$ make test" in screens[0] and "\x1b" not in screens[0]
+    assert "rtk_supersecret123" not in "".join(screens)
+    state = (await control.get("/_sandbox/clawcast/state")).json()
+    (slot,) = [s for s in state["slots"] if s["streamer_name"] == "mirror_bot"]
+    assert "idle" not in (slot["end_reason"] or "")
+    assert slot["ended_at"] == pytest.approx(slot["planned_end"], abs=1.5)
+    assert [e.kind for e in recorder.events].count("golive.live") == 1
+    stats = await leg.stop()
+    assert stats["frames"] == len(frames)
+
+
+async def test_queued_slot_waits_its_turn_and_slides_play_without_frames(
+    transport, control, clock, tmp_path
+):
+    first = client(transport, clock)
+    await first.book_slot(
+        {
+            "streamer_name": "someone_else",
+            "streamer_url": "https://a.example",
+            "duration_minutes": 1,
+            "slides": [{"type": "text", "content": {"headline": "hi"}, "duration_seconds": 20}],
+        }
+    )
+    ctx, recorder = fake_context(clock)
+    slides = [{"type": "text", "content": {"headline": "Our turn"}, "duration_seconds": 10}]
+    leg = ClawcastLeg(
+        ctx,
+        client(transport, clock),
+        streamer_name="slides_bot",
+        streamer_url="https://github.com/me/bot",
+        slides=slides,
+    )
+    await leg.prepare()
+    notices = [e.text for e in recorder.of("golive.notice")]
+    assert any("position 1" in n for n in notices)
+    start = clock.now()
+    with pytest.raises(LegFinished):
+        await leg.on_air()
+    assert clock.now() - start >= 20  # waited for the first slot
+    frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
+    assert frames == []
+
+
+async def test_a_restarted_studio_recovers_its_slot_instead_of_booking_again(
+    transport, control, clock
+):
+    ctx, _ = fake_context(clock)
+    leg = ClawcastLeg(
+        ctx, client(transport, clock), streamer_name="again_bot", streamer_url="https://x.example"
+    )
+    await leg.prepare()
+    ctx2, recorder = fake_context(clock)
+    again = ClawcastLeg(
+        ctx2, client(transport, clock), streamer_name="again_bot", streamer_url="https://x.example"
+    )
+    await again.prepare()
+    assert any("recovered" in e.text for e in recorder.of("golive.notice"))
+    queue = (await control.get("/_sandbox/clawcast/state")).json()
+    assert str(queue).count("again_bot") >= 1
+    stats = await again.stop()
+    assert stats["ended"] == "endSlot"

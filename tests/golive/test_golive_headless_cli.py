@@ -1,0 +1,132 @@
+"""``studio golive --headless`` as scripts and agents use it: a real process, one JSON
+event per line, a human step answered on standard input, SIGINT for a clean end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from studio.sandbox.rehearsal import rehearsal_world
+from tests.broadcast.broadcast_helpers import need, need_rtmp
+
+WALLET = "0x" + "ef" * 20
+GOOD_TX = "0x" + "12" * 32
+
+
+def studio(args: list[str], env: dict[str, str], **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "studio", *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+def read_until(proc: subprocess.Popen, predicate, limit: float = 60.0) -> list[dict]:
+    """Read JSON lines until ``predicate(event)``; every line must be JSON."""
+    seen = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        event = json.loads(line)
+        seen.append(event)
+        if predicate(event):
+            return seen
+    raise AssertionError(
+        f"not seen in {limit} s; last events: {seen[-8:]}; stderr: {proc.stderr.read()[-2000:] if proc.poll() is not None else ''}"
+    )
+
+
+@pytest.mark.processes
+def test_headless_basefm_payment_on_stdin_then_sigint_ends_cleanly(tmp_path: Path):
+    need("Xvfb", "xterm", "ffmpeg")
+    need_rtmp()
+    with rehearsal_world(tmp_path / "rec") as world:
+        env = {**os.environ, **world.env(), "STUDIO_STATE_DIR": str(tmp_path / "state")}
+        proc = studio(
+            [
+                "golive",
+                "--headless",
+                "--basefm",
+                "--basefm-wallet",
+                WALLET,
+                "--no-kiosk",
+                "--log",
+                str(tmp_path / "s.log"),
+            ],
+            env,
+        )
+        try:
+            asked = read_until(proc, lambda e: e["event"] == "operator.needed")[-1]
+            assert asked["need"] == "tx_hash" and asked["data"]["fee"] == 5
+            proc.stdin.write(json.dumps({"need": "tx_hash", "value": "0x1234"}) + "\n")
+            proc.stdin.flush()
+            events = read_until(proc, lambda e: e["event"] == "operator.needed")
+            assert any(e["event"] == "golive.notice" and "txHash" in e["text"] for e in events)
+            proc.stdin.write(GOOD_TX + "\n")
+            proc.stdin.flush()
+            read_until(proc, lambda e: e["event"] == "golive.live" and e["platform"] == "basefm")
+            proc.send_signal(signal.SIGINT)
+            rest = read_until(proc, lambda e: e["event"] == "golive.ended")
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        ended = rest[-1]
+        assert ended["ok"] is True and "SIGINT" in ended["reason"]
+        assert any(
+            e["event"] == "golive.step" and e["step"] == "end_session" and e["state"] == "done"
+            for e in rest
+        )
+        state = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
+        (session,) = state["sessions"]
+        assert session["status"] == "ended" and session["access"] == "paid"
+        assert state["usedTxHashes"] == [GOOD_TX]
+        everything = "\n".join(json.dumps(e) for e in rest)
+        assert "sk-" not in everything and "eyJ" not in everything
+
+
+def test_headless_bad_input_is_refused_before_anything_is_sent(tmp_path: Path):
+    env = {
+        **os.environ,
+        "STUDIO_STATE_DIR": str(tmp_path / "state"),
+        "STUDIO_RETAKE_URL": "http://127.0.0.1:9",
+        "STUDIO_BASEFM_URL": "http://127.0.0.1:9",
+    }
+    proc = studio(
+        ["golive", "--headless", "--basefm", "--basefm-wallet", "0xnothex", "--rtmp", "http://x/y"],
+        env,
+    )
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "--basefm-wallet" in err and "--rtmp[0]" in err and "nothing was sent" in err
+    assert out == ""
+
+
+def test_headless_without_credentials_says_how_to_register(tmp_path: Path):
+    env = {
+        **os.environ,
+        "STUDIO_STATE_DIR": str(tmp_path / "state"),
+        "HOME": str(tmp_path),
+        "STUDIO_RETAKE_URL": "http://127.0.0.1:9",
+    }
+    env.pop("RETAKE_ACCESS_TOKEN", None)
+    proc = studio(["golive", "--headless", "--retake"], env)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    (event,) = [json.loads(line) for line in out.splitlines()]
+    assert event["event"] == "golive.failed" and "studio retake register" in event["fix"]
