@@ -349,13 +349,16 @@ class RetakeClient(ApiClient):
         when it changed.
 
         With ``cache_dir`` (normally ``Paths.state_dir``) the cached version is read
-        from there when ``cached`` is not given, and a changed version and its
+        from there when ``cached`` is not given; with nothing cached, the version this
+        client was written against (``SKILL_VERSION``) is the baseline. A changed version and its
         ``skill.md`` are stored there. No token is sent, and a redirect to another
         origin is refused like every other request.
         """
         cache = SkillCache(cache_dir) if cache_dir else None
         if cached is None and cache is not None:
             cached = cache.version()
+        if cached is None:
+            cached = SKILL_VERSION
         response = await self.request("GET", "/skill.json")
         manifest = _validate(self, SkillManifest, _json(self, response), response)
         changed = manifest.version != cached

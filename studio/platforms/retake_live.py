@@ -395,6 +395,14 @@ class RetakeLive:
         self.connected = False
         await self._state("stopped")
 
+    async def join(self, room: str) -> None:
+        """Join ``room`` now (if connected) and on every reconnect, e.g. the pinned-message
+        room ``{userDbId}/{session_id}`` or ``trades_{tokenAddress}`` once they are known."""
+        if room not in self.rooms:
+            self.rooms.append(room)
+        if self._sio is not None and self.connected:
+            await self._join(self._sio, room)
+
     # -- the connection loop ----------------------------------------------------------
     async def _supervise(self) -> None:
         delays = self.reconnect.delays()

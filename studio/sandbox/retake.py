@@ -123,6 +123,7 @@ class RetakeSandbox:
             await sio.enter_room(sid, room)
             self.sockets.setdefault(sid, set()).add(room)
             self.joins.append((sid, room))
+            del self.joins[:-1000]
             return {"ok": True, "roomId": room}
 
         @sio.on("leaveRoom")

@@ -118,5 +118,9 @@ def test_status_without_credentials_says_what_to_do(served: tuple[Sandbox, str])
 def test_skill_command_caches_the_version(served: tuple[Sandbox, str]) -> None:
     runner = CliRunner()
     first = runner.invoke(retake, ["skill"])
-    assert first.exit_code == 0 and "skill version 2.1.2 (cached: none)" in first.output
-    assert "2.1.2: unchanged" in runner.invoke(retake, ["skill"]).output
+    assert first.exit_code == 0 and "skill version 2.1.2: unchanged" in first.output
+    served[0].retake.skill_version = "2.3.0"
+    changed = runner.invoke(retake, ["skill"])
+    assert "skill version 2.3.0 (cached: 2.1.2); skill.md re-fetched" in changed.output
+    assert (Paths.from_env().state_dir / "retake-skill.md").exists()
+    assert "2.3.0: unchanged" in runner.invoke(retake, ["skill"]).output

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from studio.backoff import Backoff
 from studio.platforms._http import RedirectRefused
-from studio.platforms.retake import RetakeClient, SkillCache
+from studio.platforms.retake import SKILL_VERSION, RetakeClient, SkillCache
 from studio.platforms.retake_errors import (
     CREDENTIALS_FIX,
     RetakeAuthError,
@@ -450,14 +450,14 @@ async def test_skill_version_check_caches_and_refetches(
     client: RetakeClient, control: httpx.AsyncClient, tmp_path: Any
 ) -> None:
     first = await client.check_skill_version(cache_dir=tmp_path)
-    assert (first.version, first.cached, first.changed) == ("2.1.2", None, True)
-    assert first.skill_md and "2.1.2" in first.skill_md
-    assert SkillCache(tmp_path).version() == "2.1.2"
-    assert (tmp_path / "retake-skill.md").read_text() == first.skill_md
-    second = await client.check_skill_version(cache_dir=tmp_path)
-    assert (second.changed, second.skill_md) == (False, None)
+    assert (first.version, first.cached, first.changed) == ("2.1.2", SKILL_VERSION, False)
+    assert first.skill_md is None and SkillCache(tmp_path).version() is None
     await control.post("/_sandbox/retake/options", json={"skill_version": "2.2.0"})
-    third = await client.check_skill_version(cache_dir=tmp_path)
-    assert (third.version, third.cached, third.changed) == ("2.2.0", "2.1.2", True)
+    second = await client.check_skill_version(cache_dir=tmp_path)
+    assert (second.version, second.cached, second.changed) == ("2.2.0", "2.1.2", True)
+    assert second.skill_md and "2.2.0" in second.skill_md
     assert SkillCache(tmp_path).version() == "2.2.0"
-    assert (await client.check_skill_version("2.2.0")).changed is False
+    assert (tmp_path / "retake-skill.md").read_text() == second.skill_md
+    third = await client.check_skill_version(cache_dir=tmp_path)
+    assert (third.cached, third.changed, third.skill_md) == ("2.2.0", False, None)
+    assert (await client.check_skill_version("2.1.9")).changed is True

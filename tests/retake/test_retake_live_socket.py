@@ -110,9 +110,12 @@ async def test_tips_trades_follows_pins_and_session_events(setup: Any) -> None:
         assert token and sandbox.publish("retake", rtmp.key.get_secret_value())
         session = (await client.streamer(user)).session
         assert session is not None and session.session_id
-        live.rooms.append(f"{user}/{session.session_id}")  # pinned room, joined on next connect
+        pinned_room = f"{user}/{session.session_id}"
+        await live.join(pinned_room)
+        assert any(pinned_room in rooms for rooms in list(sandbox.retake.sockets.values()))
         await control.post("/_sandbox/retake/drop-sockets", json={})
         await wait_until(lambda: live.connects == 2)
+        assert [room for _, room in sandbox.retake.joins].count(pinned_room) == 2
         await control.post(
             "/_sandbox/retake/tip", json={"streamer_id": user, "amount": 2.5, "username": "whale"}
         )
