@@ -1,0 +1,136 @@
+"""The retake.tv and baseFM legs' own steps on the in-process sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.config import Paths
+from studio.errors import StudioError
+from studio.golive.basefm_leg import ENDING_MARGIN, BasefmLeg
+from studio.golive.leg import LegFinished
+from studio.golive.operator import Need
+from studio.golive.retake_leg import RetakeLeg
+from studio.platforms.basefm import BasefmClient
+from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_credentials import credentials_from_registration, save_credentials
+from studio.redaction import reveal
+from studio.session_store import SessionStore
+from tests.golive.golive_helpers import fake_context
+
+SANDBOX = "http://sandbox.test"
+
+
+class TweetingHuman:
+    """Answers the tweet step like a person: first a tweet without the code, then the
+    right one, posting each through the sandbox's control route."""
+
+    def __init__(self, control) -> None:
+        self.control = control
+        self.asked: list[Need] = []
+
+    async def answer(self, need: Need) -> str:
+        self.asked.append(need)
+        n = len(self.asked)
+        url = f"https://x.com/human/status/{1000 + n}"
+        text = "hello world" if n == 1 else need.data["verification_message"]
+        await self.control.post("/_sandbox/retake/tweets", json={"url": url, "text": text})
+        return need.validate(url)
+
+
+async def registered(transport, control=None) -> RetakeClient:
+    """A registered agent; verified too when ``control`` is given."""
+    client = RetakeClient(SANDBOX, transport=transport)
+    reply = await client.register(
+        {
+            "agent_name": "leg_bot",
+            "agent_description": "testing legs",
+            "image_url": "https://example.com/a.png",
+            "wallet_address": "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
+            "ticker": "LEG",
+        }
+    )
+    save_credentials(
+        Paths.from_env(), credentials_from_registration(reply, agent_name="leg_bot", ticker="LEG")
+    )
+    if control is not None:
+        await control.post("/_sandbox/retake/verified", json={"agent": "leg_bot"})
+    return client
+
+
+async def test_retake_verified_gate_waits_for_the_right_tweet(transport, control, clock):
+    client = await registered(transport)
+    from studio.platforms.retake_credentials import load_credentials
+
+    ctx, recorder = fake_context(clock)
+    human = TweetingHuman(control)
+    ctx.operator = human
+    leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
+    await leg.prepare()
+    assert len(human.asked) == 2
+    assert "Code:" in human.asked[0].prompt
+    assert await client.verification_status() is True
+    warnings = [e.text for e in recorder.of("golive.notice") if e.level == "warning"]
+    assert warnings, "the failed first tweet is reported"
+
+
+async def test_retake_fresh_key_every_time_and_token_saved_on_first_stream(
+    transport, control, clock
+):
+    client = await registered(transport, control)
+    from studio.platforms.retake_credentials import load_credentials
+
+    ctx, _ = fake_context(clock)
+    leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
+    first = await leg.destination()
+    second = await leg.refresh()
+    assert reveal(first.url) != reveal(second.url)
+    assert (
+        await control.post(f"/_sandbox/ingest/retake/{reveal(first.url).rsplit('/', 1)[1]}")
+    ).status_code == 403
+    assert (
+        await control.post(f"/_sandbox/ingest/retake/{reveal(second.url).rsplit('/', 1)[1]}")
+    ).status_code == 200
+    assert load_credentials().token_address  # saved on the first stream/start
+    await leg.confirm_live()
+    assert leg.live
+    stats = await leg.stop()
+    assert stats["status"] == "stopped" and stats["keys_fetched"] == 2
+
+
+async def test_retake_confirm_live_times_out_with_a_fix(transport, control, clock):
+    client = await registered(transport, control)
+    from studio.platforms.retake_credentials import load_credentials
+
+    ctx, _ = fake_context(clock)
+    ctx.timing.live_timeout = 0.0  # no ingest arrives: the first poll is the last
+    leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
+    await leg.destination()
+    with pytest.raises(StudioError, match="did not report the stream live") as info:
+        await leg.confirm_live()
+    assert info.value.fix
+
+
+async def test_basefm_pays_syncs_and_ends_before_the_two_hour_limit(transport, control, clock):
+    ctx, recorder = fake_context(clock, {"tx_hash": "0x" + "9f" * 32})
+    client = BasefmClient(
+        SANDBOX,
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+    leg = BasefmLeg(ctx, client, wallet="0x" + "77" * 20, name="Leg DJ", city="Lisbon")
+    await leg.prepare()
+    asked = [e for e in recorder.events if e.kind == "golive.notice" and "2-hour" in e.text]
+    assert asked
+    destination = await leg.destination()
+    key = reveal(destination.url).rsplit("/", 1)[1]
+    assert (await control.post(f"/_sandbox/ingest/basefm/{key}")).status_code == 200
+    await leg.confirm_live()
+    assert leg.syncs == 1 and leg.live
+    started = clock.now()
+    with pytest.raises(LegFinished):
+        await leg.on_air()
+    assert 7200 - ENDING_MARGIN - 15 <= clock.now() - started <= 7200
+    state = (await control.get("/_sandbox/basefm/state")).json()
+    assert [s["status"] for s in state["sessions"]] == ["ended"]  # our DELETE, not auto-ended
+    assert client.held is None
