@@ -56,6 +56,7 @@ def make_app(
     log_path: Path | None = None,
     idle_seconds: float = 0,
     theme: str = "onair",
+    frozen: bool = True,
 ) -> KioskApp:
     if log_path is None and log_lines is not None:
         log_path = tmp_path / "stream.log"
@@ -65,7 +66,7 @@ def make_app(
         log_path=log_path,
         theme=theme,
         idle_seconds=idle_seconds,
-        frozen=True,
+        frozen=frozen,
         clock=clock,
         fetcher=LocalImageFetcher(make_pictures(tmp_path / "pictures")),
     )

@@ -33,6 +33,8 @@ class TerminalView(Widget, can_focus=False):
         self._flush_scheduled = False
         self._interval = 1.0 / refresh_hz
         self.frozen = False
+        self.flushes = 0
+        """How many times appended lines were drawn (at most ``refresh_hz`` a second)."""
 
     @property
     def lines(self) -> list[Text]:
@@ -67,6 +69,7 @@ class TerminalView(Widget, can_focus=False):
         self._flush_scheduled = False
         if not self._pending:
             return
+        self.flushes += 1
         raw, self._pending = self._pending, []
         self._raw.extend(raw)
         pending = [self._to_air(line) for line in raw]
