@@ -1,0 +1,1 @@
+"""Async clients of retake.tv, ClawCast and baseFM, one module per platform."""

@@ -1,0 +1,32 @@
+"""The core runs without a screen: nothing outside the UI packages imports Textual."""
+
+import pkgutil
+import subprocess
+import sys
+
+import studio
+
+UI_PACKAGES = ("studio.kiosk", "studio.console", "studio.ui", "studio.__main__")
+
+
+def core_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(studio.__path__, "studio."):
+        if not info.name.startswith(UI_PACKAGES):
+            names.append(info.name)
+    return names
+
+
+def test_core_modules_do_not_import_textual():
+    modules = core_modules()
+    assert "studio.golive.sequence" in modules and "studio.platforms.retake" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print('textual imported' if bad else 'clean')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "clean"
