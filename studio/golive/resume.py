@@ -33,7 +33,8 @@ def _studio_alive(pid: int | None) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True
-    return b"studio" in cmdline
+    # empty while the process is between two execs: when in doubt, leave it alone
+    return not cmdline or b"studio" in cmdline
 
 
 def _choice(value: str) -> str:

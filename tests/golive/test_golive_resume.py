@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -113,7 +114,7 @@ async def test_a_wrong_answer_is_refused(transport, clock):
 
 def fake_running_studio() -> subprocess.Popen:
     """A live process whose command line names studio."""
-    runner = subprocess.Popen(["python3", "-c", "import time; time.sleep(30)", "studio"])
+    runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "studio"])
     cmdline = Path(f"/proc/{runner.pid}/cmdline")
     for _ in range(200):  # until the child has exec'd
         if b"studio" in cmdline.read_bytes():
