@@ -49,8 +49,9 @@ class PictureSlide(Widget, can_focus=False):
         self.frame_index = 0
         self.fetched = url is None
         self.failed = False
-        self._strips: list[Strip] | None = None
-        self._strips_size: tuple[int, int] = (0, 0)
+        self._drawn: dict[int, list[Strip]] = {}
+        """Each frame drawn once at the current size, so looping a GIF costs no drawing."""
+        self._drawn_size: tuple[int, int] = (0, 0)
         self._frame_timer: Timer | None = None
 
     def on_mount(self) -> None:
@@ -75,11 +76,11 @@ class PictureSlide(Widget, can_focus=False):
 
     def _next_frame(self) -> None:
         self.frame_index = (self.frame_index + 1) % len(self.frames)
-        self.invalidate()
+        self.refresh()
         self._schedule_frame()
 
     def invalidate(self) -> None:
-        self._strips = None
+        self._drawn.clear()
         self.refresh()
 
     def on_resize(self) -> None:
@@ -100,9 +101,12 @@ class PictureSlide(Widget, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
-        if self._strips is None or self._strips_size != (width, height):
+        if self._drawn_size != (width, height):
+            self._drawn.clear()
+            self._drawn_size = (width, height)
+        strips = self._drawn.get(self.frame_index)
+        if strips is None:
             canvas = Canvas(width, height, self.background())
             self.paint(canvas)
-            self._strips = canvas.strips()
-            self._strips_size = (width, height)
-        return self._strips[y] if 0 <= y < len(self._strips) else Strip.blank(width)
+            strips = self._drawn[self.frame_index] = canvas.strips()
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(width)

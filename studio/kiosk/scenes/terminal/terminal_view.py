@@ -84,13 +84,15 @@ class TerminalView(Widget, can_focus=False):
 
     def _wrap(self, line: Text, width: int) -> list[Strip]:
         if not line.plain:
-            return [Strip.blank(width)]
+            return [Strip.blank(width, self.rich_style)]
         lines = line.wrap(self.app.console, width, overflow="fold", no_wrap=False)
         strips = []
         for part in lines:
             part.end = ""
             strips.append(Strip(list(part.render(self.app.console)), part.cell_len))
-        return strips
+        # Styled once here, so a redraw only hands over finished rows.
+        style = self.rich_style
+        return [strip.crop_extend(0, width, style).apply_style(style) for strip in strips]
 
     def _rebuild(self, width: int) -> None:
         self._rows_width = width
@@ -110,9 +112,6 @@ class TerminalView(Widget, can_focus=False):
         width, height = self.content_region.width, self.content_region.height
         # Like a terminal running tail -f: fill from the top, then scroll.
         index = y + max(0, len(self._rows) - height)
-        style = self.rich_style
         if 0 <= index < len(self._rows):
-            strip = self._rows[index]
-        else:
-            strip = Strip.blank(width)
-        return strip.crop_extend(0, width, style).apply_style(style)
+            return self._rows[index]
+        return Strip.blank(width, self.rich_style)
