@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -171,4 +172,8 @@ def default_socket_path(env: dict[str, str] | None = None) -> Path:
     env = dict(os.environ) if env is None else env
     if env.get("STUDIO_KIOSK_SOCKET"):
         return Path(env["STUDIO_KIOSK_SOCKET"])
-    return Path(platformdirs.user_runtime_dir("studio", appauthor=False)) / "kiosk.sock"
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR platformdirs falls back to /tmp/runtime-<uid> and says so.
+        warnings.simplefilter("ignore")
+        runtime = platformdirs.user_runtime_dir("studio", appauthor=False)
+    return Path(runtime) / "kiosk.sock"

@@ -117,6 +117,16 @@ SLIDES: dict[str, dict[str, Any]] = {
             ]
         },
     },
+    "build_preview_image": {
+        "type": "build",
+        "content": {
+            "steps": [
+                {"type": "log", "content": "$ python plot.py --last 6h"},
+                {"type": "milestone", "content": "Chart rendered ✓"},
+                {"type": "preview", "content": IMAGE_URL},
+            ]
+        },
+    },
     "image": {
         "type": "image",
         "content": {"image_url": IMAGE_URL, "caption": "Requests per minute, last six hours"},
@@ -162,6 +172,9 @@ def test_slide(name: str, snap_compare: Any, tmp_path: Path, clock: FakeClock) -
             await app.apply(PollResults(results=[12, 30, 4, 9]))
         if name == "build":
             clock.advance(8)  # 6 steps over 15 s: the fourth step is on screen
+            app.deck.view.refresh()
+        if name == "build_preview_image":
+            clock.advance(15)  # every step, the picture last
             app.deck.view.refresh()
         await settle(pilot, lambda: getattr(app.deck.view, "fetched", True))
 

@@ -3,21 +3,33 @@ and terminal screens."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from typing import Any
 
+from PIL import Image
 from rich.align import Align
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from studio.kiosk.air import AirFilter
 from studio.kiosk.config import Clock
-from studio.validation.clawcast import BuildContent, DataContent, PollContent, TerminalContent
+from studio.kiosk.images.fetcher import ImageFetcher
+from studio.kiosk.images.halfblock import Canvas, decode, fit
+from studio.validation.clawcast import (
+    IMAGE_DOMAINS,
+    BuildContent,
+    DataContent,
+    PollContent,
+    TerminalContent,
+)
+from studio.validation.common import https_url_on
 
 BAR_WIDTH = 70
 _NUMBER = re.compile(r"[-+−]?\s*\d+(?:[.,]\d+)?")
@@ -136,6 +148,27 @@ class PollSlideView(CardSlide):
         return self.centred(panel)
 
 
+PREVIEW_CELLS = (48, 12)
+
+
+def preview_url(value: str) -> bool:
+    """A build ``preview`` step whose content is an image URL renders as the image."""
+    try:
+        https_url_on(value, IMAGE_DOMAINS, "previews")
+    except ValueError:
+        return False
+    return True
+
+
+def picture_text(image: Image.Image, cells: tuple[int, int]) -> Text:
+    """A picture as half-block rich text, for slides drawn as text."""
+    fitted = fit(image, *cells)
+    canvas = Canvas(fitted.width, (fitted.height + 1) // 2, (0, 0, 0))
+    canvas.paste(fitted, 0, 0)
+    lines = [Text.assemble(*((seg.text, seg.style) for seg in strip)) for strip in canvas.strips()]
+    return Text("\n").join(lines)
+
+
 class BuildSlideView(CardSlide):
     """Steps appear at an even pace across the slide's duration, by the kiosk's clock."""
 
@@ -148,6 +181,7 @@ class BuildSlideView(CardSlide):
         started_at: float,
         clock: Clock,
         frozen: bool,
+        fetcher: ImageFetcher | None = None,
     ) -> None:
         super().__init__(air)
         self.content = content
@@ -155,6 +189,9 @@ class BuildSlideView(CardSlide):
         self.started_at = started_at
         self.clock = clock
         self.frozen = frozen
+        self.fetcher = fetcher
+        self.previews: dict[str, Text | None] = {}
+        """Preview pictures by URL: half-block text once fetched, None if it failed."""
 
     @property
     def pace(self) -> float:
@@ -168,6 +205,32 @@ class BuildSlideView(CardSlide):
     def on_mount(self) -> None:
         if not self.frozen and self.revealed < len(self.content.steps):
             self._timer = self.set_interval(self.pace, self._tick)
+        urls = [s.content.strip() for s in self.content.steps if s.type == "preview"]
+        urls = [u for u in urls if preview_url(u)]
+        if urls and self.fetcher is not None:
+            self.fetch_previews(urls)
+
+    @work(exclusive=True, group="slide-picture")
+    async def fetch_previews(self, urls: list[str]) -> None:
+        assert self.fetcher is not None
+        for url in urls:
+            data = await self.fetcher.fetch(url)
+            frames = await asyncio.to_thread(decode, data) if data else []
+            self.previews[url] = picture_text(frames[0].image, PREVIEW_CELLS) if frames else None
+            self.refresh()
+
+    def _preview(self, body: str) -> RenderableType:
+        url = body.strip()
+        if preview_url(url) and url in self.previews:
+            picture = self.previews[url]
+            if picture is not None:
+                return Panel(
+                    picture, title="preview", border_style=self.colour("secondary"), expand=False
+                )
+            body = f"preview unavailable: {url}"
+        return Panel(
+            Text(body), title="preview", border_style=self.colour("secondary"), expand=False
+        )
 
     def _tick(self) -> None:
         self.refresh()
@@ -187,14 +250,7 @@ class BuildSlideView(CardSlide):
                     )
                 )
             elif step.type == "preview":
-                lines.append(
-                    Panel(
-                        Text(body),
-                        title="preview",
-                        border_style=self.colour("secondary"),
-                        expand=False,
-                    )
-                )
+                lines.append(self._preview(body))
             else:
                 for line in body.splitlines():
                     lines.append(Text.from_ansi(line, style=self.colour("secondary")))

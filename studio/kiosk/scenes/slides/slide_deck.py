@@ -143,6 +143,7 @@ class SlideDeck(Container):
                 started_at=self.clock.now(),
                 clock=self.clock,
                 frozen=self.frozen,
+                fetcher=self.fetcher,
             )
         if isinstance(slide, TerminalSlide):
             return TerminalSlideView(slide.content, air)
