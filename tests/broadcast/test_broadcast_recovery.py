@@ -142,10 +142,11 @@ async def test_a_stalled_destination_never_holds_up_the_encode(
             Destination.from_parts("stalled", f"rtmp://127.0.0.1:{port}/app", "silentkey0001"),
         ]
         async with BroadcastPipeline(destinations, KIOSK, bus=bus, relay_backoff=FAST) as live:
+            # the handshake to the stalled destination times out only after 5 s; a tee
+            # that waited for it would still be at frame 1 then
             await wait_until(
-                lambda: live.stats and live.stats.out_time >= 4, 8, "4 s encoded while stalled"
+                lambda: live.stats and live.stats.frame >= 60, 4.5, "2 s encoded while stalled"
             )
-            assert live.stats is not None and live.stats.frame >= 100  # no stall of the encode
             assert live.destination_states["stalled"] == DestinationState.CONNECTING
             await wait_until(
                 lambda: (
