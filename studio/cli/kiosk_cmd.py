@@ -25,6 +25,7 @@ from studio.onair.protocol import (
     decode,
 )
 
+CAPTURE_FPS = 30
 SOCKET_HELP = "The kiosk's control socket (default: $STUDIO_KIOSK_SOCKET or the user runtime dir)."
 
 
@@ -63,9 +64,10 @@ def run_cmd(
     socket_path: Path | None, log_path: Path, theme: str, idle_seconds: float, colours: str
 ) -> None:
     """Run the kiosk in this terminal (the one the virtual display captures)."""
+    # Textual reads these once, when it is first imported (below).
     if colours != "auto":
-        # Textual reads this once, when it is first imported (below).
         os.environ["TEXTUAL_COLOR_SYSTEM"] = colours
+    os.environ.setdefault("TEXTUAL_FPS", str(CAPTURE_FPS))  # no redraw the capture cannot see
     from studio.kiosk.app import run
     from studio.kiosk.config import KioskConfig
 

@@ -173,9 +173,9 @@ class KioskApp(AppBase):
             self.notify(str(exc), title="Control socket", severity="error", timeout=15)
             return
         try:
-            async with server:
-                await server.serve_forever()
+            await server.serve_forever()
         finally:
+            server.close()
             self.config.socket_path.unlink(missing_ok=True)
 
     # -- commands ----------------------------------------------------------------------

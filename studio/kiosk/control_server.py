@@ -34,7 +34,7 @@ async def _in_use(path: Path) -> bool:
     return True
 
 
-async def serve(path: Path, deliver: Callable[[Any], None]) -> asyncio.base_events.Server:
+async def serve(path: Path, deliver: Callable[[Any], None]) -> ControlServer:
     """Listen on ``path``; ``deliver`` receives every valid command."""
     # Local metadata calls on a socket path: too quick to be worth a thread.
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # noqa: ASYNC240
@@ -47,6 +47,7 @@ async def serve(path: Path, deliver: Callable[[Any], None]) -> asyncio.base_even
         path.unlink()  # noqa: ASYNC240
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        clients.add(writer)
         try:
             while line := await reader.readline():
                 if not line.strip():
@@ -70,14 +71,34 @@ async def serve(path: Path, deliver: Callable[[Any], None]) -> asyncio.base_even
         except (ConnectionError, OSError):
             pass
         finally:
+            clients.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
 
+    clients: set[asyncio.StreamWriter] = set()
     old_umask = os.umask(0o177)
     try:
         server = await asyncio.start_unix_server(handle, path=str(path), limit=MAX_LINE_BYTES)
     finally:
         os.umask(old_umask)
     os.chmod(path, 0o600)
-    return server
+    return ControlServer(server, clients)
+
+
+class ControlServer:
+    """The listening socket and its connections; closing it hangs up on every client,
+    so their links notice at once and reconnect to the next kiosk."""
+
+    def __init__(
+        self, server: asyncio.base_events.Server, clients: set[asyncio.StreamWriter]
+    ) -> None:
+        self.server, self.clients = server, clients
+
+    async def serve_forever(self) -> None:
+        await self.server.serve_forever()
+
+    def close(self) -> None:
+        self.server.close()
+        for writer in list(self.clients):
+            writer.close()

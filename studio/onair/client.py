@@ -1,7 +1,9 @@
 """``KioskLink``: how the studio talks to the kiosk without ever waiting on it.
 
 ``send`` queues a command and returns at once; a background task connects to the
-kiosk's socket, writes the queue and reconnects with a short backoff. When the kiosk
+kiosk's socket, writes the queue in order and reconnects with a short backoff. A command
+leaves the queue only when the kiosk has answered it, so a kiosk that restarts loses
+nothing that was sent meanwhile. When the kiosk
 is down the queue keeps only the newest ``buffer`` commands, so the broadcast never
 blocks and never grows without bound. ``request`` is for the CLI: one command, one
 reply, a short timeout.
@@ -21,6 +23,7 @@ from pydantic import BaseModel, SecretStr
 from studio.errors import StudioError
 from studio.onair.fingerprints import fingerprints_of
 from studio.onair.protocol import Reply, default_socket_path, encode
+from studio.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class KioskLink:
         *,
         buffer: int = 200,
         retry_seconds: float = 1.0,
+        reply_seconds: float = 2.0,
     ) -> None:
         self.socket_path = Path(socket_path) if socket_path else default_socket_path()
         self._queue: deque[bytes] = deque(maxlen=buffer)
@@ -43,8 +47,12 @@ class KioskLink:
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._reply_seconds = reply_seconds
         self.dropped = 0
+        """Commands discarded because the queue was full while the kiosk was away."""
+        self.refused = 0
 
     @property
     def connected(self) -> bool:
@@ -86,6 +94,7 @@ class KioskLink:
         await self._drop_connection()
 
     async def _pump(self) -> None:
+        """Deliver the queue in order; a command leaves the queue when the kiosk answers it."""
         while True:
             if not self._queue:
                 self._drained.set()
@@ -95,33 +104,41 @@ class KioskLink:
             if not self.connected and not await self._connect():
                 await asyncio.sleep(self._retry)
                 continue
-            assert self._writer is not None
+            assert self._writer is not None and self._reader is not None
             line = self._queue[0]
             try:
                 self._writer.write(line)
                 await self._writer.drain()
-            except (ConnectionError, OSError):
+                async with asyncio.timeout(self._reply_seconds):
+                    answer = await self._reader.readline()
+            except (ConnectionError, OSError, TimeoutError, ValueError):
+                answer = b""
+            if not answer:
                 await self._drop_connection()
                 continue
             if self._queue and self._queue[0] is line:
                 self._queue.popleft()
+            self._report(answer)
+
+    def _report(self, answer: bytes) -> None:
+        try:
+            reply = Reply.model_validate_json(answer)
+        except ValueError:
+            return
+        if not reply.ok:
+            self.refused += 1
+            log.warning("the kiosk refused a command: %s", redact(reply.error or ""))
 
     async def _connect(self) -> bool:
         try:
             reader, writer = await asyncio.open_unix_connection(str(self.socket_path))
         except (FileNotFoundError, ConnectionError, OSError):
             return False
-        self._writer = writer
-        asyncio.get_running_loop().create_task(self._discard_replies(reader))
+        self._reader, self._writer = reader, writer
         return True
 
-    async def _discard_replies(self, reader: asyncio.StreamReader) -> None:
-        with contextlib.suppress(ConnectionError, OSError, ValueError):
-            while await reader.readline():
-                pass
-
     async def _drop_connection(self) -> None:
-        writer, self._writer = self._writer, None
+        writer, self._writer, self._reader = self._writer, None, None
         if writer is not None:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):

@@ -91,7 +91,24 @@ async def test_kiosk_link_never_blocks_and_delivers_once_the_kiosk_is_up(
         assert await link.flush(within=5)
         await settle(pilot, lambda: len(app.chat.entries) == 3)
         assert [e.author for e in app.chat.entries] == ["viewer2", "viewer3", "viewer4"]
+    link.send(ChatMessage(author="late", text="sent while the kiosk restarts"))
+    again = make_app(tmp_path, clock, socket=True)
+    async with again.run_test(size=ON_AIR) as pilot:
+        assert await link.flush(within=5)
+        await settle(pilot, lambda: [e.author for e in again.chat.entries] == ["late"])
     await link.close()
+
+
+async def test_a_second_kiosk_on_the_same_socket_says_so(tmp_path: Path, clock: FakeClock) -> None:
+    first = make_app(tmp_path, clock, socket=True)
+    second = make_app(tmp_path, clock, socket=True)
+    async with first.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, (tmp_path / "kiosk.sock").exists)
+        async with second.run_test(size=ON_AIR) as other:
+            await settle(other, lambda: bool(second.errors))
+            assert "Another kiosk is already listening" in second.errors[0]
+        assert (await request(SwitchScene(scene="filler"), tmp_path / "kiosk.sock")).ok
+        await settle(pilot, lambda: first.scene == "filler")
 
 
 async def test_the_cli_request_says_when_no_kiosk_listens(tmp_path: Path) -> None:
