@@ -24,6 +24,12 @@ import click
     default=None,
     help="RTMP base URL the sandbox hands out (default: the receiver, rtmp://127.0.0.1:<rtmp-port>).",
 )
+@click.option(
+    "--auto-tweets",
+    is_flag=True,
+    help="Accept any well-formed tweet URL as containing the retake.tv verification code "
+    "(for rehearsals with no human to tweet).",
+)
 def sandbox(
     host: str,
     port: int,
@@ -31,6 +37,7 @@ def sandbox(
     record_dir: Path | None,
     no_rtmp: bool,
     rtmp_base: str | None,
+    auto_tweets: bool,
 ) -> None:
     """Serve retake.tv, ClawCast and baseFM sandboxes on loopback.
 
@@ -48,7 +55,9 @@ def sandbox(
         raise click.BadParameter("the sandbox serves loopback only", param_hint="--host")
     origin = f"http://{host}:{port}"
     rtmp_base = rtmp_base or f"rtmp://127.0.0.1:{rtmp_port}"
-    app = Sandbox(SandboxConfig(rtmp_base=rtmp_base, origin=origin)).app
+    app = Sandbox(
+        SandboxConfig(rtmp_base=rtmp_base, origin=origin, retake_auto_tweets=auto_tweets)
+    ).app
     receiver: RtmpReceiver | None = None
     if not no_rtmp:
         receiver = RtmpReceiver(rtmp_port, record_dir, callback_origin=origin).start()
