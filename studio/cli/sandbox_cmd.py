@@ -3,6 +3,8 @@ RTMP receiver (nginx-rtmp) behind the RTMP URLs they hand out."""
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -69,6 +71,9 @@ def sandbox(
         if receiver is not None:
             click.echo(f"rtmp: receiver on {receiver.base_url} (apps retake, basefm, extra)")
             click.echo(f"  recordings in {receiver.record_dir}")
+        # uvicorn re-raises SIGTERM once it has shut down; make that an exit that
+        # runs the ``finally`` below, so the receiver never outlives the sandbox.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
     finally:
         if receiver is not None:
