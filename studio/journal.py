@@ -112,6 +112,10 @@ class Journal:
         )
         return int(cur.lastrowid or 0)
 
+    def adopt(self, session_id: int, *, pid: int) -> None:
+        """A resuming studio takes the session over: it is live again, under its pid."""
+        self._exec("UPDATE sessions SET pid = ?, status = 'live' WHERE id = ?", (pid, session_id))
+
     def close_session(
         self, session_id: int, *, status: str = "ended", summary: dict[str, Any] | None = None
     ) -> None:

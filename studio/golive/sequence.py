@@ -28,6 +28,7 @@ from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event
 from studio.golive.events import Failed, SessionEnded, SessionStarted
+from studio.golive.journal_feed import JournalFeed
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.journal import Journal, JournalWriter
 
@@ -92,6 +93,7 @@ class GoLive:
         self._stop = asyncio.Event()
         self._stop_reason = "stopped by the operator"
         self._destinations: dict[str, Destination] = {}
+        self._unlisten: Callable[[], None] | None = None
 
     # -- control --------------------------------------------------------------------
     def request_stop(self, reason: str = "stopped by the operator") -> None:
@@ -272,9 +274,11 @@ class GoLive:
         if self.journal is not None:
             if self.resume_session is not None:
                 self.ctx.session_id = self.resume_session
+                self.journal.adopt(self.resume_session, pid=os.getpid())
             else:
                 self.ctx.session_id = self.journal.open_session(platforms, pid=os.getpid())
             self.ctx.journal = JournalWriter(self.journal)
+            self._unlisten = self.ctx.bus.add_listener(JournalFeed(self.ctx))
         if self.ctx.session_id is not None:
             self.ctx.publish(SessionStarted(session_id=self.ctx.session_id, platforms=platforms))
 
@@ -282,6 +286,8 @@ class GoLive:
         writer = self.ctx.journal
         if writer is None or self.ctx.session_id is None:
             return
+        if self._unlisten is not None:
+            self._unlisten()
         sid = self.ctx.session_id
         writer.submit(
             lambda j: j.close_session(sid, status="ended" if ok else "failed", summary=summary)

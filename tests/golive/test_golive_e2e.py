@@ -159,6 +159,10 @@ async def test_golive_retake_and_basefm_records_the_seed_format(world, tmp_path)
     texts = [line["text"] for line in journal.transcript_of(record.id) if line["kind"] == "chat"]
     assert [t for t in texts if t and t.startswith("hello")] == ["hello 0", "hello 1", "hello 2"]
     assert journal.open_sessions() == []
+    live = {d["name"] for d in journal.destinations_of(record.id) if d["state"] == "live"}
+    assert live >= {"retake", "basefm"}
+    samples = journal.samples_of(record.id, "encoder")
+    assert samples and 25 <= samples[-1]["fps"] <= 35
 
     # nothing secret in any event
     everything = "\n".join(recorder.lines)

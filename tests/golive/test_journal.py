@@ -105,3 +105,12 @@ def test_a_killed_studio_loses_nothing_written(tmp_path):
     journal = Journal(path)
     (open_session,) = journal.open_sessions()
     assert len(journal.transcript_of(open_session.id)) == 50
+
+
+def test_a_resuming_studio_adopts_the_session(tmp_path):
+    journal = Journal(tmp_path / "j.sqlite3")
+    sid = journal.open_session(["retake"], pid=111)
+    journal.close_session(sid, status="failed")
+    journal.adopt(sid, pid=222)
+    (record,) = journal.open_sessions()
+    assert (record.id, record.pid, record.status) == (sid, 222, "live")
