@@ -7,9 +7,9 @@ The access token is never printed: the commands say where it came from
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 import httpx
@@ -30,7 +30,7 @@ T = TypeVar("T")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
-def _run(work: Callable[[], Awaitable[T]]) -> T:
+def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(work())
 
 

@@ -8,7 +8,7 @@ first line marked), tips, trades and follows as alerts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from studio.events import Event
 from studio.golive.leg import LegContext, Timing
@@ -90,12 +90,18 @@ class ChatBridge:
             )
         )
 
-    def _alert(self, kind: str, who: str, amount: str | None, detail: str | None) -> None:
+    def _alert(
+        self,
+        kind: Literal["tip", "trade", "follow"],
+        who: str,
+        amount: str | None,
+        detail: str | None,
+    ) -> None:
         if self.ctx.kiosk is not None:
             self.ctx.kiosk.send(
                 Alert(
                     kind=kind, who=who[:80], amount=amount, detail=(detail or None) and detail[:200]
-                )  # type: ignore[arg-type]
+                )
             )
 
 

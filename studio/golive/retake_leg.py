@@ -30,6 +30,7 @@ from studio.golive.events import (
 from studio.golive.leg import Leg, LegContext
 from studio.golive.notify import builder_notification, stream_url
 from studio.golive.operator import Need
+from studio.journal import Journal
 from studio.onair.protocol import TickerUpdate
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import RetakeCredentials, update_token_info
@@ -265,19 +266,32 @@ class RetakeLeg(Leg):
                     uptime_seconds=status.uptime_seconds,
                 )
             )
-            self.ctx.record(
-                lambda j, sid, s=status: j.sample(
-                    sid, "viewers", {"retake": s.viewers, "is_live": s.is_live}
-                )
-            )
+            market_cap = await self._market_cap(status.token_address or self.creds.token_address)
+            sample = {"retake": status.viewers, "is_live": status.is_live, "market_cap": market_cap}
+
+            def write(journal: Journal, sid: int, sample: dict[str, Any] = sample) -> None:
+                journal.sample(sid, "viewers", sample)
+
+            self.ctx.record(write)
             if self.ctx.kiosk is not None:
                 self.ctx.kiosk.send(
                     TickerUpdate(
                         live=status.is_live,
                         viewers=status.viewers,
                         uptime_seconds=float(status.uptime_seconds),
+                        market_cap=market_cap,
                     )
                 )
+
+    async def _market_cap(self, token_address: str | None) -> float | None:
+        """The token's market cap for the ticker (retake.tv's public token stats)."""
+        if not token_address:
+            return None
+        try:
+            stats = await self.client.token_stats(token_address)
+        except StudioError:
+            return None
+        return stats.market_cap
 
     # -- the end --------------------------------------------------------------------
     async def stop(self) -> dict[str, Any]:

@@ -198,7 +198,7 @@ class GoLive:
         return destination
 
     async def _live(self) -> str:
-        tasks = {
+        tasks: dict[asyncio.Task[Any], Leg] = {
             asyncio.create_task(self._leg_on_air(leg), name=f"on-air-{leg.platform}"): leg
             for leg in self.legs
         }

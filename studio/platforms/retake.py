@@ -339,7 +339,7 @@ class RetakeClient(ApiClient):
             body = next((body[k] for k in _LIST_KEYS if isinstance(body.get(k), list)), None)
             if body is None:
                 body = next((v for v in _json(self, response).values() if isinstance(v, list)), [])
-        return _validate(self, TypeAdapter(list[model]), body, response)
+        return _validate(self, TypeAdapter(list[model]), body, response)  # type: ignore[valid-type]
 
     # -- skill file -------------------------------------------------------------------
     async def check_skill_version(

@@ -10,6 +10,7 @@ mounted at ``/socket.io/``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import socketio
 from starlette.applications import Starlette
@@ -22,6 +23,13 @@ from studio.sandbox.clawcast import ClawcastSandbox
 from studio.sandbox.clock import Clock, FakeClock
 from studio.sandbox.faults import FaultMiddleware, Faults
 from studio.sandbox.retake import RetakeSandbox
+
+
+class Ingest(Protocol):
+    """A platform that hands out RTMP keys and learns when one is published."""
+
+    def on_publish(self, key: str) -> bool: ...
+    def on_publish_done(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,7 @@ class Sandbox:
         self.retake = RetakeSandbox(self)
         self.clawcast = ClawcastSandbox(self)
         self.basefm = BasefmSandbox(self)
-        self._ingest = {"retake": self.retake, "basefm": self.basefm}
+        self._ingest: dict[str, Ingest] = {"retake": self.retake, "basefm": self.basefm}
         routes: list[BaseRoute] = [
             *self.retake.routes(),
             *self.clawcast.routes(),

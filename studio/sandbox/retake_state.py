@@ -282,7 +282,7 @@ class RetakeWorld:
             },
         }
         self.comments.setdefault(streamer_id, []).append(comment)
-        self.add_chat_event(streamer_id, "message", username, text, now, event_id=comment["_id"])
+        self.add_chat_event(streamer_id, "message", username, text, now, event_id=str(comment["_id"]))
         return comment
 
     def add_chat_event(
