@@ -26,6 +26,8 @@ from studio.broadcast.terminal import xterm_argv  # noqa: E402
 from tests.kiosk.kiosk_helpers import make_pictures  # noqa: E402
 from tests.kiosk.test_kiosk_snapshots import AGENT_LOG, SLIDES  # noqa: E402
 
+WAIT = {"build": 9.0, "build_preview_image": 16.0}
+"""Seconds into a build slide for its picture: mid-reveal, and with the preview shown."""
 DISPLAY = os.environ.get("KIOSK_DISPLAY", ":57")
 STUDIO = str(ROOT / ".venv" / "bin" / "studio")
 
@@ -123,7 +125,7 @@ def main() -> None:
             send("slide", str(path))
             if name == "poll":
                 send("poll-results", "12", "30", "4", "9")
-            shot(f"slide-{name.replace('_', '-')}", 9.0 if name == "build" else 1.5)
+            shot(f"slide-{name.replace('_', '-')}", WAIT.get(name, 1.5))
         send("scene", "filler")
         shot("filler")
         send("quit")

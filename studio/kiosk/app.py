@@ -123,7 +123,6 @@ class KioskApp(AppBase):
     def on_mount(self) -> None:
         super().on_mount()
         self.terminal.frozen = self.config.frozen
-        self.query_one("#chat", ChatFeed).border_title = "CHAT"
         if self.config.log_path is not None:
             self.follow_log()
         if self.config.socket_path is not None:

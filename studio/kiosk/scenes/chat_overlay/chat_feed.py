@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from studio.kiosk.air import AirFilter
 
+HEADER_ROWS = 2
 ALERT_ICONS = {"tip": "♦", "trade": "▲", "follow": "♥"}
 
 
@@ -68,9 +69,11 @@ class ChatFeed(Widget, can_focus=False):
         return Text.assemble(*parts)
 
     def render(self) -> Text:
-        width, height = self.content_region.width, self.content_region.height
+        width, height = self.content_region.width, self.content_region.height - HEADER_ROWS
         if width <= 0 or height <= 0:
             return Text("")
+        theme = self.app.current_theme
+        header = [Text.assemble((" LIVE CHAT ", f"bold black on {theme.primary}")), Text("")]
         rows: list[Text] = []
         for entry in reversed(self.entries):
             wrapped = list(self._entry_text(entry).wrap(self.app.console, width))
@@ -79,7 +82,7 @@ class ChatFeed(Widget, can_focus=False):
                 break
             rows[:0] = block
         if not self.entries:
-            rows = [Text("Say hi in the chat!", style=f"italic {self.app.current_theme.secondary}")]
+            rows = [Text("Say hi in the chat!", style=f"italic {theme.secondary}")]
         rows = rows[-height:]
         padding = [Text("")] * (height - len(rows))
-        return Text("\n").join(padding + rows)
+        return Text("\n").join(header + padding + rows)

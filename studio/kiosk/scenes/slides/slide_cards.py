@@ -10,6 +10,7 @@ from typing import Any
 
 from PIL import Image
 from rich.align import Align
+from rich.box import Box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -32,6 +33,7 @@ from studio.validation.clawcast import (
 from studio.validation.common import https_url_on
 
 BAR_WIDTH = 70
+CARD_BOX = Box("    \n    \n    \n    \n    \n    \n    \n    \n")
 _NUMBER = re.compile(r"[-+−]?\s*\d+(?:[.,]\d+)?")
 
 
@@ -44,6 +46,35 @@ class CardSlide(Widget, can_focus=False):
 
     def colour(self, name: str) -> str:
         return str(getattr(self.app.current_theme, name, None) or "white")
+
+    def card(
+        self,
+        body: RenderableType,
+        *,
+        title: str | None = None,
+        subtitle: RenderableType | None = None,
+        accent: str = "primary",
+        level: str = "surface",
+        padding: tuple[int, int] = (1, 3),
+        width: int | None = None,
+        expand: bool = True,
+    ) -> Panel:
+        """A filled card with a title tab. Line-drawing borders show gaps between rows in
+        the on-air xterm's font, so cards are drawn with colour instead."""
+        fill = self.colour(level)
+        return Panel(
+            body,
+            box=CARD_BOX,
+            title=Text(f" {title} ", style=f"bold black on {self.colour(accent)}")
+            if title
+            else None,
+            subtitle=subtitle,
+            style=f"on {fill}",
+            border_style=f"on {fill}",
+            padding=padding,
+            width=width,
+            expand=expand,
+        )
 
     def centred(self, body: RenderableType) -> RenderableType:
         return Align.center(body, vertical="middle")
@@ -88,8 +119,7 @@ class DataSlideView(CardSlide):
                 Text(self.air.text(row.value), style=f"bold {self.colour('accent')}"),
                 Text(f"{arrow} {change}" if change else "", style=f"bold {colour}"),
             )
-        panel = Panel(table, border_style=self.colour("primary"), padding=(2, 6))
-        return self.centred(panel)
+        return self.centred(self.card(table, padding=(2, 6)))
 
 
 class PollSlideView(CardSlide):
@@ -139,13 +169,7 @@ class PollSlideView(CardSlide):
             else "Vote now · results appear live"
         )
         lines.append(Text(footer, style=self.colour("secondary"), justify="center"))
-        panel = Panel(
-            Group(*lines),
-            title=Text(" POLL ", style="bold"),
-            border_style=self.colour("accent"),
-            padding=(1, 3),
-        )
-        return self.centred(panel)
+        return self.centred(self.card(Group(*lines), title="POLL", accent="accent", padding=(1, 4)))
 
 
 PREVIEW_CELLS = (48, 12)
@@ -224,12 +248,12 @@ class BuildSlideView(CardSlide):
         if preview_url(url) and url in self.previews:
             picture = self.previews[url]
             if picture is not None:
-                return Panel(
-                    picture, title="preview", border_style=self.colour("secondary"), expand=False
+                return self.card(
+                    picture, title="preview", accent="secondary", level="panel", expand=False
                 )
             body = f"preview unavailable: {url}"
-        return Panel(
-            Text(body), title="preview", border_style=self.colour("secondary"), expand=False
+        return self.card(
+            Text(body), title="preview", accent="secondary", level="panel", expand=False
         )
 
     def _tick(self) -> None:
@@ -262,15 +286,8 @@ class BuildSlideView(CardSlide):
             ("░" * (40 - done), self.colour("panel")),
             (f"  step {len(shown)}/{total}", self.colour("foreground")),
         )
-        panel = Panel(
-            Group(*lines),
-            title=Text(" BUILD ", style="bold"),
-            subtitle=progress,
-            border_style=self.colour("primary"),
-            padding=(1, 3),
-            width=110,
-        )
-        return self.centred(panel)
+        card = self.card(Group(*lines), title="BUILD", subtitle=progress, padding=(1, 4), width=110)
+        return self.centred(card)
 
 
 class TerminalSlideView(CardSlide):
@@ -282,14 +299,7 @@ class TerminalSlideView(CardSlide):
         screen = Text("\n").join(
             self.air.terminal_line(line) for line in self.content.screen.splitlines()[-36:]
         )
-        panel = Panel(
-            screen,
-            title=Text(" terminal ", style="bold"),
-            border_style=self.colour("primary"),
-            padding=(1, 2),
-            width=120,
-        )
-        return self.centred(panel)
+        return self.centred(self.card(screen, title="TERMINAL", padding=(1, 3), width=120))
 
 
 def describe(content: Any) -> str:
