@@ -7,11 +7,18 @@ holds the secrets themselves).
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 from studio.onair.fingerprints import FingerprintMasker
 from studio.onair.protocol import SecretFingerprints
 from studio.redaction import redact
+
+_OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+"""Operating-system commands (window titles, hyperlinks): never text for the picture."""
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
+"""Control characters other than tab and escape (bells, backspaces, NULs)."""
 
 
 class AirFilter:
@@ -34,7 +41,7 @@ class AirFilter:
         A secret split by colour codes is still caught on the plain text; that line
         then loses its colours rather than leak.
         """
-        raw = raw.rsplit("\r", 1)[-1].expandtabs(8)
+        raw = _CONTROLS.sub("", _OSC.sub("", raw.rsplit("\r", 1)[-1])).expandtabs(8)
         text = Text.from_ansi(self.text(raw), end="")
         plain = text.plain
         if self.text(plain) != plain:

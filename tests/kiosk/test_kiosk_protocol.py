@@ -82,3 +82,16 @@ def test_line_splitter_waits_for_the_end_of_a_line() -> None:
 )
 def test_change_arrows(change: str | None, expected: str) -> None:
     assert trend(change) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        ("\x1b]0;my title\x07hello", "hello"),
+        ("\x1b]8;;https://example.dev\x1b\\link\x1b]8;;\x1b\\ end", "link end"),
+        ("\x1b[2K\x1b[1Aprogress 50%", "progress 50%"),
+        ("bell\x07 and\x00 nul\x08", "bell and nul"),
+    ],
+)
+def test_terminal_control_sequences_never_reach_the_picture(raw: str, plain: str) -> None:
+    assert AirFilter().terminal_line(raw).plain == plain
