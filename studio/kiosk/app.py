@@ -164,9 +164,7 @@ class KioskApp(AppBase):
     async def listen(self) -> None:
         assert self.config.socket_path is not None
         try:
-            server = await serve(
-                self.config.socket_path, lambda c: self.post_message(KioskCommand(c))
-            )
+            server = await serve(self.config.socket_path, self._deliver)
         except (StudioError, OSError) as exc:
             self.errors.append(str(exc))
             self.notify(str(exc), title="Control socket", severity="error", timeout=15)
@@ -178,6 +176,9 @@ class KioskApp(AppBase):
             self.config.socket_path.unlink(missing_ok=True)
 
     # -- commands ----------------------------------------------------------------------
+
+    def _deliver(self, command: Any) -> None:
+        self.post_message(KioskCommand(command))
 
     @on(KioskCommand)
     async def _on_command(self, message: KioskCommand) -> None:

@@ -43,8 +43,10 @@ class ThemeFile(BaseModel):
     variables: dict[str, str] = {}
 
     def colours(self) -> dict[str, str]:
-        fields = ("primary", "secondary", "accent", "foreground", "background", "surface")
-        fields += ("panel", "success", "warning", "error")
+        fields = (
+            "primary", "secondary", "accent", "foreground", "background",
+            "surface", "panel", "success", "warning", "error",
+        )  # fmt: skip
         return {f: getattr(self, f) for f in fields if getattr(self, f) is not None}
 
     def to_theme(self) -> Theme:
@@ -53,7 +55,7 @@ class ThemeFile(BaseModel):
                 hex_colour(value)
             except ValueError as exc:
                 raise ValueError(f"{field}: {exc}") from None
-        return Theme(name=self.name, dark=self.dark, variables=self.variables, **self.colours())
+        return Theme(name=self.name, dark=self.dark, variables=self.variables, **self.colours())  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def measure(text: str, size: int, stroke: int = 0) -> tuple[int, int]:
     left, top, right, bottom = font(size).getbbox(text, stroke_width=stroke)
-    return right - left, bottom - top
+    return int(right - left), int(bottom - top)
 
 
 def draw_centred(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from typing import Any
 
 from PIL import Image
 from rich.align import Align
@@ -52,7 +51,7 @@ class CardSlide(Widget, can_focus=False):
         body: RenderableType,
         *,
         title: str | None = None,
-        subtitle: RenderableType | None = None,
+        subtitle: Text | None = None,
         accent: str = "primary",
         level: str = "surface",
         padding: tuple[int, int] = (1, 3),
@@ -189,7 +188,9 @@ def picture_text(image: Image.Image, cells: tuple[int, int]) -> Text:
     fitted = fit(image, *cells)
     canvas = Canvas(fitted.width, (fitted.height + 1) // 2, (0, 0, 0))
     canvas.paste(fitted, 0, 0)
-    lines = [Text.assemble(*((seg.text, seg.style) for seg in strip)) for strip in canvas.strips()]
+    lines = [
+        Text.assemble(*((seg.text, seg.style or "") for seg in strip)) for strip in canvas.strips()
+    ]
     return Text("\n").join(lines)
 
 
@@ -300,7 +301,3 @@ class TerminalSlideView(CardSlide):
             self.air.terminal_line(line) for line in self.content.screen.splitlines()[-36:]
         )
         return self.centred(self.card(screen, title="TERMINAL", padding=(1, 3), width=120))
-
-
-def describe(content: Any) -> str:
-    return type(content).__name__
