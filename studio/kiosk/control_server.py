@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import StudioError
-from studio.onair.protocol import MAX_LINE_BYTES, Reply, decode
+from studio.onair.protocol import MAX_LINE_BYTES, Reply, decode, socket_path_problem
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,12 @@ async def _in_use(path: Path) -> bool:
 
 async def serve(path: Path, deliver: Callable[[Any], None]) -> ControlServer:
     """Listen on ``path``; ``deliver`` receives every valid command."""
+    problem = socket_path_problem(path)
+    if problem:
+        raise StudioError(
+            f"The control socket cannot be created: {problem}.",
+            fix="Pass a shorter --socket path (or set STUDIO_KIOSK_SOCKET).",
+        )
     # Local metadata calls on a socket path: too quick to be worth a thread.
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # noqa: ASYNC240
     if path.exists() or path.is_symlink():  # noqa: ASYNC240

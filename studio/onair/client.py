@@ -22,7 +22,7 @@ from pydantic import BaseModel, SecretStr
 
 from studio.errors import StudioError
 from studio.onair.fingerprints import fingerprints_of
-from studio.onair.protocol import Reply, default_socket_path, encode
+from studio.onair.protocol import Reply, default_socket_path, encode, socket_path_problem
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ class KioskLink:
         reply_seconds: float = 2.0,
     ) -> None:
         self.socket_path = Path(socket_path) if socket_path else default_socket_path()
+        problem = socket_path_problem(self.socket_path)
+        if problem:
+            log.warning("the kiosk will not be reachable: %s", problem)
         self._queue: deque[bytes] = deque(maxlen=buffer)
         self._retry = retry_seconds
         self._wake = asyncio.Event()

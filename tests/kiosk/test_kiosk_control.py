@@ -166,3 +166,13 @@ async def test_the_cli_drives_a_running_kiosk(tmp_path: Path, clock: FakeClock) 
             runner.invoke, cli, ["kiosk", "send", "--socket", sock, "poll-results"]
         )
         assert bad.exit_code != 0
+
+
+async def test_a_socket_path_too_long_for_unix_is_explained(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock)
+    app.config.socket_path = tmp_path / ("x" * 120) / "kiosk.sock"
+    async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, lambda: bool(app.errors))
+        assert "longer than the 107 bytes" in app.errors[0] and "shorter --socket" in app.errors[0]
