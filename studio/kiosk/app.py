@@ -253,6 +253,11 @@ class KioskApp(AppBase):
         if scene != previous:
             self.post_message(SceneChanged(scene, automatic))
 
+    @on(SlideDeck.SlideShown)
+    def _slide_shown(self) -> None:
+        """A playlist that is still moving is not dead air."""
+        self.last_activity = self.config.clock.now()
+
     async def activity(self) -> None:
         """New terminal output or chat: the air is alive again."""
         self.last_activity = self.config.clock.now()

@@ -63,3 +63,20 @@ async def test_filler_chosen_by_the_operator_stays(tmp_path: Path, clock: FakeCl
         await app.apply(ChatMessage(author="viewer", text="hi"))
         await pilot.pause()
         assert app.scene == "filler"
+
+
+async def test_a_moving_playlist_is_not_dead_air(tmp_path: Path, clock: FakeClock) -> None:
+    app = make_app(tmp_path, clock, idle_seconds=10)
+    two = '{"cmd":"slides","slides":[{"type":"text","content":{"headline":"One"}},{"type":"text","content":{"headline":"Two"}}]}'
+    async with app.run_test(size=ON_AIR) as pilot:
+        await app.apply(decode(two))
+        await settle(pilot, lambda: app.scene == "slides")
+        clock.advance(8)
+        await app.deck.next_slide()
+        await settle(pilot, lambda: app.deck.index == 1)
+        clock.advance(8)
+        await app.check_air()
+        assert app.scene == "slides"
+        clock.advance(2)
+        await app.check_air()
+        await settle(pilot, lambda: app.scene == "filler")
