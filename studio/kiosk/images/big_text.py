@@ -55,3 +55,33 @@ def largest_fitting(
         if measure(text, size, stroke)[0] <= max_width:
             return size
     return None
+
+
+Cell = tuple[str, tuple[int, int, int], tuple[int, int, int]]
+
+
+def big_text_cells(
+    text: str,
+    *,
+    colour: tuple[int, int, int],
+    background: tuple[int, int, int],
+    max_cols: int,
+    sizes: tuple[int, ...] = (16, 14),
+) -> list[list[Cell]] | None:
+    """``text`` in big letters as rows of half-block cells ``(char, fg, bg)``, or None if
+    it does not fit in ``max_cols`` cells."""
+    from studio.kiosk.images.halfblock import Canvas
+
+    size = largest_fitting(text, max_cols - 2, sizes)
+    if size is None:
+        return None
+    width = measure(text, size)[0] + 2
+    height = size + 2 + (size % 2)
+    image = Image.new("RGB", (width, height), background)
+    draw_centred(image, text, centre_y=height // 2, size=size, colour=colour)
+    canvas = Canvas(width, height // 2, background)
+    canvas.paste(image, 0, 0)
+    return [
+        [(canvas.chars[r][c], canvas.fg[r][c], canvas.bg[r][c]) for c in range(canvas.cols)]
+        for r in range(canvas.rows)
+    ]

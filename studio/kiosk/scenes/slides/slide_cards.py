@@ -12,14 +12,17 @@ from rich.align import Align
 from rich.box import Box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual import work
+from textual.color import Color
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from studio.kiosk.air import AirFilter
 from studio.kiosk.config import Clock
+from studio.kiosk.images.big_text import big_text_cells, largest_fitting
 from studio.kiosk.images.fetcher import ImageFetcher
 from studio.kiosk.images.halfblock import Canvas, decode, fit
 from studio.validation.clawcast import (
@@ -32,6 +35,8 @@ from studio.validation.clawcast import (
 from studio.validation.common import https_url_on
 
 BAR_WIDTH = 70
+BIG_VALUE_ROWS = 4
+BIG_VALUE_COLS = 64
 CARD_BOX = Box("    \n    \n    \n    \n    \n    \n    \n    \n")
 _NUMBER = re.compile(r"[-+−]?\s*\d+(?:[.,]\d+)?")
 
@@ -106,19 +111,54 @@ class DataSlideView(CardSlide):
             "down": ("▼", self.colour("error")),
             "flat": ("▶", self.colour("secondary")),
         }
-        table = Table(show_header=False, box=None, padding=(1, 6), expand=False)
-        table.add_column(justify="left", min_width=36)
-        table.add_column(justify="right", min_width=24)
-        table.add_column(justify="left", min_width=18)
-        for row in self.content.rows:
+        values = [self.air.text(row.value) for row in self.content.rows]
+        big = self._big_values(values) if len(values) <= BIG_VALUE_ROWS else None
+        table = Table(
+            show_header=False, box=None, padding=(1 if big is None else 0, 6), expand=False
+        )
+        table.add_column(justify="left", min_width=36, vertical="middle")
+        table.add_column(justify="right", min_width=24, vertical="middle")
+        table.add_column(justify="left", min_width=18, vertical="middle")
+        for index, row in enumerate(self.content.rows):
             change = self.air.text(row.change)
             arrow, colour = arrows[trend(row.change)]
+            value = Text(values[index], style=f"bold {self.colour('accent')}")
             table.add_row(
                 Text(self.air.text(row.label), style=f"bold {self.colour('foreground')}"),
-                Text(self.air.text(row.value), style=f"bold {self.colour('accent')}"),
+                big[index] if big is not None else value,
                 Text(f"{arrow} {change}" if change else "", style=f"bold {colour}"),
             )
         return self.centred(self.card(table, padding=(2, 6)))
+
+    def _big_values(self, values: list[str]) -> list[Text] | None:
+        """Short values in big letters, all or none (a mix would look broken)."""
+        theme = self.app.current_theme
+        colour = Color.parse(theme.accent or "yellow").rgb
+        background = Color.parse(theme.surface or "black").rgb
+        sizes = (16, 14, 12) if len(values) <= 3 else (12,)
+        fitting = [largest_fitting(v, BIG_VALUE_COLS - 2, sizes) for v in values if v.strip()]
+        if len(fitting) != len(values) or not all(fitting):
+            return None
+        size = min(s for s in fitting if s)  # one size for every value
+        out: list[Text] = []
+        for value in values:
+            cells = big_text_cells(
+                value, colour=colour, background=background, max_cols=BIG_VALUE_COLS, sizes=(size,)
+            )
+            if cells is None:
+                return None
+            out.append(
+                Text("\n").join(
+                    Text.assemble(
+                        *(
+                            (char, Style(color=f"rgb{fg}", bgcolor=f"rgb{bg}"))
+                            for char, fg, bg in row
+                        )
+                    )
+                    for row in cells
+                )
+            )
+        return out
 
 
 class PollSlideView(CardSlide):
