@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,8 @@ def build(
     paths = paths or Paths.from_env()
     paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     plan.log.touch(exist_ok=True)
-    socket_path = paths.state_dir / f"kiosk-{id(plan):x}.sock"
+    # a private folder of its own: short enough for a Unix socket path (107 bytes)
+    socket_path = Path(tempfile.mkdtemp(prefix="studio-kiosk-")) / "kiosk.sock"
     kiosk = KioskLink(socket_path) if plan.kiosk else None
     ctx = LegContext(
         bus=bus,

@@ -106,6 +106,7 @@ class BasefmLeg(Leg):
 
     def _destination_of(self, created: CreateStreamResponse) -> Destination:
         stream = created.stream
+        self.ctx.protect(stream.streamKey, stream.fullRtmpUrl, created.session.accessToken)
         if stream.fullRtmpUrl is not None:
             return Destination(name=self.platform, url=stream.fullRtmpUrl)
         if stream.rtmpUrl and stream.streamKey is not None:

@@ -77,6 +77,8 @@ class ClawcastLeg(Leg):
 
     async def on_air(self) -> None:
         slot = self.slot
+        if slot is not None:
+            self.ctx.protect(slot.slot_jwt)
         if slot is None:
             return
         wait = slot.seconds_until_live(self.ctx.clock())

@@ -69,6 +69,11 @@ class LegContext:
             sid, data = self.session_id, event.to_dict()
             self.journal.submit(lambda j: j.event(sid, data["event"], data, data.get("at")))
 
+    def protect(self, *secrets: Any) -> None:
+        """Teach the kiosk to mask these exact values on air (only salted hashes go)."""
+        if self.kiosk is not None:
+            self.kiosk.protect(secrets)
+
     def record(self, write: Callable[[Journal, int], Any]) -> None:
         if self.journal is not None and self.session_id is not None:
             sid = self.session_id

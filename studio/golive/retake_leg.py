@@ -158,6 +158,7 @@ class RetakeLeg(Leg):
                         text=f"token {token.ticker or ''} created: {token.token_address}",
                     )
                 )
+        self.ctx.protect(rtmp.key, self.creds.access_token)
         return Destination.from_parts(self.platform, rtmp.url, rtmp.key.get_secret_value())
 
     async def confirm_live(self) -> None:

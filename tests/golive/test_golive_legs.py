@@ -134,3 +134,43 @@ async def test_basefm_pays_syncs_and_ends_before_the_two_hour_limit(transport, c
     state = (await control.get("/_sandbox/basefm/state")).json()
     assert [s["status"] for s in state["sessions"]] == ["ended"]  # our DELETE, not auto-ended
     assert client.held is None
+
+
+async def test_the_kiosk_learns_to_mask_the_new_rtmp_key_without_receiving_it(
+    transport, control, clock, tmp_path
+):
+    import asyncio
+    import hashlib
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from studio.onair.client import KioskLink
+
+    lines: list[dict] = []
+
+    async def kiosk(reader, writer):
+        while line := await reader.readline():
+            lines.append(json.loads(line))
+            writer.write(b'{"ok": true}\n')
+            await writer.drain()
+
+    socket_path = Path(tempfile.mkdtemp(prefix="k-")) / "k.sock"
+    server = await asyncio.start_unix_server(kiosk, path=str(socket_path))
+    client = await registered(transport, control)
+    from studio.platforms.retake_credentials import load_credentials
+
+    ctx, _ = fake_context(clock)
+    ctx.kiosk = KioskLink(socket_path)
+    leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
+    try:
+        destination = await leg.destination()
+        assert await ctx.kiosk.flush(5)
+    finally:
+        await ctx.kiosk.close()
+        server.close()
+    key = reveal(destination.url).rsplit("/", 1)[1]
+    (taught,) = [line for line in lines if line["cmd"] == "fingerprints"]
+    assert key not in json.dumps(lines)
+    digests = {item["sha256"] for item in taught["items"]}
+    assert hashlib.sha256((taught["salt"] + key).encode()).hexdigest() in digests
