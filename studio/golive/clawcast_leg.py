@@ -11,7 +11,7 @@ from typing import Any
 from studio.golive.events import Notice, PlatformLive, PlatformStopped, Viewers
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.terminal_mirror import tail_text
-from studio.onair.protocol import PushSlides
+from studio.onair.protocol import PollResults, PushSlides
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
 from studio.platforms.clawcast_errors import ClawcastError
 from studio.validation import check
@@ -99,7 +99,17 @@ class ClawcastLeg(Leg):
         raise LegFinished("the ClawCast slot is over")
 
     async def _until_slot_ends(self, slot: ClawcastSlot) -> None:
+        """The slides play by themselves; while a poll is among them, its live results
+        go to the kiosk's result bars every few seconds."""
+        has_poll = any(s.type == "poll" for s in self.body.slides or [])
         while (left := slot.seconds_left(self.ctx.clock())) > 0:
+            if has_poll and self.ctx.kiosk is not None:
+                try:
+                    results = await self.client.poll_results()
+                except ClawcastError as exc:
+                    log.info("no poll results yet: %s", exc)
+                else:
+                    self.ctx.kiosk.send(PollResults(results=list(results.results)[:6]))
             await self.ctx.sleep(min(left, 5.0))
 
     async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:

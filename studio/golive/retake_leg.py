@@ -31,7 +31,7 @@ from studio.golive.leg import Leg, LegContext
 from studio.golive.notify import builder_notification, stream_url
 from studio.golive.operator import Need
 from studio.journal import Journal
-from studio.onair.protocol import TickerUpdate
+from studio.onair.protocol import SwitchScene, TickerUpdate
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import RetakeCredentials, update_token_info
 from studio.platforms.retake_errors import RetakeNoActiveSession, RetakeVerificationError
@@ -197,6 +197,9 @@ class RetakeLeg(Leg):
                     token_ticker=self.creds.token_ticker or self.creds.ticker or None,
                 )
             )
+            if self.chat_feed_factory is not None:
+                # viewers see their chat beside the agent's terminal
+                self.ctx.kiosk.send(SwitchScene(scene="chat"))
 
     # -- on air ---------------------------------------------------------------------
     async def on_air(self) -> None:

@@ -8,9 +8,10 @@ import pytest
 from studio.config import Paths
 from studio.golive.clawcast_leg import ClawcastLeg
 from studio.golive.leg import LegFinished
+from studio.onair.client import KioskLink
 from studio.platforms.clawcast import ClawcastClient
 from studio.session_store import SessionStore
-from tests.golive.golive_helpers import fake_context
+from tests.golive.golive_helpers import fake_context, fake_kiosk
 
 
 def client(transport, clock) -> ClawcastClient:
@@ -103,3 +104,35 @@ async def test_a_restarted_studio_recovers_its_slot_instead_of_booking_again(
     assert str(queue).count("again_bot") >= 1
     stats = await again.stop()
     assert stats["ended"] == "endSlot"
+
+
+async def test_poll_results_reach_the_kiosk_while_the_poll_plays(transport, control, clock):
+    ctx, _ = fake_context(clock)
+    slides = [
+        {
+            "type": "poll",
+            "content": {"question": "Next?", "options": ["A", "B"]},
+            "duration_seconds": 20,
+        }
+    ]
+    leg = ClawcastLeg(
+        ctx,
+        client(transport, clock),
+        streamer_name="poll_bot",
+        streamer_url="https://x.example",
+        slides=slides,
+    )
+    await leg.prepare()
+    await control.post("/_sandbox/clawcast/votes", json={"option_index": 1, "count": 3})
+    async with fake_kiosk() as (socket_path, lines):
+        ctx.kiosk = KioskLink(socket_path)
+        try:
+            with pytest.raises(LegFinished):
+                await leg.on_air()
+            assert await ctx.kiosk.flush(5)
+        finally:
+            await ctx.kiosk.close()
+    kinds = [line["cmd"] for line in lines]
+    assert "slides" in kinds
+    results = [line["results"] for line in lines if line["cmd"] == "poll_results"]
+    assert results and results[0] == [0, 3]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from studio.config import Paths
@@ -10,12 +13,17 @@ from studio.golive.basefm_leg import ENDING_MARGIN, BasefmLeg
 from studio.golive.leg import LegFinished
 from studio.golive.operator import Need
 from studio.golive.retake_leg import RetakeLeg
+from studio.onair.client import KioskLink
 from studio.platforms.basefm import BasefmClient
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_credentials import credentials_from_registration, save_credentials
+from studio.platforms.retake_credentials import (
+    credentials_from_registration,
+    load_credentials,
+    save_credentials,
+)
 from studio.redaction import reveal
 from studio.session_store import SessionStore
-from tests.golive.golive_helpers import fake_context
+from tests.golive.golive_helpers import fake_context, fake_kiosk
 
 SANDBOX = "http://sandbox.test"
 
@@ -59,8 +67,6 @@ async def registered(transport, control=None) -> RetakeClient:
 
 async def test_retake_verified_gate_waits_for_the_right_tweet(transport, control, clock):
     client = await registered(transport)
-    from studio.platforms.retake_credentials import load_credentials
-
     ctx, recorder = fake_context(clock)
     human = TweetingHuman(control)
     ctx.operator = human
@@ -77,8 +83,6 @@ async def test_retake_fresh_key_every_time_and_token_saved_on_first_stream(
     transport, control, clock
 ):
     client = await registered(transport, control)
-    from studio.platforms.retake_credentials import load_credentials
-
     ctx, _ = fake_context(clock)
     leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
     first = await leg.destination()
@@ -99,8 +103,6 @@ async def test_retake_fresh_key_every_time_and_token_saved_on_first_stream(
 
 async def test_retake_confirm_live_times_out_with_a_fix(transport, control, clock):
     client = await registered(transport, control)
-    from studio.platforms.retake_credentials import load_credentials
-
     ctx, _ = fake_context(clock)
     ctx.timing.live_timeout = 0.0  # no ingest arrives: the first poll is the last
     leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
@@ -137,38 +139,18 @@ async def test_basefm_pays_syncs_and_ends_before_the_two_hour_limit(transport, c
 
 
 async def test_the_kiosk_learns_to_mask_the_new_rtmp_key_without_receiving_it(
-    transport, control, clock, tmp_path
+    transport, control, clock
 ):
-    import asyncio
-    import hashlib
-    import json
-    import tempfile
-    from pathlib import Path
-
-    from studio.onair.client import KioskLink
-
-    lines: list[dict] = []
-
-    async def kiosk(reader, writer):
-        while line := await reader.readline():
-            lines.append(json.loads(line))
-            writer.write(b'{"ok": true}\n')
-            await writer.drain()
-
-    socket_path = Path(tempfile.mkdtemp(prefix="k-")) / "k.sock"
-    server = await asyncio.start_unix_server(kiosk, path=str(socket_path))
     client = await registered(transport, control)
-    from studio.platforms.retake_credentials import load_credentials
-
     ctx, _ = fake_context(clock)
-    ctx.kiosk = KioskLink(socket_path)
-    leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
-    try:
-        destination = await leg.destination()
-        assert await ctx.kiosk.flush(5)
-    finally:
-        await ctx.kiosk.close()
-        server.close()
+    async with fake_kiosk() as (socket_path, lines):
+        ctx.kiosk = KioskLink(socket_path)
+        leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
+        try:
+            destination = await leg.destination()
+            assert await ctx.kiosk.flush(5)
+        finally:
+            await ctx.kiosk.close()
     key = reveal(destination.url).rsplit("/", 1)[1]
     (taught,) = [line for line in lines if line["cmd"] == "fingerprints"]
     assert key not in json.dumps(lines)
