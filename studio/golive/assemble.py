@@ -127,7 +127,7 @@ def _retake_leg(
 
     creds = require_credentials(paths)
     client = RetakeClient(urls.retake, access_token=creds.access_token, transport=transport)
-    bridge = ChatBridge(ctx, platform="retake")
+    bridge = ChatBridge(ctx, platform="retake", streamer=creds.agent_name)
     return RetakeLeg(
         ctx,
         client,

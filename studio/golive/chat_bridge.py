@@ -33,10 +33,11 @@ def _amount(value: Any, prefix: str = "") -> str | None:
 
 
 class ChatBridge:
-    def __init__(self, ctx: LegContext, *, platform: str) -> None:
+    def __init__(self, ctx: LegContext, *, platform: str, streamer: str | None = None) -> None:
         self.ctx = ctx
         self.platform = platform
-        self.seen_authors: set[str] = set()
+        # the streamer's own lines are never a first-time viewer's
+        self.seen_authors: set[str] = {streamer} if streamer else set()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RetakeChat):

@@ -156,3 +156,24 @@ async def test_the_kiosk_learns_to_mask_the_new_rtmp_key_without_receiving_it(
     assert key not in json.dumps(lines)
     digests = {item["sha256"] for item in taught["items"]}
     assert hashlib.sha256((taught["salt"] + key).encode()).hexdigest() in digests
+
+
+async def test_chat_reaches_the_overlay_with_first_time_viewers_marked(clock):
+    from studio.golive.chat_bridge import ChatBridge
+    from studio.platforms.retake_live import RetakeChat, RetakeFollow
+
+    ctx, _ = fake_context(clock)
+    async with fake_kiosk() as (socket_path, lines):
+        ctx.kiosk = KioskLink(socket_path)
+        bridge = ChatBridge(ctx, platform="retake", streamer="leg_bot")
+        bridge(RetakeChat(id="1", author="leg_bot", text="I'm live"))
+        bridge(RetakeChat(id="2", author="ada", text="hi"))
+        bridge(RetakeChat(id="3", author="ada", text="again"))
+        bridge(RetakeFollow(username="grace"))
+        assert await ctx.kiosk.flush(5)
+        await ctx.kiosk.close()
+    chat = [
+        (line["author"], line.get("first_time", False)) for line in lines if line["cmd"] == "chat"
+    ]
+    assert chat == [("leg_bot", False), ("ada", True), ("ada", False)]
+    assert [line["who"] for line in lines if line["cmd"] == "alert"] == ["grace"]
