@@ -127,7 +127,9 @@ class Sandbox:
 
         async def advance(request: Request) -> Response:
             if not isinstance(self.clock, FakeClock):
-                return JSONResponse({"error": "the sandbox runs on the real clock"}, status_code=409)
+                return JSONResponse(
+                    {"error": "the sandbox runs on the real clock"}, status_code=409
+                )
             body = await request.json()
             self.clock.advance(float(body.get("seconds", 0)))
             return JSONResponse({"ok": True, "now": self.clock.now()})

@@ -26,7 +26,6 @@ Control routes under ``/_sandbox/basefm/``:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +42,7 @@ from studio.sandbox.basefm_state import (
     Station,
     User,
 )
+from studio.sandbox.replies import json_body
 
 if TYPE_CHECKING:
     from studio.sandbox.app import Sandbox
@@ -54,13 +54,7 @@ MAX_LOG = 500
 
 
 async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise Refused(400, {"error": "Invalid JSON body"}) from None
+    return await json_body(request, {"error": "Invalid JSON body"})
 
 
 class BasefmSandbox:

@@ -14,10 +14,10 @@ import re
 import secrets
 import string
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from studio.sandbox.clawcast_jwt import sign, verify
+from studio.sandbox.replies import Refused, iso
 
 MAX_SESSION_SECONDS = 7200
 TOKEN_GRACE_SECONDS = 3600
@@ -28,19 +28,6 @@ CURRENT = ("active", "live")
 WALLET = re.compile(r"^0x[0-9a-fA-F]{40}$")
 TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 FIRST_PARTY_URL = "https://basefm.space"
-
-
-class Refused(Exception):
-    """An error reply: status and JSON body."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(body.get("error"))
-        self.status = status
-        self.body = body
-
-
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _rand(n: int, alphabet: str = string.ascii_letters + string.digits) -> str:

@@ -8,7 +8,6 @@ received, every API request, and a dump of the channel.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from studio.sandbox.clawcast_state import MAX_LOG, ClawcastChannel, Refused, Slot
+from studio.sandbox.replies import json_body
 
 if TYPE_CHECKING:
     from studio.sandbox.app import Sandbox
@@ -30,13 +30,7 @@ def _fail(status: int, message: str) -> JSONResponse:
 
 
 async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise Refused(400, "The body must be JSON.") from None
+    return await json_body(request, "The body must be JSON.")
 
 
 class ClawcastSandbox:

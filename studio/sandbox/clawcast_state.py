@@ -25,11 +25,11 @@ import hashlib
 import hmac
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from studio.errors import ValidationFailed
 from studio.sandbox.clawcast_jwt import sign, verify
+from studio.sandbox.replies import Refused, iso
 from studio.validation import check
 from studio.validation.clawcast import (
     DUET_TURN_SECONDS,
@@ -50,19 +50,6 @@ BATCH_TAIL_SECONDS = 3.0
 DUET_REQUEST_TTL = 600.0
 DUET_PENDING_TTL = 600.0
 MAX_LOG = 5000
-
-
-class Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def iso(t: float) -> str:
-    """Epoch seconds as JavaScript's ``toISOString`` writes them."""
-    text = datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
 
 
 def _validated(model: type[Any], body: Any, what: str) -> Any:

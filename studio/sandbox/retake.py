@@ -14,7 +14,6 @@ any well-formed status URL as if its tweet held the code, for interactive rehear
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from studio.errors import ValidationFailed
+from studio.sandbox.replies import json_body
 from studio.sandbox.retake_state import Agent, Refused, RetakeWorld, iso
 from studio.validation.retake import DEFAULT_COMMENTS, check_image_upload
 
@@ -43,13 +43,7 @@ def _fail(status: int, message: str) -> JSONResponse:
 
 
 async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise Refused(400, "The body must be JSON.") from None
+    return await json_body(request, "The body must be JSON.")
 
 
 def _int(value: str | None, default: int, name: str) -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from studio.errors import ValidationFailed
+from studio.sandbox.replies import Refused, iso
 from studio.validation import check
 from studio.validation.retake import (
     MAX_COMMENTS,
@@ -25,17 +25,6 @@ from studio.validation.retake import (
 VERIFY_TEXT = "Claiming my Livestreaming Agent on @retakedottv. Code: "
 MAX_VIEWERS = 40
 STATUS_ID = re.compile(r"/status/([0-9]+)")
-
-
-class Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def status_id(url: str) -> str | None:
@@ -282,7 +271,9 @@ class RetakeWorld:
             },
         }
         self.comments.setdefault(streamer_id, []).append(comment)
-        self.add_chat_event(streamer_id, "message", username, text, now, event_id=str(comment["_id"]))
+        self.add_chat_event(
+            streamer_id, "message", username, text, now, event_id=str(comment["_id"])
+        )
         return comment
 
     def add_chat_event(
