@@ -4,6 +4,7 @@ idle timeout never fires; endSlot at the end."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ class ClawcastLeg(Leg):
 
     async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:
         while slot.seconds_left(self.ctx.clock()) > 0:
-            screen = tail_text(self.mirror) if self.mirror else ""
+            screen = await asyncio.to_thread(tail_text, self.mirror) if self.mirror else ""
             try:
                 reply = await self.client.publish_terminal(screen or "$ \n")
             except ClawcastError as exc:

@@ -34,9 +34,13 @@ CHAT = (
 async def agent_writer(log: Path, *, every: float = 2.0) -> None:
     """Append a line to the agent's log every ``every`` seconds, until cancelled."""
     for line in itertools.cycle(AGENT_LINES):
-        with log.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        await asyncio.to_thread(_append, log, line + "\n")
         await asyncio.sleep(every)
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 async def audience(origin: str, user_db_id: str, *, every: float = 4.0, limit: int = 200) -> None:
