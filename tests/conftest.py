@@ -60,7 +60,9 @@ def clock() -> FakeClock:
 @pytest.fixture
 def sandbox(clock: FakeClock) -> Sandbox:
     """A fresh in-process sandbox of all three platforms on a steppable clock."""
-    return Sandbox(SandboxConfig(rtmp_base="rtmp://127.0.0.1:1935", origin="http://sandbox.test"), clock)
+    return Sandbox(
+        SandboxConfig(rtmp_base="rtmp://127.0.0.1:1935", origin="http://sandbox.test"), clock
+    )
 
 
 @pytest.fixture

@@ -17,9 +17,20 @@ def test_sandbox_serves_and_stops_its_receiver_on_a_signal(sig):
     need_rtmp()
     port, rtmp_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "studio", "sandbox", "--port", str(port), "--rtmp-port", str(rtmp_port),
-         "--auto-tweets"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "studio",
+            "sandbox",
+            "--port",
+            str(port),
+            "--rtmp-port",
+            str(rtmp_port),
+            "--auto-tweets",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 20

@@ -11,8 +11,8 @@ from studio.cli.clawcast_cmd import clawcast
 from studio.cli.doctor_cmd import doctor
 from studio.cli.golive_cmd import golive
 from studio.cli.kiosk_cmd import kiosk
-from studio.cli.retake_cmd import retake
 from studio.cli.rehearse_cmd import rehearse
+from studio.cli.retake_cmd import retake
 from studio.cli.sandbox_cmd import sandbox
 from studio.cli.slides_cmd import slides
 

@@ -119,7 +119,9 @@ class ApiClient:
     # -- to be provided by each platform -------------------------------------------
     def map_error(self, response: httpx.Response, body: Any) -> PlatformError:
         message = error_text(body) or response.reason_phrase or "request failed"
-        return PlatformError(message, platform=self.platform, status=response.status_code, payload=body)
+        return PlatformError(
+            message, platform=self.platform, status=response.status_code, payload=body
+        )
 
     # -- requests ------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -140,13 +142,18 @@ class ApiClient:
         HEAD, PUT, DELETE and OPTIONS are. A connection that never opened is always
         safe to retry, since nothing reached the platform.
         """
-        safe = idempotent if idempotent is not None else method.upper() in {
-            "GET",
-            "HEAD",
-            "PUT",
-            "DELETE",
-            "OPTIONS",
-        }
+        safe = (
+            idempotent
+            if idempotent is not None
+            else method.upper()
+            in {
+                "GET",
+                "HEAD",
+                "PUT",
+                "DELETE",
+                "OPTIONS",
+            }
+        )
         delays = self._retry.delays()
         while True:
             try:
@@ -171,7 +178,11 @@ class ApiClient:
                     if delay is not None:
                         log.info(
                             "%s %s %s answered %s; retrying in %.1fs",
-                            self.platform, method, path, response.status_code, delay,
+                            self.platform,
+                            method,
+                            path,
+                            response.status_code,
+                            delay,
                         )
                         await self._sleep(delay)
                         continue
@@ -198,7 +209,9 @@ class ApiClient:
                 )
             if response.status_code in (301, 302, 303) and method.upper() not in ("GET", "HEAD"):
                 method = "GET"
-                kwargs = {k: v for k, v in kwargs.items() if k not in ("json", "data", "files", "content")}
+                kwargs = {
+                    k: v for k, v in kwargs.items() if k not in ("json", "data", "files", "content")
+                }
             url = target
         raise UnexpectedResponse(
             "too many redirects", platform=self.platform, fix="Check the configured URL."
@@ -221,7 +234,9 @@ class ApiClient:
         try:
             return model.model_validate(response.json())
         except (ValueError, ValidationError) as exc:
-            detail = exc.errors(include_input=False) if isinstance(exc, ValidationError) else str(exc)
+            detail = (
+                exc.errors(include_input=False) if isinstance(exc, ValidationError) else str(exc)
+            )
             raise UnexpectedResponse(
                 f"the reply to {response.request.method} {response.request.url.path} "
                 f"did not match the documented shape: {redact(str(detail))[:300]}",

@@ -42,7 +42,7 @@ def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
         message = str(item["msg"])
         for p in _PREFIXES:
             if message.startswith(p):
-                message = message[len(p):]
+                message = message[len(p) :]
         if item["type"] == "missing":
             message = "is required"
         elif item["type"] == "extra_forbidden":

@@ -17,7 +17,9 @@ def https_url_on(value: str, domains: Iterable[str], what: str) -> str:
         raise ValueError(f"must be an https:// URL ({what})")
     host = (parts.hostname or "").lower()
     if host not in allowed:
-        raise ValueError(f"host {host or '(none)'} is not allowed; {what} must be on {', '.join(allowed)}")
+        raise ValueError(
+            f"host {host or '(none)'} is not allowed; {what} must be on {', '.join(allowed)}"
+        )
     if parts.username or parts.password:
         raise ValueError("must not carry a user name or password")
     return value
