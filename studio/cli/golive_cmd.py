@@ -148,10 +148,12 @@ async def _run(plan: Any) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, golive.request_stop, f"stopped by {signal.Signals(sig).name}")
+    # `kill -USR1 <pid>`: reconnect now instead of waiting out the backoff
+    loop.add_signal_handler(signal.SIGUSR1, golive.reconnect_now)
     try:
         outcome = await golive.run()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
         if golive.ctx.kiosk is not None:
             await golive.ctx.kiosk.close()

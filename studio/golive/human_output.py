@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -53,6 +54,11 @@ class HumanOutput:
         if kind == "golive.failed":
             fix = f"\n  fix: {data['fix']}" if data.get("fix") else ""
             return f"✗ {data['platform']}: {data['error']}{fix}"
+        if kind == "pipeline.recovery_scheduled":
+            return (
+                f"⟳ {data.get('reason')}: reconnecting in {data.get('delay')} s "
+                f"(to reconnect now: kill -USR1 {os.getpid()})"
+            )
         if kind == "golive.state":
             return f"— {data['state']} —"
         if kind == "retake.chat":

@@ -22,7 +22,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
@@ -40,7 +40,7 @@ class StateChanged(Event):
     state: str
 
 
-class Pipeline:
+class Pipeline(Protocol):
     """What the sequence needs of the broadcast pipeline (see ``BroadcastPipeline``)."""
 
     display_name: str | None
@@ -48,6 +48,7 @@ class Pipeline:
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def restart_encoder(self, destinations: Sequence[Destination] | None = None) -> None: ...
+    def reconnect_now(self) -> None: ...
 
 
 PipelineFactory = Callable[
@@ -101,6 +102,11 @@ class GoLive:
         if not self._stop.is_set():
             self._stop_reason = reason
             self._stop.set()
+
+    def reconnect_now(self) -> None:
+        """Skip the watchdog's current wait (the operator's 'reconnect now')."""
+        if self.pipeline is not None:
+            self.pipeline.reconnect_now()
 
     def _enter(self, state: str) -> None:
         self.state = state
