@@ -9,7 +9,7 @@ seconds so the studio can compare it with its own clock.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -42,19 +42,30 @@ def epoch_seconds(value: Any) -> float | None:
 Epoch = Annotated[float | None, BeforeValidator(epoch_seconds)]
 
 
-def _first(data: dict[str, Any], target: str, *aliases: str) -> None:
-    """Copy the first present alias into ``target`` when ``target`` itself is absent."""
-    if data.get(target) is not None:
-        return
-    for alias in aliases:
-        if data.get(alias) is not None:
-            data[target] = data[alias]
-            return
+class _Permissive(BaseModel):
+    """A reply model that keeps unknown fields and reads each field's other names.
 
+    ``ALIASES`` maps a field to the other names a deployment may use for it; the first
+    one present fills the field when the field itself is absent."""
 
-class _Reply(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.ALIASES:
+            return data
+        data = dict(data)
+        for target, aliases in cls.ALIASES.items():
+            if data.get(target) is None:
+                found = next((data[a] for a in aliases if data.get(a) is not None), None)
+                if found is not None:
+                    data[target] = found
+        return data
+
+
+class _Reply(_Permissive):
     ok: bool = True
 
 
@@ -73,18 +84,33 @@ class BookSlotResponse(_Reply):
     total_duration_seconds: float | None = None
     batch_ends_at: Epoch = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        _first(data, "slot_jwt", "jwt", "token")
-        _first(data, "position_in_queue", "position", "queue_position")
-        _first(data, "starts_at", "scheduled_start", "start_time", "starts", "start")
-        _first(data, "ends_at", "slot_end", "end_time", "ends", "end")
-        _first(data, "seconds_until_live", "starts_in", "wait_seconds", "seconds_until_start")
-        return data
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "slot_jwt": (
+            "jwt",
+            "token",
+        ),
+        "position_in_queue": (
+            "position",
+            "queue_position",
+        ),
+        "starts_at": (
+            "scheduled_start",
+            "start_time",
+            "starts",
+            "start",
+        ),
+        "ends_at": (
+            "slot_end",
+            "end_time",
+            "ends",
+            "end",
+        ),
+        "seconds_until_live": (
+            "starts_in",
+            "wait_seconds",
+            "seconds_until_start",
+        ),
+    }
 
     @property
     def live_now(self) -> bool:
@@ -104,13 +130,9 @@ class PublishBatchResponse(_Reply):
     batch_ends_at: Epoch = None
     ends_at: Epoch = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            _first(data, "ends_at", "slot_end")
-        return data
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "ends_at": ("slot_end",),
+    }
 
 
 class DuetRequest(BaseModel):
@@ -131,13 +153,9 @@ class RequestDuetResponse(_Reply):
     request_id: str | None = None
     expires_in: float | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            _first(data, "request_id", "id")
-        return data
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "request_id": ("id",),
+    }
 
 
 class AcceptDuetResponse(_Reply):
@@ -154,20 +172,14 @@ class DuetReplyResponse(_Reply):
     starts_at: Epoch = None
     ends_at: Epoch = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            _first(data, "position_in_queue", "position")
-            _first(data, "starts_at", "scheduled_start")
-            _first(data, "ends_at", "slot_end")
-        return data
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "position_in_queue": ("position",),
+        "starts_at": ("scheduled_start",),
+        "ends_at": ("slot_end",),
+    }
 
 
-class NowResponse(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class NowResponse(_Permissive):
     live: bool
     streamer_name: str | None = None
     seconds_remaining: float | None = None
@@ -175,42 +187,28 @@ class NowResponse(BaseModel):
     type: str | None = None
 
 
-class QueueLive(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class QueueLive(_Permissive):
     streamer_name: str
     seconds_remaining: float | None = None
     ends_at: Epoch = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            _first(data, "ends_at", "slot_end")
-        return data
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "ends_at": ("slot_end",),
+    }
 
 
-class QueueEntry(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class QueueEntry(_Permissive):
     streamer_name: str
     position: int | None = None
     starts_at: Epoch = None
     duration_minutes: float | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            _first(data, "starts_at", "scheduled_start")
-        return data
+    ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "starts_at": ("scheduled_start",),
+    }
 
 
-class QueueResponse(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class QueueResponse(_Permissive):
     live: QueueLive | None = None
     queue: list[QueueEntry] = []
 
