@@ -10,6 +10,7 @@ import click
 from studio.cli.clawcast_cmd import clawcast
 from studio.cli.doctor_cmd import doctor
 from studio.cli.golive_cmd import golive
+from studio.cli.journal_cmd import journal
 from studio.cli.kiosk_cmd import kiosk
 from studio.cli.rehearse_cmd import rehearse
 from studio.cli.retake_cmd import retake
@@ -19,6 +20,7 @@ from studio.cli.slides_cmd import slides
 ALL: list[click.Command] = [
     golive,
     rehearse,
+    journal,
     sandbox,
     kiosk,
     slides,

@@ -177,3 +177,36 @@ async def test_chat_reaches_the_overlay_with_first_time_viewers_marked(clock):
     ]
     assert chat == [("leg_bot", False), ("ada", True), ("ada", False)]
     assert [line["who"] for line in lines if line["cmd"] == "alert"] == ["grace"]
+
+
+async def test_a_tip_seen_as_chat_and_as_tip_received_counts_once(clock):
+    from studio.golive.chat_bridge import ChatBridge
+    from studio.platforms.retake_live import RetakeChat, RetakeTip
+
+    ctx, _ = fake_context(clock)
+    async with fake_kiosk() as (socket_path, lines):
+        ctx.kiosk = KioskLink(socket_path)
+        bridge = ChatBridge(ctx, platform="retake")
+        # one tip, both ways (with ids), in either order
+        bridge(RetakeChat(id="t1", type="tip", author="ada", tip_data={"amount": 5}))
+        bridge(RetakeTip(sender_username="ada", amount=5, data={"_id": "t1"}))
+        bridge(RetakeTip(sender_username="bob", amount=2, data={"_id": "t2"}))
+        bridge(RetakeChat(id="t2", type="tip", author="bob", tip_data={"amount": 2}))
+        # a second, different tip of the same amount is a new tip
+        bridge(RetakeChat(id="t3", type="tip", author="ada", tip_data={"amount": 5}))
+        # without ids: the same person and amount moments apart is one tip ...
+        bridge(RetakeTip(sender_username="cy", amount=1))
+        bridge(RetakeChat(id=None, type="tip", author="cy", tip_data={"amount": 1}))
+        # ... but not a minute later
+        clock.advance(60)
+        bridge(RetakeTip(sender_username="cy", amount=1))
+        assert await ctx.kiosk.flush(5)
+        await ctx.kiosk.close()
+    alerts = [(line["who"], line.get("amount")) for line in lines if line["cmd"] == "alert"]
+    assert alerts == [
+        ("ada", "5.00"),
+        ("bob", "2.00"),
+        ("ada", "5.00"),
+        ("cy", "1.00"),
+        ("cy", "1.00"),
+    ]
