@@ -42,17 +42,17 @@ def journal(session: int | None, limit: int, as_json: bool) -> None:
         for record in book.recent_sessions(limit):
             click.echo(_line(record))
         return
-    record = book.session(session)
-    if record is None:
+    found = book.session(session)
+    if found is None:
         raise click.BadParameter(f"there is no session {session}", param_hint="SESSION")
     lines = book.transcript_of(session)
     if as_json:
         for line in lines:
             click.echo(json.dumps(line, ensure_ascii=False))
         return
-    click.echo(_line(record))
-    if record.summary:
-        click.echo(f"  summary: {json.dumps(record.summary)}")
+    click.echo(_line(found))
+    if found.summary:
+        click.echo(f"  summary: {json.dumps(found.summary)}")
     for d in book.destinations_of(session):
         click.echo(f"  {_when(d['at'])}  destination {d['name']}: {d['state']}")
     viewers = book.samples_of(session, "viewers")
