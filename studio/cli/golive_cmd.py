@@ -124,7 +124,7 @@ def _read_slides(path: Path) -> list[dict[str, Any]]:
 
 async def _run(plan: Any) -> int:
     from studio.events import EventBus
-    from studio.golive.assemble import build, print_json_events
+    from studio.golive.assemble import build, close_kiosk_link, print_json_events
     from studio.golive.human_output import HumanOutput
     from studio.golive.operator import GivenAnswers, LineOperator
     from studio.golive.resume import settle_open_sessions
@@ -155,8 +155,7 @@ async def _run(plan: Any) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
-        if golive.ctx.kiosk is not None:
-            await golive.ctx.kiosk.close()
+        await close_kiosk_link(golive)
     if not plan.headless:
         verdict = "ended cleanly" if outcome.ok else "ended with errors"
         click.echo(f"\nSession {outcome.session_id} {verdict}: {outcome.reason}")

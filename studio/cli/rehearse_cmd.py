@@ -114,7 +114,7 @@ async def _register(origin: str, paths: Any, auto: bool) -> None:
 async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path) -> int:
     from studio.config import Paths
     from studio.events import EventBus
-    from studio.golive.assemble import build
+    from studio.golive.assemble import build, close_kiosk_link
     from studio.golive.human_output import HumanOutput
     from studio.golive.operator import GivenAnswers, LineOperator
     from studio.golive.plan import Plan
@@ -189,8 +189,7 @@ async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path)
                 task.cancel()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            if golive.ctx.kiosk is not None:
-                await golive.ctx.kiosk.close()
+            await close_kiosk_link(golive)
         _report(world, outcome, screenshot, paths)
         return 0 if outcome.ok else 1
 

@@ -4,6 +4,7 @@ kiosk link and journal, all from the environment's configuration."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -72,8 +73,6 @@ def build(
         legs.append(_clawcast_leg(ctx, plan, urls, paths, transport, retake_leg))
     extras = [Destination(name=f"rtmp-{i + 1}", url=url) for i, url in enumerate(plan.rtmp)]
 
-    holder: dict[str, Any] = {}
-
     def default_pipeline(
         destinations: list[Destination], refresh_all: Any, refresh_one: Any
     ) -> Any:
@@ -89,20 +88,8 @@ def build(
             refresh_destinations=refresh_all,
             refresh_destination=refresh_one,
         )
-        holder["pipeline"] = pipeline
         return pipeline
 
-    async def thumbnail() -> bytes:
-        from studio.broadcast.thumbnails import thumbnail_png
-
-        pipeline = holder.get("pipeline")
-        if pipeline is None or not pipeline.display_name:
-            raise StudioError(
-                "there is no display to take a thumbnail of", fix="Start the broadcast first."
-            )
-        return await asyncio.to_thread(thumbnail_png, pipeline.display_name)
-
-    ctx.thumbnail = thumbnail
     journal = Journal(paths.journal)
     golive = GoLive(
         ctx,
@@ -113,7 +100,18 @@ def build(
         journal=journal,
         resume_session=resume_session,
     )
-    golive.holder = holder  # type: ignore[attr-defined]
+
+    async def thumbnail() -> bytes:
+        from studio.broadcast.thumbnails import thumbnail_png
+
+        pipeline = golive.pipeline
+        if pipeline is None or not pipeline.display_name:
+            raise StudioError(
+                "there is no display to take a thumbnail of", fix="Start the broadcast first."
+            )
+        return await asyncio.to_thread(thumbnail_png, pipeline.display_name)
+
+    ctx.thumbnail = thumbnail
     return golive
 
 
@@ -190,6 +188,14 @@ def _clawcast_leg(
         slides=plan.slides,
         mirror=plan.log,
     )
+
+
+async def close_kiosk_link(golive: GoLive) -> None:
+    """Close the link to the kiosk and remove its private socket folder."""
+    link = golive.ctx.kiosk
+    if link is not None:
+        await link.close()
+        shutil.rmtree(link.socket_path.parent, ignore_errors=True)
 
 
 def print_json_events(event: Event, out: Any = None) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 from studio.broadcast.thumbnails import is_blank
 from studio.config import Paths
 from studio.events import EventBus
-from studio.golive.assemble import build
+from studio.golive.assemble import build, close_kiosk_link
 from studio.golive.leg import Timing
 from studio.golive.operator import GivenAnswers
 from studio.golive.plan import Plan
@@ -97,7 +97,10 @@ async def run_golive(world, tmp_path: Path, plan: Plan, *, on_live=None):
                 asyncio.get_running_loop().create_task(on_live(golive))
 
         bus.add_listener(listener)
-    outcome = await asyncio.wait_for(golive.run(), 120)
+    try:
+        outcome = await asyncio.wait_for(golive.run(), 120)
+    finally:
+        await close_kiosk_link(golive)
     return outcome, recorder, golive
 
 
