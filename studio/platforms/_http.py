@@ -158,16 +158,9 @@ class ApiClient:
         while True:
             try:
                 response = await self._send(method, self.url(path), headers, kwargs)
-            except httpx.ConnectError as exc:
-                delay = next(delays, None)
-                if delay is None:
-                    raise self._unreachable(exc) from None
-            except httpx.TimeoutException as exc:
-                delay = next(delays, None) if safe else None
-                if delay is None:
-                    raise self._unreachable(exc) from None
             except httpx.TransportError as exc:
-                delay = next(delays, None) if safe else None
+                never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                delay = next(delays, None) if safe or never_sent else None
                 if delay is None:
                     raise self._unreachable(exc) from None
             else:
