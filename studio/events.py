@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
@@ -16,6 +17,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.redaction import redact
+
+log = logging.getLogger(__name__)
 
 
 class Event(BaseModel):
@@ -35,14 +38,30 @@ class Event(BaseModel):
         return redact(json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False))
 
 
+class ListenerFailed(Event):
+    """A listener on the bus raised while handling an event; the others still got it."""
+
+    kind: ClassVar[str] = "bus.listener_failed"
+    listener: str
+    failed_on: str
+    error: str
+
+
 Listener = Callable[[Event], Any]
+
+
+def _name_of(listener: Listener) -> str:
+    name = getattr(listener, "__qualname__", None) or type(listener).__qualname__
+    return str(name)[:120]
 
 
 class EventBus:
     """Fan-out of events to synchronous listeners and async subscribers.
 
-    Publishing never blocks: a subscriber that falls more than ``maxsize`` events
-    behind loses its oldest events rather than stalling the broadcast.
+    Publishing never blocks and never raises: a listener that raises is logged and
+    reported as a ``bus.listener_failed`` event, and the publisher and every other
+    listener carry on. A subscriber that falls more than ``maxsize`` events behind
+    loses its oldest events rather than stalling the broadcast.
     """
 
     def __init__(self, maxsize: int = 1000) -> None:
@@ -52,16 +71,35 @@ class EventBus:
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+
+        def remove() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return remove
 
     def publish(self, event: Event) -> None:
+        failures: list[ListenerFailed] = []
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:  # noqa: BLE001 - one listener never breaks the others
+                failures.append(self._failure(listener, event, exc))
         for queue in self._queues:
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
                     queue.get_nowait()
             queue.put_nowait(event)
+        if not isinstance(event, ListenerFailed):  # a failure on a report is logged only
+            for failure in failures:
+                self.publish(failure)
+
+    @staticmethod
+    def _failure(listener: Listener, event: Event, exc: Exception) -> ListenerFailed:
+        name = _name_of(listener)
+        error = redact(f"{type(exc).__name__}: {exc}")
+        log.error("listener %s failed on %s: %s", name, event.kind, error, exc_info=exc)
+        return ListenerFailed(listener=name, failed_on=event.kind, error=error[:500])
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[AsyncIterator[Event]]:

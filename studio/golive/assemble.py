@@ -15,6 +15,7 @@ from studio.broadcast.destinations import Destination
 from studio.config import Paths, PlatformUrls
 from studio.errors import StudioError
 from studio.events import Event, EventBus
+from studio.golive.kiosk_feed import KioskFeed
 from studio.golive.leg import Leg, LegContext, Timing
 from studio.golive.operator import Operator
 from studio.golive.plan import Plan
@@ -112,20 +113,21 @@ def build(
         return await asyncio.to_thread(thumbnail_png, pipeline.display_name)
 
     ctx.thumbnail = thumbnail
+    if kiosk is not None:
+        golive.detach_kiosk = bus.add_listener(KioskFeed(kiosk))
     return golive
 
 
 def _retake_leg(
     ctx: LegContext, plan: Plan, urls: PlatformUrls, paths: Paths, transport: Any
 ) -> Leg:
-    from studio.golive.chat_bridge import ChatBridge, chat_feed
+    from studio.golive.chat_bridge import chat_feed
     from studio.golive.retake_leg import RetakeLeg
     from studio.platforms.retake import RetakeClient
     from studio.platforms.retake_credentials import require_credentials
 
     creds = require_credentials(paths)
     client = RetakeClient(urls.retake, access_token=creds.access_token, transport=transport)
-    bridge = ChatBridge(ctx, platform="retake", streamer=creds.agent_name)
     return RetakeLeg(
         ctx,
         client,
@@ -134,7 +136,6 @@ def _retake_leg(
         opening_message=plan.opening_message,
         skill_cache=paths.state_dir / "retake-skill",
         chat_feed=chat_feed(ctx.timing),
-        on_chat_event=bridge,
     )
 
 
@@ -192,6 +193,7 @@ def _clawcast_leg(
 
 async def close_kiosk_link(golive: GoLive) -> None:
     """Close the link to the kiosk and remove its private socket folder."""
+    golive.detach_kiosk()
     link = golive.ctx.kiosk
     if link is not None:
         await link.close()

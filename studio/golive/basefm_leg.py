@@ -9,10 +9,9 @@ from typing import Any
 
 from studio.broadcast.destinations import Destination
 from studio.errors import Problem, StudioError, ValidationFailed
-from studio.golive.events import Notice, PlatformLive, PlatformStopped
+from studio.golive.events import Notice, PlatformLive, PlatformStopped, StreamHealth
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.operator import Need
-from studio.journal import Journal
 from studio.platforms.basefm import BasefmClient
 from studio.platforms.basefm_errors import BasefmPaymentRejected, BasefmPaymentRequired
 from studio.platforms.basefm_models import CreateStreamResponse
@@ -185,12 +184,7 @@ class BasefmLeg(Leg):
                 await self._check_status()
             except StudioError as exc:
                 log.warning("baseFM status failed: %s", exc)
-            sample = {"basefm_health": self.health}
-
-            def write(journal: Journal, sid: int, sample: dict[str, Any] = sample) -> None:
-                journal.sample(sid, "viewers", sample)
-
-            self.ctx.record(write)
+            self.ctx.publish(StreamHealth(platform=self.platform, health=self.health))
 
     async def stop(self) -> dict[str, Any]:
         if self._stats is not None:  # ended already (the 2-hour limit)

@@ -1,19 +1,22 @@
-"""From the retake.tv feed to the journal's transcript and the kiosk's chat overlay.
+"""From the retake.tv feed's raw events to the studio's own: ``ChatLine`` and
+``AudienceAlert``.
 
-Every chat line, tip, trade and follow is written to the journal as it arrives (once:
-the journal ignores a repeated id) and shown on air: chat in the overlay (a viewer's
-first line marked), tips, trades and follows as alerts.
+The feed reports a tip or trade twice (as a chat ``message`` of that type and as its
+own event); the bridge turns them into one alert. It marks a viewer's first line of
+the session (never the streamer's own). Its events go on the bus, where the kiosk
+shows them and the journal writes them to the transcript, each once.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal
 
 from studio.events import Event
-from studio.golive.leg import LegContext, Timing
-from studio.onair.protocol import Alert, ChatMessage
+from studio.golive.events import AudienceAlert, ChatLine
+from studio.golive.leg import Timing
 from studio.platforms.retake_live import (
     PollIntervals,
     RetakeChat,
@@ -41,49 +44,62 @@ def _amount(value: Any, prefix: str = "") -> str | None:
         return str(value)[:40]
 
 
+MAX_AUTHOR = 80
+MAX_TEXT = 2000
+
+
 class ChatBridge:
-    def __init__(self, ctx: LegContext, *, platform: str, streamer: str | None = None) -> None:
-        self.ctx = ctx
+    """Translates the retake.tv feed's events into ``ChatLine`` and ``AudienceAlert``."""
+
+    def __init__(
+        self,
+        *,
+        platform: str,
+        streamer: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.platform = platform
+        self.clock = clock
         # the streamer's own lines are never a first-time viewer's
         self.seen_authors: set[str] = {streamer} if streamer else set()
-        # A tip or trade arrives twice: as a chat ``message`` of that type and as its
-        # own event (``tip_received``, ``newtrade``). It is shown and journaled once.
         self._money: OrderedDict[tuple[str, ...], tuple[float, bool]] = OrderedDict()
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, event: Event) -> list[Event]:
         if isinstance(event, RetakeChat):
-            self._chat(event)
-        elif isinstance(event, RetakeTip):
+            return self._chat(event)
+        if isinstance(event, RetakeTip):
             who = event.sender_username or "someone"
-            keys = _keys("tip", str(event.data.get("_id") or ""), who, _amount(event.amount))
+            amount = _amount(event.amount)
+            keys = _keys("tip", str(event.data.get("_id") or ""), who, amount)
             if self._first(keys):
-                self._line("tip", keys[0][1] or None, who, None, event.model_dump(mode="json"))
-                self._alert("tip", who, _amount(event.amount), None)
+                return [self._alert("tip", keys[0][1] or None, who, amount, None, None, event)]
         elif isinstance(event, RetakeTrade):
             who = str(event.data.get("username") or event.token_ticker or "a trader")
-            keys = _keys(
-                "trade",
-                str(event.data.get("id") or ""),
-                event.action or "",
-                _amount(event.usd_amount),
-            )
+            amount = _amount(event.usd_amount)
+            keys = _keys("trade", str(event.data.get("id") or ""), event.action or "", amount)
             if self._first(keys):
-                self._line(
-                    "trade", keys[0][1] or None, who, event.action, event.model_dump(mode="json")
-                )
-                self._alert("trade", who, _amount(event.usd_amount, "$"), event.action)
+                return [
+                    self._alert(
+                        "trade",
+                        keys[0][1] or None,
+                        who,
+                        _amount(event.usd_amount, "$"),
+                        event.action,
+                        None,
+                        event,
+                    )
+                ]
         elif isinstance(event, RetakeFollow):
             who = event.username or "someone"
-            self._line("follow", None, who, None, event.model_dump(mode="json"))
-            self._alert("follow", who, None, None)
+            return [self._alert("follow", None, who, None, None, None, event)]
+        return []
 
     def _first(self, keys: list[tuple[str, ...]]) -> bool:
         """Whether this tip or trade is new; remembers it (the newest 1000).
 
         The id decides when both sides have one. Otherwise the same person and amount
         within ``SAME_MONEY_WINDOW`` seconds is the same tip seen twice."""
-        now = self.ctx.clock()
+        now = self.clock()
         has_id = len(keys) == 2
         if has_id and keys[0] in self._money:
             return False
@@ -98,60 +114,58 @@ class ChatBridge:
             self._money.popitem(last=False)
         return True
 
-    def _chat(self, event: RetakeChat) -> None:
+    def _chat(self, event: RetakeChat) -> list[Event]:
         author = event.author or "anonymous"
         if event.type == "tip":
             amount = _amount((event.tip_data or {}).get("amount"))
             if self._first(_keys("tip", event.id or "", author, amount)):
-                self._line("tip", event.id, author, event.text, event.model_dump(mode="json"))
-                self._alert("tip", author, amount, event.text)
-            return
+                return [self._alert("tip", event.id, author, amount, event.text, event.text, event)]
+            return []
         if event.type == "trade":
             data = event.trade_data or {}
             amount = _amount(data.get("amount"))
             if self._first(_keys("trade", event.id or "", str(data.get("type") or ""), amount)):
-                self._line("trade", event.id, author, event.text, event.model_dump(mode="json"))
-                self._alert("trade", author, amount, data.get("type"))
-            return
-        self._line("chat", event.id, author, event.text, event.model_dump(mode="json"))
+                detail = data.get("type")
+                return [
+                    self._alert(
+                        "trade", event.id, author, amount, detail and str(detail), event.text, event
+                    )
+                ]
+            return []
+        if not event.text:
+            return []
         first_time = author not in self.seen_authors
         self.seen_authors.add(author)
-        if self.ctx.kiosk is not None and event.text:
-            self.ctx.kiosk.send(
-                ChatMessage(author=author[:80], text=event.text[:2000], first_time=first_time)
-            )
-
-    def _line(
-        self, kind: str, external_id: str | None, author: str | None, text: str | None, data: Any
-    ) -> None:
-        at = data.get("at") if isinstance(data, dict) else None
-        key = external_id or f"{kind}:{at}:{author}"
-        self.ctx.record(
-            lambda j, sid: j.transcript(
-                sid,
+        return [
+            ChatLine(
                 platform=self.platform,
-                kind=kind,
-                external_id=key,
-                author=author,
-                text=text,
-                data=data,
-                at=at,
+                id=event.id,
+                author=author[:MAX_AUTHOR],
+                text=event.text[:MAX_TEXT],
+                first_time=first_time,
             )
-        )
+        ]
 
     def _alert(
         self,
         kind: Literal["tip", "trade", "follow"],
+        external_id: str | None,
         who: str,
         amount: str | None,
         detail: str | None,
-    ) -> None:
-        if self.ctx.kiosk is not None:
-            self.ctx.kiosk.send(
-                Alert(
-                    kind=kind, who=who[:80], amount=amount, detail=(detail or None) and detail[:200]
-                )
-            )
+        text: str | None,
+        raw: Event,
+    ) -> AudienceAlert:
+        return AudienceAlert(
+            platform=self.platform,
+            alert=kind,
+            id=external_id,
+            who=who[:MAX_AUTHOR],
+            amount=amount,
+            detail=(detail or None) and detail[:200],
+            text=text and text[:MAX_TEXT],
+            data=raw.model_dump(mode="json"),
+        )
 
 
 def chat_feed(timing: Timing) -> Callable[[Any, str, Callable[[Event], None]], RetakeLive]:

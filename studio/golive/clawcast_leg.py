@@ -9,10 +9,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from studio.golive.events import Notice, PlatformLive, PlatformStopped, Viewers
+from studio.golive.events import (
+    Notice,
+    PlatformLive,
+    PlatformStopped,
+    PollResultsChanged,
+    SlidesOnAir,
+    Viewers,
+)
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.terminal_mirror import tail_text
-from studio.onair.protocol import PollResults, PushSlides
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
 from studio.platforms.clawcast_errors import ClawcastError
 from studio.validation import check
@@ -91,8 +97,8 @@ class ClawcastLeg(Leg):
         self.live = True
         self.ctx.publish(PlatformLive(platform=self.platform, url=self.client.base_url))
         if self.body.slides:
-            if self.ctx.kiosk is not None:
-                self.ctx.kiosk.send(PushSlides(slides=list(self.body.slides)))
+            slides = [s.model_dump(mode="json", exclude_none=True) for s in self.body.slides]
+            self.ctx.publish(SlidesOnAir(platform=self.platform, slides=slides))
             await self._until_slot_ends(slot)
         else:
             await self._mirror_until_slot_ends(slot)
@@ -101,16 +107,17 @@ class ClawcastLeg(Leg):
 
     async def _until_slot_ends(self, slot: ClawcastSlot) -> None:
         """The slides play by themselves; while a poll is among them, its live results
-        go to the kiosk's result bars every few seconds."""
+        are published every few seconds (the kiosk draws them on the result bars)."""
         has_poll = any(s.type == "poll" for s in self.body.slides or [])
         while (left := slot.seconds_left(self.ctx.clock())) > 0:
-            if has_poll and self.ctx.kiosk is not None:
+            if has_poll:
                 try:
                     results = await self.client.poll_results()
                 except ClawcastError as exc:
                     log.info("no poll results yet: %s", exc)
                 else:
-                    self.ctx.kiosk.send(PollResults(results=list(results.results)[:6]))
+                    counts = list(results.results)[:6]
+                    self.ctx.publish(PollResultsChanged(platform=self.platform, results=counts))
             await self.ctx.sleep(min(left, 5.0))
 
     async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:

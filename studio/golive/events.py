@@ -1,8 +1,12 @@
-"""Events of the go-live sequence, one JSON line each in ``studio golive --headless``."""
+"""Events of the go-live sequence, one JSON line each in ``studio golive --headless``.
+
+Legs and feeds publish these and nothing else: the kiosk (``kiosk_feed``), the
+journal (``journal_feed``), the control API and the console are listeners on the bus.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from studio.events import Event
 
@@ -43,17 +47,99 @@ class Notice(Event):
 
 
 class PlatformLive(Event):
+    """A platform sees the stream live. ``chat`` says its chat feed runs (viewers'
+    chat goes on air beside the terminal); ``name`` and ``token_ticker`` feed the ticker."""
+
     kind: ClassVar[str] = "golive.live"
     platform: str
     url: str | None = None
     viewers: int | None = None
+    name: str | None = None
+    uptime_seconds: float | None = None
+    token_ticker: str | None = None
+    chat: bool = False
 
 
 class Viewers(Event):
+    """A platform's audience now; ``market_cap`` is the agent's token's, where it has one."""
+
     kind: ClassVar[str] = "golive.viewers"
     platform: str
     viewers: int
     uptime_seconds: int | None = None
+    live: bool | None = None
+    market_cap: float | None = None
+
+
+class StreamHealth(Event):
+    """A platform's own word on the stream's health (baseFM's ``streamHealth``)."""
+
+    kind: ClassVar[str] = "golive.health"
+    platform: str
+    health: str | None = None
+
+
+class ChatLine(Event):
+    """One viewer's (or the streamer's own) chat line, cleaned, once however it arrived.
+
+    ``first_time`` marks a viewer's first line of the session; ``id`` is the
+    platform's id of the line when it has one."""
+
+    kind: ClassVar[str] = "chat.line"
+    platform: str
+    author: str
+    text: str
+    first_time: bool = False
+    id: str | None = None
+
+
+class AudienceAlert(Event):
+    """A tip, a trade of the agent's token or a new follower, once however it arrived.
+
+    ``amount`` is already formatted for people (``5.00``, ``$25.00``); ``data`` is
+    what the platform sent, for the transcript."""
+
+    kind: ClassVar[str] = "chat.alert"
+    platform: str
+    alert: Literal["tip", "trade", "follow"]
+    who: str
+    amount: str | None = None
+    detail: str | None = None
+    text: str | None = None
+    id: str | None = None
+    data: dict[str, Any] = {}
+
+
+class SlidesOnAir(Event):
+    """A ClawCast playlist goes on air (the booked slides, or slides the operator pushed)."""
+
+    kind: ClassVar[str] = "slides.on_air"
+    platform: str
+    slides: list[dict[str, Any]]
+    loop: bool = False
+
+
+class PollResultsChanged(Event):
+    """The live vote counts of the poll on air, one per option."""
+
+    kind: ClassVar[str] = "poll.results"
+    platform: str
+    results: list[int]
+
+
+class KioskScene(Event):
+    """The operator switched what viewers see (``terminal``, ``slides``, ``chat``, ``filler``)."""
+
+    kind: ClassVar[str] = "kiosk.scene"
+    scene: Literal["terminal", "slides", "chat", "filler"]
+
+
+class KioskBanner(Event):
+    """A message across the bottom of the picture; an empty text takes it down."""
+
+    kind: ClassVar[str] = "kiosk.banner"
+    text: str
+    seconds: float | None = None
 
 
 class ThumbnailUploaded(Event):

@@ -1,18 +1,45 @@
-"""What the broadcast pipeline says, written to the session journal as it happens:
-every destination's state change, encoder stats sampled every few seconds, and the
-pipeline's crashes and recoveries."""
+"""The session journal follows the bus: each event written once, where it belongs.
+
+* chat lines, tips, trades and follows (``ChatLine``, ``AudienceAlert``) go to the
+  transcript (the journal ignores a repeated id);
+* viewers and stream health go to the ``viewers`` samples, encoder stats to the
+  ``encoder`` samples every ``stats_every`` seconds, destination changes to the
+  destinations table;
+* every other studio event (steps, notices, live, thumbnails, the pipeline's crashes
+  and recoveries, the session's start and end) goes to the events table. The raw
+  platform feed (its cleaned lines are in the transcript) and process output are not.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
+from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
 from studio.events import Event
+from studio.golive.events import AudienceAlert, ChatLine, StreamHealth, Viewers
 from studio.golive.leg import LegContext
-
-RECORDED_EVENTS = frozenset(
-    {"process.exited", "pipeline.recovery_scheduled", "pipeline.recovered", "pipeline.state"}
+from studio.journal import Journal
+from studio.platforms.retake_live import (
+    RetakeChat,
+    RetakeFeedState,
+    RetakeFollow,
+    RetakeRawTrade,
+    RetakeTip,
+    RetakeTrade,
 )
+
+NOT_EVENTS: tuple[type[Event], ...] = (
+    ProcessOutput,
+    RetakeChat,
+    RetakeTip,
+    RetakeTrade,
+    RetakeRawTrade,
+    RetakeFollow,
+    RetakeFeedState,
+)
+"""Kept out of the events table: the raw feed and process chatter."""
 
 
 class JournalFeed:
@@ -29,20 +56,60 @@ class JournalFeed:
         self._last_stats: dict[str, float] = {}
 
     def __call__(self, event: Event) -> None:
-        kind = event.kind
         data = event.to_dict()
-        if kind == "destination.state":
-            name, state = data["destination"], data["state"]
+        if isinstance(event, ChatLine):
+            self._transcript(event, "chat", event.id, event.author, event.text, data)
+        elif isinstance(event, AudienceAlert):
+            self._transcript(event, event.alert, event.id, event.who, event.text, event.data)
+        elif isinstance(event, Viewers):
+            sample: dict[str, Any] = {event.platform: event.viewers}
+            if event.live is not None:
+                sample["is_live"] = event.live
+            if event.market_cap is not None or event.live is not None:
+                sample["market_cap"] = event.market_cap
+            self._sample("viewers", sample, event.at)
+        elif isinstance(event, StreamHealth):
+            self._sample("viewers", {f"{event.platform}_health": event.health}, event.at)
+        elif isinstance(event, DestinationStateChanged):
+            name, state = event.destination, event.state
             detail = {k: data.get(k) for k in ("reason", "attempt", "retry_in") if data.get(k)}
             self.ctx.record(lambda j, sid: j.destination(sid, name, state, detail or None))
-        elif kind == "encoder.stats":
-            source = data.get("source", "encoder")
+        elif isinstance(event, EncoderStats):
             now = self._clock()
-            if now - self._last_stats.get(
-                source, float("-inf")
-            ) < self.stats_every and not data.get("ended"):
+            last = self._last_stats.get(event.source, float("-inf"))
+            if now - last < self.stats_every and not event.ended:
                 return
-            self._last_stats[source] = now
-            self.ctx.record(lambda j, sid: j.sample(sid, "encoder", data, data.get("at")))
-        elif kind in RECORDED_EVENTS:
+            self._last_stats[event.source] = now
+            self._sample("encoder", data, event.at)
+        elif not isinstance(event, NOT_EVENTS):
+            kind = event.kind
             self.ctx.record(lambda j, sid: j.event(sid, kind, data, data.get("at")))
+
+    def _sample(self, kind: str, data: dict[str, Any], at: float) -> None:
+        self.ctx.record(lambda j, sid: j.sample(sid, kind, data, at))
+
+    def _transcript(
+        self,
+        event: ChatLine | AudienceAlert,
+        kind: str,
+        external_id: str | None,
+        author: str | None,
+        text: str | None,
+        data: dict[str, Any],
+    ) -> None:
+        platform, at = event.platform, event.at
+        key = external_id or f"{kind}:{at}:{author}"
+
+        def write(journal: Journal, sid: int) -> None:
+            journal.transcript(
+                sid,
+                platform=platform,
+                kind=kind,
+                external_id=key,
+                author=author,
+                text=text,
+                data=data,
+                at=at,
+            )
+
+        self.ctx.record(write)

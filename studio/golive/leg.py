@@ -64,10 +64,8 @@ class LegContext:
     clock: Callable[[], float] = time.time
 
     def publish(self, event: Event) -> None:
+        """Put ``event`` on the bus: the kiosk, the journal and the control API listen there."""
         self.bus.publish(event)
-        if self.journal is not None and self.session_id is not None:
-            sid, data = self.session_id, event.to_dict()
-            self.journal.submit(lambda j: j.event(sid, data["event"], data, data.get("at")))
 
     def protect(self, *secrets: Any) -> None:
         """Teach the kiosk to mask these exact values on air (only salted hashes go)."""
@@ -75,6 +73,7 @@ class LegContext:
             self.kiosk.protect(secrets)
 
     def record(self, write: Callable[[Journal, int], Any]) -> None:
+        """Queue a journal write for this session (the journal's own listener uses it)."""
         if self.journal is not None and self.session_id is not None:
             sid = self.session_id
             self.journal.submit(lambda j: write(j, sid))

@@ -19,6 +19,7 @@ from typing import Any
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event
+from studio.golive.chat_bridge import ChatBridge
 from studio.golive.events import (
     ChatSent,
     Notice,
@@ -30,8 +31,6 @@ from studio.golive.events import (
 from studio.golive.leg import Leg, LegContext
 from studio.golive.notify import builder_notification, stream_url
 from studio.golive.operator import Need
-from studio.journal import Journal
-from studio.onair.protocol import SwitchScene, TickerUpdate
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import RetakeCredentials, update_token_info
 from studio.platforms.retake_errors import RetakeNoActiveSession, RetakeVerificationError
@@ -60,7 +59,6 @@ class RetakeLeg(Leg):
         opening_message: str = OPENING,
         skill_cache: Path | None = None,
         chat_feed: ChatFeedFactory | None = None,
-        on_chat_event: Callable[[Event], None] | None = None,
         other_watch_urls: Callable[[], list[str]] | None = None,
     ) -> None:
         super().__init__(ctx)
@@ -70,10 +68,10 @@ class RetakeLeg(Leg):
         self.opening_message = opening_message
         self.skill_cache = skill_cache
         self.chat_feed_factory = chat_feed
-        self.on_chat_event = on_chat_event
         self.other_watch_urls = other_watch_urls or (lambda: [])
         self.user_db_id = creds.user_db_id or ""
         self.agent_name = creds.agent_name or ""
+        self.chat = ChatBridge(platform=self.platform, streamer=self.agent_name, clock=ctx.clock)
         self.keys_fetched = 0
         self.thumbnails = 0
         self.last_viewers: int | None = None
@@ -185,21 +183,16 @@ class RetakeLeg(Leg):
         self.live = True
         self.last_viewers = status.viewers
         self.ctx.publish(
-            PlatformLive(platform=self.platform, url=self.watch_url, viewers=status.viewers)
-        )
-        if self.ctx.kiosk is not None:
-            self.ctx.kiosk.send(
-                TickerUpdate(
-                    live=True,
-                    name=self.agent_name,
-                    viewers=status.viewers,
-                    uptime_seconds=float(status.uptime_seconds),
-                    token_ticker=self.creds.token_ticker or self.creds.ticker or None,
-                )
+            PlatformLive(
+                platform=self.platform,
+                url=self.watch_url,
+                viewers=status.viewers,
+                name=self.agent_name,
+                uptime_seconds=float(status.uptime_seconds),
+                token_ticker=self.creds.token_ticker or self.creds.ticker or None,
+                chat=self.chat_feed_factory is not None,
             )
-            if self.chat_feed_factory is not None:
-                # viewers see their chat beside the agent's terminal
-                self.ctx.kiosk.send(SwitchScene(scene="chat"))
+        )
 
     # -- on air ---------------------------------------------------------------------
     async def on_air(self) -> None:
@@ -230,9 +223,10 @@ class RetakeLeg(Leg):
             await feed.stop()
 
     def _chat_event(self, event: Event) -> None:
+        """The feed's raw event, then the studio's own (``ChatLine``, ``AudienceAlert``)."""
         self.ctx.publish(event)
-        if self.on_chat_event is not None:
-            self.on_chat_event(event)
+        for cleaned in self.chat(event):
+            self.ctx.publish(cleaned)
 
     async def upload_thumbnail(self, *, first: bool = False) -> None:
         if self.ctx.thumbnail is None:
@@ -263,29 +257,16 @@ class RetakeLeg(Leg):
                 log.warning("stream status failed: %s", exc)
                 continue
             self.last_viewers = status.viewers
+            market_cap = await self._market_cap(status.token_address or self.creds.token_address)
             self.ctx.publish(
                 Viewers(
                     platform=self.platform,
                     viewers=status.viewers,
                     uptime_seconds=status.uptime_seconds,
+                    live=status.is_live,
+                    market_cap=market_cap,
                 )
             )
-            market_cap = await self._market_cap(status.token_address or self.creds.token_address)
-            sample = {"retake": status.viewers, "is_live": status.is_live, "market_cap": market_cap}
-
-            def write(journal: Journal, sid: int, sample: dict[str, Any] = sample) -> None:
-                journal.sample(sid, "viewers", sample)
-
-            self.ctx.record(write)
-            if self.ctx.kiosk is not None:
-                self.ctx.kiosk.send(
-                    TickerUpdate(
-                        live=status.is_live,
-                        viewers=status.viewers,
-                        uptime_seconds=float(status.uptime_seconds),
-                        market_cap=market_cap,
-                    )
-                )
 
     async def _market_cap(self, token_address: str | None) -> float | None:
         """The token's market cap for the ticker (retake.tv's public token stats)."""

@@ -95,6 +95,8 @@ class GoLive:
         self._stop_reason = "stopped by the operator"
         self._destinations: dict[str, Destination] = {}
         self._unlisten: Callable[[], None] | None = None
+        self.detach_kiosk: Callable[[], None] = lambda: None
+        """Takes the kiosk's listener off the bus (set by ``assemble.build``)."""
 
     # -- control --------------------------------------------------------------------
     def request_stop(self, reason: str = "stopped by the operator") -> None:

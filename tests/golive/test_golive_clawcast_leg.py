@@ -7,6 +7,7 @@ import pytest
 
 from studio.config import Paths
 from studio.golive.clawcast_leg import ClawcastLeg
+from studio.golive.kiosk_feed import KioskFeed
 from studio.golive.leg import LegFinished
 from studio.onair.client import KioskLink
 from studio.platforms.clawcast import ClawcastClient
@@ -125,13 +126,14 @@ async def test_poll_results_reach_the_kiosk_while_the_poll_plays(transport, cont
     await leg.prepare()
     await control.post("/_sandbox/clawcast/votes", json={"option_index": 1, "count": 3})
     async with fake_kiosk() as (socket_path, lines):
-        ctx.kiosk = KioskLink(socket_path)
+        link = KioskLink(socket_path)
+        ctx.bus.add_listener(KioskFeed(link))
         try:
             with pytest.raises(LegFinished):
                 await leg.on_air()
-            assert await ctx.kiosk.flush(5)
+            assert await link.flush(5)
         finally:
-            await ctx.kiosk.close()
+            await link.close()
     kinds = [line["cmd"] for line in lines]
     assert "slides" in kinds
     results = [line["results"] for line in lines if line["cmd"] == "poll_results"]

@@ -160,48 +160,67 @@ async def test_the_kiosk_learns_to_mask_the_new_rtmp_key_without_receiving_it(
 
 async def test_chat_reaches_the_overlay_with_first_time_viewers_marked(clock):
     from studio.golive.chat_bridge import ChatBridge
+    from studio.golive.kiosk_feed import KioskFeed
     from studio.platforms.retake_live import RetakeChat, RetakeFollow
 
-    ctx, _ = fake_context(clock)
+    ctx, recorder = fake_context(clock)
     async with fake_kiosk() as (socket_path, lines):
-        ctx.kiosk = KioskLink(socket_path)
-        bridge = ChatBridge(ctx, platform="retake", streamer="leg_bot")
-        bridge(RetakeChat(id="1", author="leg_bot", text="I'm live"))
-        bridge(RetakeChat(id="2", author="ada", text="hi"))
-        bridge(RetakeChat(id="3", author="ada", text="again"))
-        bridge(RetakeFollow(username="grace"))
-        assert await ctx.kiosk.flush(5)
-        await ctx.kiosk.close()
+        link = KioskLink(socket_path)
+        ctx.bus.add_listener(KioskFeed(link))
+        bridge = ChatBridge(platform="retake", streamer="leg_bot", clock=clock.now)
+        for raw in (
+            RetakeChat(id="1", author="leg_bot", text="I'm live"),
+            RetakeChat(id="2", author="ada", text="hi"),
+            RetakeChat(id="3", author="ada", text="again"),
+            RetakeFollow(username="grace"),
+        ):
+            for event in bridge(raw):
+                ctx.publish(event)
+        assert await link.flush(5)
+        await link.close()
     chat = [
         (line["author"], line.get("first_time", False)) for line in lines if line["cmd"] == "chat"
     ]
     assert chat == [("leg_bot", False), ("ada", True), ("ada", False)]
     assert [line["who"] for line in lines if line["cmd"] == "alert"] == ["grace"]
+    lines_on_bus = [(e.author, e.text, e.first_time) for e in recorder.of("chat.line")]
+    assert lines_on_bus == [
+        ("leg_bot", "I'm live", False),
+        ("ada", "hi", True),
+        ("ada", "again", False),
+    ]
 
 
 async def test_a_tip_seen_as_chat_and_as_tip_received_counts_once(clock):
     from studio.golive.chat_bridge import ChatBridge
+    from studio.golive.kiosk_feed import KioskFeed
     from studio.platforms.retake_live import RetakeChat, RetakeTip
 
     ctx, _ = fake_context(clock)
     async with fake_kiosk() as (socket_path, lines):
-        ctx.kiosk = KioskLink(socket_path)
-        bridge = ChatBridge(ctx, platform="retake")
+        link = KioskLink(socket_path)
+        ctx.bus.add_listener(KioskFeed(link))
+        bridge = ChatBridge(platform="retake", clock=clock.now)
+
+        def feed(raw) -> None:
+            for event in bridge(raw):
+                ctx.publish(event)
+
         # one tip, both ways (with ids), in either order
-        bridge(RetakeChat(id="t1", type="tip", author="ada", tip_data={"amount": 5}))
-        bridge(RetakeTip(sender_username="ada", amount=5, data={"_id": "t1"}))
-        bridge(RetakeTip(sender_username="bob", amount=2, data={"_id": "t2"}))
-        bridge(RetakeChat(id="t2", type="tip", author="bob", tip_data={"amount": 2}))
+        feed(RetakeChat(id="t1", type="tip", author="ada", tip_data={"amount": 5}))
+        feed(RetakeTip(sender_username="ada", amount=5, data={"_id": "t1"}))
+        feed(RetakeTip(sender_username="bob", amount=2, data={"_id": "t2"}))
+        feed(RetakeChat(id="t2", type="tip", author="bob", tip_data={"amount": 2}))
         # a second, different tip of the same amount is a new tip
-        bridge(RetakeChat(id="t3", type="tip", author="ada", tip_data={"amount": 5}))
+        feed(RetakeChat(id="t3", type="tip", author="ada", tip_data={"amount": 5}))
         # without ids: the same person and amount moments apart is one tip ...
-        bridge(RetakeTip(sender_username="cy", amount=1))
-        bridge(RetakeChat(id=None, type="tip", author="cy", tip_data={"amount": 1}))
+        feed(RetakeTip(sender_username="cy", amount=1))
+        feed(RetakeChat(id=None, type="tip", author="cy", tip_data={"amount": 1}))
         # ... but not a minute later
         clock.advance(60)
-        bridge(RetakeTip(sender_username="cy", amount=1))
-        assert await ctx.kiosk.flush(5)
-        await ctx.kiosk.close()
+        feed(RetakeTip(sender_username="cy", amount=1))
+        assert await link.flush(5)
+        await link.close()
     alerts = [(line["who"], line.get("amount")) for line in lines if line["cmd"] == "alert"]
     assert alerts == [
         ("ada", "5.00"),
