@@ -186,14 +186,30 @@ class BasefmLeg(Leg):
                 log.warning("baseFM status failed: %s", exc)
             self.ctx.publish(StreamHealth(platform=self.platform, health=self.health))
 
-    async def stop(self) -> dict[str, Any]:
+    async def stop(self, *, final: bool = True) -> dict[str, Any]:
+        """DELETE the session only when the broadcast ends for good (the operator, the
+        planned end, the 2-hour limit): the DELETE starts baseFM's 24-hour cooldown and
+        throws the payment away. Otherwise the session stays armed with its token kept,
+        and going live again recovers it."""
         if self._stats is not None:  # ended already (the 2-hour limit)
             return self._stats
         stats: dict[str, Any] = {"syncs": self.syncs, "health": self.health}
         if self.created is not None and self.client.held is not None:
-            async with self.step("end_session", "DELETE /api/basefm/streams"):
-                reply = await self.client.end_session()
-                stats["ended"] = reply.message
+            if final:
+                async with self.step("end_session", "DELETE /api/basefm/streams"):
+                    reply = await self.client.end_session()
+                    stats["ended"] = reply.message
+            else:
+                stats["ended"] = "left armed"
+                self.ctx.publish(
+                    Notice(
+                        platform=self.platform,
+                        level="warning",
+                        text="baseFM: the paid session is left armed (its token is kept); "
+                        "go live with the same wallet again to recover it before the "
+                        "2-hour limit",
+                    )
+                )
         self.live = False
         self._stats = stats
         self.ctx.publish(PlatformStopped(platform=self.platform, stats=stats))

@@ -136,7 +136,7 @@ class ClawcastLeg(Leg):
                     self.ctx.publish(Viewers(platform=self.platform, viewers=reply.viewer_count))
             await self.ctx.sleep(self.ctx.timing.frame_every)
 
-    async def stop(self) -> dict[str, Any]:
+    async def stop(self, *, final: bool = True) -> dict[str, Any]:
         stats: dict[str, Any] = {"frames": self.frames}
         if self.client.slot is not None:
             async with self.step("end_slot"):

@@ -173,6 +173,21 @@ class SessionEnded(Event):
     ok: bool
     reason: str
     summary: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    """The legs that failed and were dropped while the others went on: platform → why."""
+
+
+class LegDropped(Event):
+    """One leg could not go on and ended alone; the others stay on air.
+
+    ``stage`` is where it failed (``prepare``, ``confirm_live``, ``on_air``)."""
+
+    kind: ClassVar[str] = "golive.leg_dropped"
+    platform: str
+    stage: str
+    error: str
+    fix: str | None = None
+    remaining: list[str] = []
 
 
 class Failed(Event):

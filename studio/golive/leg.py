@@ -9,13 +9,16 @@ the same stages, and each leg fills in its platform's steps:
 ``confirm_live``   wait until the platform reports the stream live
 ``on_air``         the loops while live (chat, thumbnails, status, frames); returns
                    when the leg's own time is over (slot ended, 2-hour limit)
-``stop``           end the platform session and return its final stats
+``stop``           end the platform session and return its final stats; with
+                   ``final=False`` (the leg or the broadcast failed) anything paid for
+                   is left armed so going live again recovers it
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,10 +27,12 @@ from typing import Any
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event, EventBus
-from studio.golive.events import Failed, StepChanged
+from studio.golive.events import Failed, Notice, StepChanged
 from studio.golive.operator import Operator
 from studio.journal import Journal, JournalWriter
 from studio.onair.client import KioskLink
+
+log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
 Thumbnailer = Callable[[], Awaitable[bytes]]
@@ -79,6 +84,14 @@ class LegContext:
             self.journal.submit(lambda j: write(j, sid))
 
 
+@dataclass
+class Attempt:
+    """How an ``attempt`` went: ``ok`` once its body ran to the end."""
+
+    ok: bool = False
+    error: str | None = None
+
+
 class LegFinished(Exception):
     """Raised inside ``on_air`` when the platform ended the leg (not an error)."""
 
@@ -106,6 +119,34 @@ class Leg:
             raise
         self.ctx.publish(StepChanged(platform=self.platform, step=name, state="done"))
 
+    @contextlib.asynccontextmanager
+    async def attempt(
+        self, name: str, detail: str | None = None, *, then: str = "it is tried again later"
+    ) -> AsyncIterator[Attempt]:
+        """A step whose failure is a notice, not the end of the leg: the error is
+        reported to the operator (with its fix and ``then``, what happens next) and
+        swallowed; ``Attempt.ok`` says whether the body finished."""
+        result = Attempt()
+        self.ctx.publish(StepChanged(platform=self.platform, step=name, detail=detail))
+        try:
+            yield result
+        except Exception as exc:  # noqa: BLE001 - a failed attempt never ends the leg
+            if isinstance(exc, StudioError):
+                error = exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
+            else:
+                log.error("%s %s failed", self.platform, name, exc_info=exc)
+                error = f"unexpected error: {type(exc).__name__}: {exc}"
+            result.error = error
+            self.ctx.publish(
+                StepChanged(platform=self.platform, step=name, state="failed", detail=error)
+            )
+            self.ctx.publish(
+                Notice(platform=self.platform, level="warning", text=f"{name}: {error}; {then}")
+            )
+            return
+        result.ok = True
+        self.ctx.publish(StepChanged(platform=self.platform, step=name, state="done"))
+
     async def prepare(self) -> None:
         return None
 
@@ -121,5 +162,5 @@ class Leg:
     async def on_air(self) -> None:
         await asyncio.Event().wait()
 
-    async def stop(self) -> dict[str, Any]:
+    async def stop(self, *, final: bool = True) -> dict[str, Any]:
         return {}

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from studio.backoff import Backoff
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event
@@ -40,6 +41,9 @@ from studio.validation.retake import VerifyRequest
 log = logging.getLogger(__name__)
 
 OPENING = "I'm live. What should we explore today?"
+
+THUMBNAIL_RETRY = Backoff(first=10.0, factor=2.0, cap=120.0, jitter=0.2, attempts=None)
+"""After a failed thumbnail: again in 10 s, 20 s, 40 s … never later than the refresh."""
 
 ChatFeedFactory = Callable[[RetakeClient, str, Callable[[Event], None]], Any]
 """Builds the chat feed (Socket.IO with REST backfill, or REST polling): an object with
@@ -196,8 +200,8 @@ class RetakeLeg(Leg):
 
     # -- on air ---------------------------------------------------------------------
     async def on_air(self) -> None:
-        await self.upload_thumbnail(first=True)
-        async with self.step("opening_chat"):
+        thumbnail_ok = await self.upload_thumbnail(first=True)
+        async with self.attempt("opening_chat", then="the broadcast goes on without it"):
             await self.client.chat_send(self.opening_message, self.user_db_id)
             self.ctx.publish(ChatSent(platform=self.platform, text=self.opening_message))
         self.ctx.publish(
@@ -209,8 +213,11 @@ class RetakeLeg(Leg):
                 ),
             )
         )
-        await self._start_feed()
-        await asyncio.gather(self._thumbnail_loop(), self._viewers_loop())
+        async with self.attempt("chat_feed", then="chat is read again when the feed restarts"):
+            await self._start_feed()
+        await asyncio.gather(
+            self._thumbnail_loop(retry_first=not thumbnail_ok), self._viewers_loop()
+        )
 
     async def _start_feed(self) -> None:
         if self.chat_feed_factory is not None and self._feed is None:
@@ -228,25 +235,37 @@ class RetakeLeg(Leg):
         for cleaned in self.chat(event):
             self.ctx.publish(cleaned)
 
-    async def upload_thumbnail(self, *, first: bool = False) -> None:
+    async def upload_thumbnail(self, *, first: bool = False) -> bool:
+        """One thumbnail; a failure is a notice (the loop tries again), never the end."""
         if self.ctx.thumbnail is None:
-            return
+            return True
         step = "thumbnail" if first else "thumbnail_refresh"
-        async with self.step(step, "POST /agent/update-thumbnail"):
+        async with self.attempt(
+            step, "POST /agent/update-thumbnail", then="retrying with backoff"
+        ) as attempt:
             image = await self.ctx.thumbnail()
             reply = await self.client.update_thumbnail(image, "thumbnail.png", "image/png")
             self.thumbnails += 1
+        if not attempt.ok:
+            return False
         self.ctx.publish(
             ThumbnailUploaded(platform=self.platform, bytes=len(image), url=reply.thumbnail_url)
         )
+        return True
 
-    async def _thumbnail_loop(self) -> None:
+    async def _thumbnail_loop(self, *, retry_first: bool = False) -> None:
+        """A thumbnail every ``thumbnail_every`` seconds; after a failure, sooner, with
+        backoff (never later than the usual refresh)."""
+        every = self.ctx.timing.thumbnail_every
+        delays = THUMBNAIL_RETRY.delays()
+        wait = min(next(delays), every) if retry_first else every
         while True:
-            await self.ctx.sleep(self.ctx.timing.thumbnail_every)
-            try:
-                await self.upload_thumbnail()
-            except StudioError as exc:
-                log.warning("thumbnail refresh failed: %s", exc)
+            await self.ctx.sleep(wait)
+            if await self.upload_thumbnail():
+                delays = THUMBNAIL_RETRY.delays()
+                wait = every
+            else:
+                wait = min(next(delays, every), every)
 
     async def _viewers_loop(self) -> None:
         while True:
@@ -279,7 +298,7 @@ class RetakeLeg(Leg):
         return stats.market_cap
 
     # -- the end --------------------------------------------------------------------
-    async def stop(self) -> dict[str, Any]:
+    async def stop(self, *, final: bool = True) -> dict[str, Any]:
         await self._stop_feed()
         stats: dict[str, Any] = {"keys_fetched": self.keys_fetched, "thumbnails": self.thumbnails}
         if self.keys_fetched:

@@ -12,6 +12,13 @@
                   then the pipeline stops, then the journal closes the session.
 
 Each transition is a ``golive.state`` event; legs publish their own steps.
+
+A failure ends only what it must. A leg that fails to prepare, to confirm or while on
+air is reported (``golive.leg_dropped``) and ends alone; the others go on, with a new
+encode to the destinations that are left. Only ``all_or_nothing`` turns a failure to
+prepare or confirm into the end of the whole broadcast. Anything paid for (the baseFM
+session) is ended only by the operator or at the planned end: a leg ended by a failure,
+or a broadcast that failed, leaves it armed so going live again recovers it.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any, ClassVar, Protocol
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event
-from studio.golive.events import Failed, SessionEnded, SessionStarted
+from studio.golive.events import Failed, LegDropped, SessionEnded, SessionStarted
 from studio.golive.journal_feed import JournalFeed
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.journal import Journal, JournalWriter
@@ -63,6 +70,15 @@ class Outcome:
     session_id: int | None
     summary: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    failed_legs: dict[str, str] = field(default_factory=dict)
+    """Legs that failed and ended alone (platform → stage and error)."""
+    on_air: list[str] = field(default_factory=list)
+    """Legs that were on air until the end."""
+
+    @property
+    def partial(self) -> bool:
+        """Some legs failed alone while others stayed on air to the end."""
+        return bool(self.failed_legs) and bool(self.on_air)
 
 
 class GoLive:
@@ -76,6 +92,7 @@ class GoLive:
         duration: float | None = None,
         journal: Journal | None = None,
         resume_session: int | None = None,
+        all_or_nothing: bool = False,
     ) -> None:
         if not legs and not extra_destinations:
             raise StudioError(
@@ -89,6 +106,9 @@ class GoLive:
         self.duration = duration
         self.journal = journal
         self.resume_session = resume_session
+        self.all_or_nothing = all_or_nothing
+        self.failed: dict[str, str] = {}
+        self._ended: dict[str, Any] = {}
         self.pipeline: Pipeline | None = None
         self.state = "idle"
         self._stop = asyncio.Event()
@@ -121,44 +141,110 @@ class GoLive:
         prepared: list[Leg] = []
         reason = "finished"
         ok = True
+        final = True  # operator, planned end or platform: paid sessions may end
         try:
             self._enter("preparing")
             for leg in self.legs:
                 prepared.append(leg)
-                await self._until_stopped(leg.prepare())
+                await self._stage(leg, "prepare", leg.prepare())
+            self._require_a_leg()
             self._enter("broadcasting")
             await self._until_stopped(self._start_broadcast())
             self._enter("confirming")
-            rtmp_legs = [leg for leg in self.legs if leg.pushes_rtmp]
-            await self._until_stopped(asyncio.gather(*(leg.confirm_live() for leg in rtmp_legs)))
+            rtmp_legs = [leg for leg in self._going() if leg.pushes_rtmp]
+            await self._until_stopped(
+                asyncio.gather(
+                    *(self._stage(leg, "confirm_live", leg.confirm_live()) for leg in rtmp_legs)
+                )
+            )
+            self._require_a_leg()
             self._enter("live")
             reason = await self._live()
         except _Stopped:
             reason = self._stop_reason
         except StudioError as exc:
-            ok = False
+            ok, final = False, False
             reason = exc.message
             errors.append(str(exc))
             self.ctx.publish(Failed(platform="studio", error=exc.message, fix=exc.fix))
         except Exception as exc:  # an unexpected failure still ends every session
-            ok = False
+            ok, final = False, False
             reason = f"unexpected error: {type(exc).__name__}: {exc}"
             errors.append(reason)
             log.exception("go-live failed")
             self.ctx.publish(Failed(platform="studio", error=reason))
         finally:
             self._enter("stopping")
-            summary, stop_errors = await self._stop_everything(prepared)
+            on_air = [leg.platform for leg in prepared if leg.platform not in self._ended]
+            summary, stop_errors = await self._stop_everything(prepared, final=final)
             errors += stop_errors
-            ok = ok and not stop_errors
+            ok = ok and not stop_errors and not self.failed
+            if self.failed:
+                reason += "; " + "; ".join(f"{p} failed ({why})" for p, why in self.failed.items())
             self._enter("ended")
             self._close_journal(ok, summary)
             self.ctx.publish(
-                SessionEnded(session_id=self.ctx.session_id, ok=ok, reason=reason, summary=summary)
+                SessionEnded(
+                    session_id=self.ctx.session_id,
+                    ok=ok,
+                    reason=reason,
+                    summary=summary,
+                    failed=dict(self.failed),
+                )
             )
         return Outcome(
-            ok=ok, reason=reason, session_id=self.ctx.session_id, summary=summary, errors=errors
+            ok=ok,
+            reason=reason,
+            session_id=self.ctx.session_id,
+            summary=summary,
+            errors=errors,
+            failed_legs=dict(self.failed),
+            on_air=on_air if final else [],
         )
+
+    def _going(self) -> list[Leg]:
+        """The legs still in the broadcast (not dropped)."""
+        return [leg for leg in self.legs if leg.platform not in self._ended]
+
+    def _require_a_leg(self) -> None:
+        if not self._going() and not self.extra:
+            raise StudioError(
+                "every platform failed, so nothing is on air",
+                fix="Read the failures above, correct them, then go live again.",
+            )
+
+    async def _stage(self, leg: Leg, stage: str, awaitable: Any) -> None:
+        """Run one leg's stage; a failure drops that leg alone (unless all-or-nothing)."""
+        try:
+            await self._until_stopped(awaitable)
+        except _Stopped:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one leg's failure is that leg's alone
+            if self.all_or_nothing:
+                raise
+            await self._drop(leg, stage, exc)
+
+    async def _drop(self, leg: Leg, stage: str, exc: BaseException) -> None:
+        """End one failed leg alone: report it, stop it (keeping anything paid) and
+        take its destination out of the encode."""
+        if isinstance(exc, StudioError):
+            error, fix = exc.message, exc.fix
+        else:
+            log.error("%s failed at %s", leg.platform, stage, exc_info=exc)
+            error, fix = f"unexpected error: {type(exc).__name__}: {exc}", None
+        self.failed[leg.platform] = f"{stage}: {error}"
+        self._ended[leg.platform] = None
+        remaining = [x.platform for x in self._going()] + [d.name for d in self.extra]
+        self.ctx.publish(
+            LegDropped(
+                platform=leg.platform, stage=stage, error=error, fix=fix, remaining=remaining
+            )
+        )
+        stats, stop_error = await self._stop_leg(leg, final=False)
+        self._ended[leg.platform] = stats
+        if stop_error:
+            self.ctx.publish(Failed(platform=leg.platform, error=stop_error))
+        await self._leg_finished(leg)
 
     async def _until_stopped(self, awaitable: Any) -> Any:
         """Await ``awaitable`` unless a stop is requested first."""
@@ -208,7 +294,7 @@ class GoLive:
     async def _live(self) -> str:
         tasks: dict[asyncio.Task[Any], Leg] = {
             asyncio.create_task(self._leg_on_air(leg), name=f"on-air-{leg.platform}"): leg
-            for leg in self.legs
+            for leg in self._going()
         }
         stopper = asyncio.create_task(self._stop.wait())
         timer = asyncio.create_task(asyncio.sleep(self.duration)) if self.duration else None
@@ -223,11 +309,15 @@ class GoLive:
                     return f"the planned duration ({self.duration:g} s) is over"
                 for task in done & running:
                     running.discard(task)
-                    if task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]
-                    await self._leg_finished(tasks[task])
+                    failure = task.exception()
+                    if failure is not None:
+                        await self._drop(tasks[task], "on_air", failure)
+                    else:
+                        await self._leg_finished(tasks[task])
                 if not running and not (self._destinations or self.extra):
-                    return "every platform finished"
+                    if self._going():
+                        return "every platform finished"
+                    return "every platform failed"
         finally:
             for task in (*tasks, *others):
                 task.cancel()
@@ -250,23 +340,36 @@ class GoLive:
         except LegFinished as finished:
             log.info("%s finished: %s", leg.platform, finished)
 
-    async def _stop_everything(self, prepared: list[Leg]) -> tuple[dict[str, Any], list[str]]:
+    async def _stop_leg(self, leg: Leg, *, final: bool) -> tuple[Any, str | None]:
+        """Stop one leg within the stop timeout: its stats, or what went wrong."""
+        try:
+            return await asyncio.wait_for(leg.stop(final=final), self.ctx.timing.stop_timeout), None
+        except TimeoutError:
+            return None, (
+                f"{leg.platform}: stopping took longer than {self.ctx.timing.stop_timeout:g} s"
+            )
+        except StudioError as exc:
+            return None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - every leg must get its chance to stop
+            log.exception("stopping %s failed", leg.platform)
+            return None, f"{leg.platform}: {type(exc).__name__}: {exc}"
+
+    async def _stop_everything(
+        self, prepared: list[Leg], *, final: bool
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Stop every leg still going. ``final`` is false when the broadcast failed: then
+        a paid session is left armed for the next go-live to recover."""
         summary: dict[str, Any] = {}
         errors: list[str] = []
         for leg in reversed(prepared):
-            try:
-                summary[leg.platform] = await asyncio.wait_for(
-                    leg.stop(), self.ctx.timing.stop_timeout
-                )
-            except TimeoutError:
-                errors.append(
-                    f"{leg.platform}: stopping took longer than {self.ctx.timing.stop_timeout:g} s"
-                )
-            except StudioError as exc:
-                errors.append(str(exc))
-            except Exception as exc:  # noqa: BLE001 - every leg must get its chance to stop
-                log.exception("stopping %s failed", leg.platform)
-                errors.append(f"{leg.platform}: {type(exc).__name__}: {exc}")
+            if leg.platform in self._ended:
+                summary[leg.platform] = self._ended[leg.platform]
+                continue
+            stats, error = await self._stop_leg(leg, final=final)
+            if error is not None:
+                errors.append(error)
+            else:
+                summary[leg.platform] = stats
         if self.pipeline is not None:
             try:
                 await self.pipeline.stop()

@@ -6,7 +6,10 @@
 * timeouts, connection failures and 5xx replies are retried with capped exponential
   backoff and jitter, but only for calls that are safe to repeat;
 * every error reply becomes a ``PlatformError`` via the platform's own mapper, with a
-  message and a fix for the operator, and with secrets redacted.
+  message and a fix for the operator, and with secrets redacted;
+* whatever a reply holds (a corrupt compressed body, a broken redirect, JSON nested
+  past reason, a body past ``MAX_BODY``), the caller gets a ``PlatformError`` and
+  nothing else: reply bodies are read streamed and reading stops past the limit.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ M = TypeVar("M", bound=BaseModel)
 
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 MAX_REDIRECTS = 5
+MAX_BODY = 2 * 1024 * 1024
+"""The largest reply body read (decoded), in bytes: no documented reply comes near it."""
 
 
 class PlatformError(StudioError):
@@ -95,8 +100,10 @@ class ApiClient:
         timeout: float = 10.0,
         retry: Backoff = HTTP_RETRY,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        max_body: int = MAX_BODY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.max_body = max_body
         self._origin = origin_of(self.base_url)
         self._retry = retry
         self._sleep = sleep
@@ -163,6 +170,13 @@ class ApiClient:
                 delay = next(delays, None) if safe or never_sent else None
                 if delay is None:
                     raise self._unreachable(exc) from None
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                # not a transport failure: a reply or an address the client cannot use
+                raise UnexpectedResponse(
+                    f"{method} {path} failed: {type(exc).__name__}: {redact(str(exc))[:200]}",
+                    platform=self.platform,
+                    fix="The platform sent something the studio cannot use; try again later.",
+                ) from None
             else:
                 if response.is_success:
                     return response
@@ -179,7 +193,7 @@ class ApiClient:
                         )
                         await self._sleep(delay)
                         continue
-                raise self.map_error(response, _json_or_text(response))
+                raise self._error_of(response)
             log.info("%s %s %s failed; retrying in %.1fs", self.platform, method, path, delay)
             await self._sleep(delay)
 
@@ -187,10 +201,12 @@ class ApiClient:
         self, method: str, url: str, headers: Mapping[str, str] | None, kwargs: dict[str, Any]
     ) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._http.request(method, url, headers=headers, **kwargs)
+            request = self._http.build_request(method, url, headers=headers, **kwargs)
+            response = await self._http.send(request, stream=True)
             if not response.is_redirect:
-                return response
-            target = urljoin(url, response.headers.get("location", ""))
+                return await self._read(response)
+            await response.aclose()
+            target = self._redirect_target(url, response)
             if origin_of(target) != self._origin:
                 raise RedirectRefused(
                     f"the server redirected to another origin ({origin_of(target)[1]}); "
@@ -210,6 +226,73 @@ class ApiClient:
             "too many redirects", platform=self.platform, fix="Check the configured URL."
         )
 
+    def _redirect_target(self, url: str, response: httpx.Response) -> str:
+        """The absolute URL a redirect points to, or ``UnexpectedResponse`` when its
+        ``Location`` is not a usable URL (no host, a port out of range, …)."""
+        location = response.headers.get("location", "")
+        try:
+            target = urljoin(url, location)
+            scheme, host, _port = origin_of(target)
+            if scheme not in ("http", "https") or not host:
+                raise ValueError("not an http(s) URL with a host")
+        except ValueError as exc:
+            raise UnexpectedResponse(
+                f"the server redirected to an unusable address ({exc}); nothing was sent there",
+                platform=self.platform,
+                status=response.status_code,
+                fix=f"Check the configured {self.platform} URL, or try again later.",
+            ) from None
+        return target
+
+    async def _read(self, response: httpx.Response) -> httpx.Response:
+        """Read a streamed reply's body, decoded, stopping past ``max_body`` bytes; the
+        body comes back as a plain response whose content is already read."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise UnexpectedResponse(
+                        f"the reply to {response.request.method} {response.request.url.path} "
+                        f"is larger than {self.max_body // 1024} KiB; it was not read further",
+                        platform=self.platform,
+                        status=response.status_code,
+                        fix="The platform may be misbehaving; try again later.",
+                    )
+                chunks.append(chunk)
+        except httpx.DecodingError as exc:
+            raise UnexpectedResponse(
+                f"the reply to {response.request.method} {response.request.url.path} could "
+                f"not be decoded ({type(exc).__name__}: {redact(str(exc))[:120]})",
+                platform=self.platform,
+                status=response.status_code,
+                fix="The platform sent a corrupt reply; try again later.",
+            ) from None
+        finally:
+            await response.aclose()
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions=response.extensions,
+        )
+
+    def _error_of(self, response: httpx.Response) -> PlatformError:
+        """The platform's own error for a reply, whatever its body holds."""
+        body = _json_or_text(response)
+        try:
+            return self.map_error(response, body)
+        except Exception:  # noqa: BLE001 - a mapper tripped by an odd body still maps
+            log.warning("%s: the error reply could not be read in full", self.platform)
+            return ApiClient.map_error(self, response, body)
+
     def _unreachable(self, exc: Exception) -> PlatformUnreachable:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not be reached"
         return PlatformUnreachable(
@@ -226,6 +309,14 @@ class ApiClient:
     def parse(self, model: type[M], response: httpx.Response) -> M:
         try:
             return model.model_validate(response.json())
+        except RecursionError:
+            raise UnexpectedResponse(
+                f"the reply to {response.request.method} {response.request.url.path} "
+                "is nested too deeply to read",
+                platform=self.platform,
+                status=response.status_code,
+                fix="The platform sent a malformed reply; try again later.",
+            ) from None
         except (ValueError, ValidationError) as exc:
             detail = (
                 exc.errors(include_input=False) if isinstance(exc, ValidationError) else str(exc)
@@ -242,5 +333,5 @@ class ApiClient:
 def _json_or_text(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return response.text[:500]

@@ -15,6 +15,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from studio.redaction import SecretValue
 
+Count = Annotated[int, Field(ge=0)]
+"""Viewers and votes: never negative, so a reply that says so is refused where it enters."""
+
 
 def epoch_seconds(value: Any) -> float | None:
     """ISO 8601 text, epoch seconds or epoch milliseconds → epoch seconds."""
@@ -119,14 +122,14 @@ class BookSlotResponse(_Reply):
 
 class PublishFrameResponse(_Reply):
     frame_count: int | None = None
-    viewer_count: int | None = None
+    viewer_count: Count | None = None
     seconds_remaining: float | None = None
 
 
 class PublishBatchResponse(_Reply):
     slide_count: int | None = None
     total_duration_seconds: float | None = None
-    viewer_count: int | None = None
+    viewer_count: Count | None = None
     batch_ends_at: Epoch = None
     ends_at: Epoch = None
 
@@ -183,7 +186,7 @@ class NowResponse(_Permissive):
     live: bool
     streamer_name: str | None = None
     seconds_remaining: float | None = None
-    viewer_count: int | None = None
+    viewer_count: Count | None = None
     type: str | None = None
 
 
@@ -234,7 +237,7 @@ class PollResultsResponse(_Reply):
     poll_id: str | None = None
     question: str | None = None
     options: list[str] = []
-    results: list[int] = []
+    results: list[Count] = []
     total_votes: int = 0
 
     @model_validator(mode="before")
@@ -246,7 +249,7 @@ class PollResultsResponse(_Reply):
 
 
 class VoteResponse(_Reply):
-    results: list[int] = []
+    results: list[Count] = []
 
 
 class EndSlotResponse(_Reply):

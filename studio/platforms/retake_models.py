@@ -7,7 +7,7 @@ by field names only, so their models are permissive: every field optional.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 
@@ -27,7 +27,7 @@ class Registration(_Reply):
     user_db_id: str = Field(alias="userDbId")
     wallet_address: str | None = None
     token_address: str | None = ""
-    token_ticker: str | None = ""
+    token_ticker: ShownTicker | None = ""
 
 
 class VerificationPrompt(_Reply):
@@ -48,9 +48,16 @@ class RtmpCredentials(_Reply):
         return SecretStr(f"{self.url.rstrip('/')}/{reveal(self.key)}")
 
 
+Count = Annotated[int, Field(ge=0)]
+"""Viewers, seconds: never negative, so a reply that says so is refused where it enters."""
+Amount = Annotated[float, Field(ge=0)]
+ShownTicker = Annotated[str, Field(max_length=20)]
+"""A ticker as the kiosk can show it (the document's own limit is 10)."""
+
+
 class StreamToken(_Reply):
     name: str | None = None
-    ticker: str | None = None
+    ticker: ShownTicker | None = None
     image_url: str | None = Field(None, alias="imageUrl")
     token_address: str | None = Field(None, alias="tokenAddress")
     token_type: str | None = Field(None, alias="tokenType")
@@ -63,8 +70,8 @@ class StreamStart(_Reply):
 
 class StreamStatus(_Reply):
     is_live: bool
-    viewers: int = 0
-    uptime_seconds: int = 0
+    viewers: Count = 0
+    uptime_seconds: Count = 0
     token_address: str | None = None
     user_db_id: str | None = Field(None, alias="userDbId")
 
@@ -76,8 +83,8 @@ class ThumbnailUploaded(_Reply):
 
 class StreamStopped(_Reply):
     status: str
-    duration_seconds: int = 0
-    viewers: int = 0
+    duration_seconds: Count = 0
+    viewers: Count = 0
 
 
 class ChatSent(_Reply):
@@ -175,7 +182,7 @@ class TokenGrowth(_Reply):
 
 class TokenStats(_Reply):
     current_price: float | None = None
-    market_cap: float | None = None
+    market_cap: Amount | None = None
     all_time_high: float | None = None
     growth: TokenGrowth | None = None
     volume: float | dict[str, Any] | None = None
