@@ -174,9 +174,13 @@ class RetakeLeg(Leg):
             loop_time = asyncio.get_running_loop().time
             deadline = loop_time() + timing.live_timeout
             while True:
-                status = await self.client.stream_status()
-                if status.is_live:
-                    break
+                try:
+                    status = await self.client.stream_status()
+                except StudioError as exc:  # one bad answer is not the verdict: ask again
+                    self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+                else:
+                    if status.is_live:
+                        break
                 if loop_time() >= deadline:
                     raise StudioError(
                         f"retake.tv did not report the stream live within {timing.live_timeout:g} s",
@@ -274,6 +278,7 @@ class RetakeLeg(Leg):
                 status = await self.client.stream_status()
             except StudioError as exc:
                 log.warning("stream status failed: %s", exc)
+                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
                 continue
             self.last_viewers = status.viewers
             market_cap = await self._market_cap(status.token_address or self.creds.token_address)

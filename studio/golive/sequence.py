@@ -262,16 +262,20 @@ class GoLive:
         return task.result()
 
     async def _start_broadcast(self) -> None:
-        for leg in self.legs:
+        for leg in self._going():
             if leg.pushes_rtmp:
-                destination = await leg.destination()
-                if destination is not None:
-                    self._destinations[leg.platform] = destination
+                await self._stage(leg, "destination", self._fetch_destination(leg))
+        self._require_a_leg()
         destinations = [*self._destinations.values(), *self.extra]
         if not destinations or self.pipeline_factory is None:
             return
         self.pipeline = self.pipeline_factory(destinations, self._refresh_all, self._refresh_one)
         await self.pipeline.start()
+
+    async def _fetch_destination(self, leg: Leg) -> None:
+        destination = await leg.destination()
+        if destination is not None:
+            self._destinations[leg.platform] = destination
 
     async def _refresh_all(self) -> list[Destination]:
         """After a crash: fresh destinations from every RTMP leg (never an old key)."""

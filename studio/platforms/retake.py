@@ -22,6 +22,7 @@ from studio.backoff import HTTP_RETRY, Backoff
 from studio.config import RETAKE_DEFAULT, Paths, PlatformUrls
 from studio.errors import Problem, ValidationFailed
 from studio.platforms._http import ApiClient, PlatformError, UnexpectedResponse
+from studio.platforms.retake_chat_order import Order, in_time_order, page_order
 from studio.platforms.retake_credentials import RetakeCredentials, load_credentials
 from studio.platforms.retake_errors import PLATFORM, RetakeNoCredentials, map_retake_error
 from studio.platforms.retake_models import (
@@ -97,6 +98,9 @@ class RetakeClient(ApiClient):
         self._token: SecretStr | None = None
         self.credentials: RetakeCredentials | None = None
         """What ``from_env`` loaded (agent name, userDbId, …), if anything."""
+        self.comments_order: Order = "newest_first"
+        """The direction comment pages were last seen sorted in (newest first until a
+        page shows otherwise)."""
         self.set_token(access_token)
 
     @classmethod
@@ -207,7 +211,8 @@ class RetakeClient(ApiClient):
     async def comments(
         self, user_db_id: str, limit: int = DEFAULT_COMMENTS, before_id: str | None = None
     ) -> list[Comment]:
-        """One page of a stream's chat, as the server orders it (newest first)."""
+        """One page of a stream's chat, as the server orders it (the document does not
+        say which way: see ``comment_pages`` for a page in time order)."""
         query = check(
             CommentsQuery,
             {"userDbId": user_db_id, "limit": limit, "beforeId": before_id},
@@ -217,6 +222,33 @@ class RetakeClient(ApiClient):
         reply = await self._agent(Comments, "GET", "/agent/stream/comments", params=params)
         return reply.comments
 
+    async def comment_pages(
+        self,
+        user_db_id: str,
+        *,
+        page_size: int = DEFAULT_COMMENTS,
+        max_pages: int = 20,
+        before_id: str | None = None,
+        seen: Callable[[str], bool] | None = None,
+    ) -> AsyncIterator[list[Comment]]:
+        """Walk back through the chat a page at a time, each page oldest first whichever
+        way the server sorts it, paging with ``beforeId`` set to the page's oldest id.
+
+        ``seen`` (ids already known) helps tell a page's direction when its times do
+        not. Stops after ``max_pages`` pages, on a short page, or when the caller stops.
+        """
+        for _ in range(max_pages):
+            page = await self.comments(user_db_id, limit=page_size, before_id=before_id)
+            order = page_order(page, seen)
+            if order is not None:
+                self.comments_order = order
+            ordered = in_time_order(page, order or self.comments_order)
+            if ordered:
+                yield ordered
+            if len(page) < page_size or not ordered:
+                return
+            before_id = ordered[0].id
+
     async def iter_comments(
         self,
         user_db_id: str,
@@ -225,18 +257,12 @@ class RetakeClient(ApiClient):
         max_pages: int = 20,
         before_id: str | None = None,
     ) -> AsyncIterator[Comment]:
-        """Walk back through the chat, newest first, paging with ``beforeId``.
-
-        Stops after ``max_pages`` pages, on a short page, or when the caller stops
-        iterating (e.g. on reaching a comment it has already seen).
-        """
-        for _ in range(max_pages):
-            page = await self.comments(user_db_id, limit=page_size, before_id=before_id)
-            for comment in page:
+        """Walk back through the chat, newest first, whichever way pages are sorted."""
+        async for page in self.comment_pages(
+            user_db_id, page_size=page_size, max_pages=max_pages, before_id=before_id
+        ):
+            for comment in reversed(page):
                 yield comment
-            if len(page) < page_size:
-                return
-            before_id = page[-1].id
 
     # -- 5. public discovery ----------------------------------------------------------
     async def search_users(self, query: str) -> list[UserSummary]:

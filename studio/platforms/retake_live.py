@@ -9,11 +9,13 @@ Nothing is lost and nothing is delivered twice:
 
 * chat carries an ``_id``; a bounded ledger remembers the ids already delivered;
 * on every (re)connect, after joining the rooms, chat is caught up over REST
-  (``comments``, newest first, paging back with ``beforeId`` to the last id seen)
-  while socket messages that arrive meanwhile are held back, then delivered after
-  the backfill, so the order is kept;
+  (``comments``, paging back with ``beforeId`` until a page holds a message already
+  seen, whichever way the server sorts a page) while socket messages that arrive
+  meanwhile are held back, then delivered after the backfill, so the order is kept;
 * while the socket is down, ``RetakeChatPoller`` polls REST at the document's cadence
-  (2-3 s while chat is active, 5-10 s when quiet); it can also run on its own.
+  (2-3 s while chat is active, 5-10 s when quiet); it can also run on its own;
+* nothing that goes wrong stops the feed: the poller and the socket supervisor log
+  it, publish ``RetakeFeedTrouble`` and try again with backoff.
 
 Usage::
 
@@ -42,6 +44,7 @@ from studio.events import Event
 from studio.platforms._http import PlatformError
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_models import Comment
+from studio.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,9 @@ OnEvent = Callable[[Event], Any]
 
 SOCKET_RECONNECT = Backoff(first=1.0, factor=2.0, cap=30.0, jitter=0.2, attempts=None)
 """Reconnect after 1 s, 2 s, 4 s … capped at 30 s; unbounded while the feed runs."""
+
+POLL_RETRY = Backoff(first=2.0, factor=2.0, cap=60.0, jitter=0.2, attempts=None)
+"""After a failed poll: again in 2 s, 4 s, 8 s … capped at a minute."""
 
 
 # -- events --------------------------------------------------------------------------
@@ -114,6 +120,23 @@ class RetakeSessionStarted(Event):
 class RetakePinned(Event):
     kind: ClassVar[str] = "retake.pinned"
     data: dict[str, Any] = {}
+
+
+class RetakeFeedTrouble(Event):
+    """Something went wrong in the feed (``where``: ``poller`` or ``socket``); it goes on
+    and tries again in ``retry_in`` seconds."""
+
+    kind: ClassVar[str] = "retake.feed_trouble"
+    where: Literal["poller", "socket"]
+    error: str
+    retry_in: float
+
+
+def trouble_text(exc: BaseException) -> str:
+    """What went wrong, for the operator (a studio error's own message, else its type)."""
+    if isinstance(exc, PlatformError):
+        return exc.message
+    return f"unexpected error: {type(exc).__name__}: {redact(str(exc))[:200]}"
 
 
 class RetakeFeedState(Event):
@@ -231,8 +254,10 @@ class RetakeChatPoller:
         page_size: int = 50,
         max_pages: int = 10,
         clock: Callable[[], float] = time.monotonic,
+        retry: Backoff = POLL_RETRY,
     ) -> None:
         self.client = client
+        self.retry = retry
         self.user_db_id = user_db_id
         self.on_event = on_event
         self.intervals = intervals
@@ -254,22 +279,29 @@ class RetakeChatPoller:
         return len(page)
 
     async def poll_once(self) -> list[RetakeChat]:
-        """Deliver, oldest first, every comment newer than the newest one already seen."""
+        """Deliver, in time order and once each, every comment not seen yet.
+
+        Pages back (``beforeId``) until a page holds a comment already seen, so every
+        message since the last poll is read whichever way the server sorts a page."""
         async with self._lock:
             self.polls += 1
-            fresh: list[RetakeChat] = []
-            async for comment in self.client.iter_comments(
-                self.user_db_id, page_size=self.page_size, max_pages=self.max_pages
+            pages: list[list[Comment]] = []
+            async for page in self.client.comment_pages(
+                self.user_db_id,
+                page_size=self.page_size,
+                max_pages=self.max_pages,
+                seen=lambda cid: cid in self.ledger,
             ):
-                event = chat_from_comment(comment)
-                if event.key in self.ledger:
+                pages.append(page)
+                if any(chat_from_comment(c).key in self.ledger for c in page):
                     break
-                fresh.append(event)
             delivered = []
-            for event in reversed(fresh):
-                if self.ledger.add(event.key):
-                    delivered.append(event)
-                    await _call(self.on_event, event)
+            for page in reversed(pages):  # the oldest page first
+                for comment in page:
+                    event = chat_from_comment(comment)
+                    if self.ledger.add(event.key):
+                        delivered.append(event)
+                        await _call(self.on_event, event)
             if delivered:
                 self._last_new = self._clock()
             return delivered
@@ -282,14 +314,28 @@ class RetakeChatPoller:
         return self.intervals.active if recent else self.intervals.quiet
 
     async def run(self) -> None:
-        """Poll until ``stop``; a failed poll is logged and tried again next time."""
+        """Poll until ``stop``. Whatever a poll raises is logged and published
+        (``RetakeFeedTrouble``), and the poll is tried again with backoff."""
+        delays = self.retry.delays()
         while not self._stop.is_set():
             try:
                 await self.poll_once()
-            except PlatformError as exc:
-                log.warning("retake.tv chat poll failed: %s", exc)
+            except Exception as exc:  # noqa: BLE001 - the poller never dies
+                wait = next(delays, self.retry.cap)
+                if isinstance(exc, PlatformError):
+                    log.warning("retake.tv chat poll failed: %s", exc)
+                else:
+                    log.error("retake.tv chat poll failed", exc_info=exc)
+                with contextlib.suppress(Exception):
+                    await _call(
+                        self.on_event,
+                        RetakeFeedTrouble(where="poller", error=trouble_text(exc), retry_in=wait),
+                    )
+            else:
+                delays = self.retry.delays()
+                wait = self.next_interval()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.next_interval())
+                await asyncio.wait_for(self._stop.wait(), wait)
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -405,36 +451,64 @@ class RetakeLive:
 
     # -- the connection loop ----------------------------------------------------------
     async def _supervise(self) -> None:
+        """Keep the socket up; whatever goes wrong is logged, published and retried
+        with backoff while the poller carries the chat."""
         delays = self.reconnect.delays()
         while not self._stopping.is_set():
-            sio = self._new_socket()
             try:
-                await sio.connect(
-                    self.socket_url,
-                    socketio_path="socket.io",
-                    transports=self.transports,
-                    wait_timeout=self.connect_timeout,
-                )
-            except (socketio.exceptions.ConnectionError, OSError, TimeoutError) as exc:
-                with contextlib.suppress(Exception):
-                    await sio.disconnect()
-                if not self.poller.running:
+                if await self._connect_once():
+                    delays = self.reconnect.delays()
+                    if self._stopping.is_set():
+                        return
+                    self.reconnects += 1
+                    await self._state(
+                        "disconnected", "the socket dropped; polling until it is back"
+                    )
                     self.poller.start()
-                    await self._state("polling", f"socket unavailable ({type(exc).__name__})")
                 await self._pause(next(delays, self.reconnect.cap))
-                continue
-            delays = self.reconnect.delays()
-            self._sio = sio
-            await self._on_connected(sio)
-            await self._wait_for_drop()
-            self._sio = None
-            self.connected = False
-            if self._stopping.is_set():
-                break
-            self.reconnects += 1
-            await self._state("disconnected", "the socket dropped; polling until it is back")
+            except Exception as exc:  # noqa: BLE001 - the supervisor never dies
+                await self._trouble(exc, next(delays, self.reconnect.cap))
+
+    async def _trouble(self, exc: BaseException, wait: float) -> None:
+        log.error("retake.tv live feed failed; retrying in %.1fs", wait, exc_info=exc)
+        sio, self._sio = self._sio, None
+        self.connected = False
+        if sio is not None:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+        with contextlib.suppress(Exception):
+            await _call(
+                self.on_event,
+                RetakeFeedTrouble(where="socket", error=trouble_text(exc), retry_in=wait),
+            )
+        if not self._stopping.is_set() and not self.poller.running:
             self.poller.start()
-            await self._pause(next(delays, self.reconnect.cap))
+        await self._pause(wait)
+
+    async def _connect_once(self) -> bool:
+        """Connect, catch up and stay until the socket drops (``True``), or find the
+        socket unavailable and leave chat to the poller (``False``)."""
+        sio = self._new_socket()
+        try:
+            await sio.connect(
+                self.socket_url,
+                socketio_path="socket.io",
+                transports=self.transports,
+                wait_timeout=self.connect_timeout,
+            )
+        except (socketio.exceptions.ConnectionError, OSError, TimeoutError) as exc:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+            if not self.poller.running:
+                self.poller.start()
+                await self._state("polling", f"socket unavailable ({type(exc).__name__})")
+            return False
+        self._sio = sio
+        await self._on_connected(sio)
+        await self._wait_for_drop()
+        self._sio = None
+        self.connected = False
+        return True
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -479,7 +553,7 @@ class RetakeLive:
             await self._state("connected", f"rooms: {', '.join(self.rooms)}")
             try:
                 await self.poller.poll_once()
-            except PlatformError as exc:
+            except Exception as exc:  # noqa: BLE001 - the poller catches up instead
                 log.warning("retake.tv chat backfill failed, polling instead: %s", exc)
                 self.poller.start()
         finally:

@@ -2,7 +2,8 @@
 ``RetakeWorld``.
 
 Choices where the document is silent: errors are ``{"error": "..."}``; comments come
-newest first and ``beforeId`` pages back to older ones; stream start for an agent that
+newest first (``POST /_sandbox/retake/options {"comments_order": "oldest_first"}``
+serves the other reading) and ``beforeId`` pages back to older ones; stream start for an agent that
 is not verified is a 403; chat/send answers ``{"success": true, "comment": {...}}``.
 
 Control routes under ``/_sandbox/retake/`` stand in for the humans and viewers: post a
@@ -272,7 +273,13 @@ class RetakeSandbox:
             if streamer not in w.agents:
                 raise Refused(404, f"User '{streamer}' not found")
             limit = _int(q.get("limit"), DEFAULT_COMMENTS, "limit")
-            page = w.page(w.comments.get(streamer, []), limit, q.get("beforeId"), "_id")
+            page = w.page(
+                w.comments.get(streamer, []),
+                limit,
+                q.get("beforeId"),
+                "_id",
+                oldest_first=w.comments_order == "oldest_first",
+            )
             return JSONResponse({"comments": page})
 
         return [
@@ -568,8 +575,17 @@ class RetakeSandbox:
                 w.auto_tweets = bool(body["auto_tweets"])
             if "skill_version" in body:
                 self.skill_version = str(body["skill_version"])
+            if "comments_order" in body:
+                if body["comments_order"] not in ("newest_first", "oldest_first"):
+                    raise Refused(400, "comments_order must be newest_first or oldest_first")
+                w.comments_order = body["comments_order"]
             return JSONResponse(
-                {"ok": True, "auto_tweets": w.auto_tweets, "skill_version": self.skill_version}
+                {
+                    "ok": True,
+                    "auto_tweets": w.auto_tweets,
+                    "skill_version": self.skill_version,
+                    "comments_order": w.comments_order,
+                }
             )
 
         async def mark_verified(request: Request) -> Response:

@@ -109,6 +109,10 @@ class RetakeWorld:
         self.sessions: list[Session] = []  # ended sessions
         self.scheduled: list[dict[str, Any]] = []
         self.auto_tweets = False
+        self.comments_order: str = "newest_first"
+        """How a page of comments is sorted (the document does not say): ``newest_first``
+        or ``oldest_first``; either way a page holds the newest comments before
+        ``beforeId``, and ``beforeId`` pages back to older ones."""
         self._counter = 0
 
     def next_id(self, prefix: str) -> str:
@@ -258,6 +262,9 @@ class RetakeWorld:
     ) -> dict[str, Any]:
         if streamer_id not in self.agents:
             raise Refused(404, f"User '{streamer_id}' not found")
+        earlier = self.comments.get(streamer_id)
+        if earlier:  # a server stamps each message: no two alike, like a real one
+            now = max(now, earlier[-1]["_at"] + 0.001)
         comment = {
             "_id": self.next_id("comment"),
             "streamId": streamer_id,
@@ -270,7 +277,7 @@ class RetakeWorld:
                 "favatar": f"https://retake.tv/avatars/{username}.png",
             },
         }
-        self.comments.setdefault(streamer_id, []).append(comment)
+        self.comments.setdefault(streamer_id, []).append({**comment, "_at": now})
         self.add_chat_event(
             streamer_id, "message", username, text, now, event_id=str(comment["_id"])
         )
@@ -306,9 +313,16 @@ class RetakeWorld:
         return event
 
     def page(
-        self, items: list[dict[str, Any]], limit: int, before: str | None, key: str
+        self,
+        items: list[dict[str, Any]],
+        limit: int,
+        before: str | None,
+        key: str,
+        *,
+        oldest_first: bool = False,
     ) -> list[dict[str, Any]]:
-        """Newest first; ``before`` is the id of the oldest item of the previous page."""
+        """The newest ``limit`` items before ``before`` (the id of the oldest item of the
+        previous page), newest first, or oldest first when ``oldest_first``."""
         if not 1 <= limit <= MAX_COMMENTS:
             raise Refused(400, f"limit must be 1-{MAX_COMMENTS}")
         newest_first = list(reversed(items))
@@ -317,7 +331,8 @@ class RetakeWorld:
             if index is None:
                 raise Refused(404, f"Message '{before}' not found")
             newest_first = newest_first[index + 1 :]
-        return newest_first[:limit]
+        page = [{k: v for k, v in item.items() if k != "_at"} for item in newest_first[:limit]]
+        return page[::-1] if oldest_first else page
 
     # -- trades and tips --------------------------------------------------------------
     def add_trade(
