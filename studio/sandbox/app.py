@@ -118,11 +118,20 @@ class Sandbox:
                 self.faults.latency_prefix = str(body.get("latency_prefix", ""))
             if "burst" in body:
                 burst = body["burst"]
-                self.faults.add_burst(
-                    int(burst.get("status", 503)),
-                    min(int(burst.get("count", 1)), 1000),
-                    str(burst.get("path_prefix", "")),
-                )
+                reply = str(burst.get("reply", "status"))
+                default_status = {"redirect": 302, "status": 503}.get(reply, 200)
+                try:
+                    self.faults.add_burst(
+                        int(burst.get("status", default_status)),
+                        min(int(burst.get("count", 1)), 1000),
+                        str(burst.get("path_prefix", "")),
+                        reply=reply,
+                        location=str(burst.get("location", "")),
+                        body=burst.get("body"),
+                        size=int(burst.get("size", 0)),
+                    )
+                except ValueError as exc:
+                    return JSONResponse({"error": str(exc)}, status_code=400)
             return JSONResponse({"ok": True})
 
         async def advance(request: Request) -> Response:
