@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from studio.backoff import Backoff
 from studio.events import Event
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_live import (
@@ -15,6 +16,7 @@ from studio.platforms.retake_live import (
     RetakeChat,
     RetakeChatPoller,
     RetakeFeedState,
+    RetakeFeedTrouble,
     RetakeLive,
 )
 from studio.sandbox.app import Sandbox
@@ -42,8 +44,16 @@ async def chat(control: httpx.AsyncClient, user: str, text: str, count: int = 1)
     assert reply.status_code == 200
 
 
+@pytest.fixture(params=["newest_first", "oldest_first"])
+async def order(request: pytest.FixtureRequest, control: httpx.AsyncClient) -> str:
+    """Both readings of the document: a page of comments sorted either way."""
+    reply = await control.post("/_sandbox/retake/options", json={"comments_order": request.param})
+    assert reply.json()["comments_order"] == request.param
+    return request.param
+
+
 async def test_catch_up_delivers_only_new_messages_oldest_first(
-    client: RetakeClient, control: httpx.AsyncClient
+    client: RetakeClient, control: httpx.AsyncClient, order: str
 ) -> None:
     user = (await verified_agent(client, control)).user_db_id
     await chat(control, user, "old {i}", 3)
@@ -129,3 +139,65 @@ async def test_replay_history_delivers_what_was_there(
     finally:
         await live.stop()
     assert [e.text for e in got if isinstance(e, RetakeChat)] == ["earlier 0", "earlier 1"]
+
+
+async def test_pages_come_back_in_time_order_and_page_by_the_oldest_either_way(
+    client: RetakeClient, control: httpx.AsyncClient, order: str
+) -> None:
+    user = (await verified_agent(client, control)).user_db_id
+    await chat(control, user, "c{i}", 23)
+    raw = await client.comments(user, limit=5)
+    assert [c.text for c in raw] == (
+        ["c22", "c21", "c20", "c19", "c18"]
+        if order == "newest_first"
+        else ["c18", "c19", "c20", "c21", "c22"]
+    )
+    pages = [[c.text for c in page] async for page in client.comment_pages(user, page_size=5)]
+    assert pages[0] == ["c18", "c19", "c20", "c21", "c22"]
+    assert pages[1] == ["c13", "c14", "c15", "c16", "c17"]
+    walked = [c.text async for c in client.iter_comments(user, page_size=5)]
+    assert walked == [f"c{i}" for i in reversed(range(23))]
+    assert client.comments_order == order
+
+
+class Flaky:
+    """A chat listener that fails on its first message, then works."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+        self.calls = 0
+        self.got: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.got.append(event)
+        if isinstance(event, RetakeChat):
+            self.calls += 1
+            if self.calls == 1:
+                raise self.exc
+
+
+async def test_the_poller_survives_what_is_not_a_platform_error(
+    client: RetakeClient, control: httpx.AsyncClient
+) -> None:
+    user = (await verified_agent(client, control)).user_db_id
+    listener = Flaky(RuntimeError("a listener tripped"))
+    fast = Backoff(first=0.01, factor=1.0, cap=0.01, jitter=0.0, attempts=None)
+    poller = RetakeChatPoller(
+        client, user, listener, intervals=PollIntervals(0.01, 0.02, 1.0), retry=fast
+    )
+    poller.start()
+    try:
+        await chat(control, user, "first")
+        await wait_until(lambda: any(isinstance(e, RetakeFeedTrouble) for e in listener.got))
+        await chat(control, user, "after {i}", 3)
+        await wait_until(
+            lambda: (
+                [e.text for e in listener.got if isinstance(e, RetakeChat)]
+                == ["first", "after 0", "after 1", "after 2"]
+            )
+        )
+        assert poller.running
+    finally:
+        await poller.stop()
+    (trouble,) = [e for e in listener.got if isinstance(e, RetakeFeedTrouble)]
+    assert trouble.where == "poller" and "RuntimeError: a listener tripped" in trouble.error

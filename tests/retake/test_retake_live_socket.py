@@ -16,6 +16,7 @@ from studio.platforms.retake_live import (
     PollIntervals,
     RetakeChat,
     RetakeFeedState,
+    RetakeFeedTrouble,
     RetakeFollow,
     RetakeLive,
     RetakePinned,
@@ -167,3 +168,62 @@ async def test_polls_rest_while_the_socket_cannot_connect(setup: Any) -> None:
         assert not live.connected
     finally:
         await live.stop()
+
+
+@pytest.mark.parametrize("order", ["newest_first", "oldest_first"])
+async def test_chat_sent_while_the_socket_was_down_arrives_whichever_way_pages_are_sorted(
+    setup: Any, order: str
+) -> None:
+    _, client, control, user = setup
+    await control.post("/_sandbox/retake/options", json={"comments_order": order})
+    try:
+        await control.post(
+            "/_sandbox/retake/chat", json={"streamer_id": user, "text": "old {i}", "count": 12}
+        )
+        got: list[Event] = []
+        live = RetakeLive(client, user, got.append, reconnect=FAST, intervals=QUICK_POLL)
+        await live.start()
+        try:
+            await wait_until(lambda: live.connected)
+            await control.post(
+                "/_sandbox/retake/chat", json={"streamer_id": user, "text": "live {i}", "count": 2}
+            )
+            await wait_until(lambda: chats(got) == ["live 0", "live 1"])
+            await control.post(
+                "/_sandbox/retake/drop-sockets",
+                json={"then_chat": {"streamer_id": user, "text": "gap {i}", "count": 3}},
+            )
+            want = ["live 0", "live 1", "gap 0", "gap 1", "gap 2"]
+            await wait_until(lambda: chats(got) == want and live.connected)
+            await control.post("/_sandbox/retake/chat", json={"streamer_id": user, "text": "after"})
+            await wait_until(lambda: chats(got) == [*want, "after"])
+        finally:
+            await live.stop()
+    finally:
+        await control.post("/_sandbox/retake/options", json={"comments_order": "newest_first"})
+
+
+async def test_the_socket_supervisor_survives_what_is_not_a_platform_error(setup: Any) -> None:
+    _, client, control, user = setup
+    got: list[Event] = []
+    tripped: list[str] = []
+
+    def listener(event: Event) -> None:
+        got.append(event)
+        if isinstance(event, RetakeFeedState) and event.state == "connected" and not tripped:
+            tripped.append(event.state)
+            raise ValueError("a listener tripped on the first connect")
+
+    live = RetakeLive(client, user, listener, reconnect=FAST, intervals=QUICK_POLL)
+    await live.start()
+    try:
+        await wait_until(lambda: tripped and live.connected)
+        await control.post(
+            "/_sandbox/retake/chat", json={"streamer_id": user, "text": "still {i}", "count": 3}
+        )
+        await wait_until(lambda: chats(got) == ["still 0", "still 1", "still 2"])
+    finally:
+        await live.stop()
+    troubles = [e for e in got if isinstance(e, RetakeFeedTrouble)]
+    assert troubles and troubles[0].where == "socket"
+    assert "ValueError: a listener tripped on the first connect" in troubles[0].error
