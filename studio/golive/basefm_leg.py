@@ -56,7 +56,14 @@ class BasefmLeg(Leg):
                     self.wallet, self.name, self.city, self.tx_hash
                 )
             except BasefmPaymentRequired as required:
-                self.created = await self._pay(required)
+                self.created = await self._pay(required.fee)
+            except BasefmPaymentRejected as rejected:
+                if self.tx_hash is None:
+                    raise
+                self._rejected(self.tx_hash, rejected)
+                self.created = await self._pay(None, rejected=(self.tx_hash, rejected.reason))
+            finally:
+                self._warn_if_unsaved()
         session = self.created.session
         remaining = session.remaining if session.remaining is not None else session.maxDuration
         self.ends_at = self.ctx.clock() + remaining
@@ -72,8 +79,35 @@ class BasefmLeg(Leg):
             )
         )
 
-    async def _pay(self, required: BasefmPaymentRequired) -> CreateStreamResponse:
-        fee = f"${required.fee:g} USDC" if required.fee is not None else "the session fee"
+    def _warn_if_unsaved(self) -> None:
+        error = self.client.store_error
+        if error is None or self.client.held is None:
+            return
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"baseFM: the session token could not be saved ({error.strerror or error}); "
+                "it is kept in memory, so this run can still use and end the session, but a "
+                "restarted studio could not recover it. Free some disk space now.",
+            )
+        )
+
+    def _rejected(self, tx_hash: str, exc: BasefmPaymentRejected) -> None:
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"baseFM rejected the payment {tx_hash}: {exc.reason}",
+            )
+        )
+
+    async def _pay(
+        self, fee_value: float | None, *, rejected: tuple[str, str] | None = None
+    ) -> CreateStreamResponse:
+        """Ask for the payment's txHash; after a rejection, ask again for the hash of the
+        payment already sent, never for a second payment."""
+        fee = f"${fee_value:g} USDC" if fee_value is not None else "the session fee"
 
         def valid_hash(value: str) -> str:
             try:
@@ -81,26 +115,46 @@ class BasefmLeg(Leg):
             except ValueError as exc:
                 raise ValidationFailed([Problem("txHash", str(exc))], what="txHash") from None
 
-        need = Need(
-            platform=self.platform,
-            need="tx_hash",
-            prompt=(
-                f"baseFM needs a paid session: this wallet ({self.wallet}) holds no BASEFM tokens. "
-                f"Send {fee} on Base from this wallet to the platform wallet, then give the "
-                "transaction hash (0x followed by 64 hex digits)."
-            ),
-            validate=valid_hash,
-            data={"fee": required.fee, "wallet": self.wallet},
+        first = (
+            f"baseFM needs a paid session: this wallet ({self.wallet}) holds no BASEFM tokens. "
+            f"Send {fee} on Base from this wallet to the platform wallet, then give the "
+            "transaction hash (0x followed by 64 hex digits)."
         )
         for _ in range(3):
+            need = Need(
+                platform=self.platform,
+                need="tx_hash",
+                prompt=first if rejected is None else self._again(*rejected),
+                validate=valid_hash,
+                data={
+                    "fee": fee_value,
+                    "wallet": self.wallet,
+                    **(
+                        {"rejected_tx_hash": rejected[0], "rejected_reason": rejected[1]}
+                        if rejected
+                        else {}
+                    ),
+                },
+            )
             tx_hash = await self.ctx.operator.answer(need)
             try:
                 return await self.client.create_stream(self.wallet, self.name, self.city, tx_hash)
             except BasefmPaymentRejected as exc:
-                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+                self._rejected(tx_hash, exc)
+                rejected = (tx_hash, exc.reason)
         raise StudioError(
-            "baseFM did not accept the payment",
-            fix="Check the transaction on Base, then try again.",
+            f"baseFM did not accept the payment {rejected[0] if rejected else ''}".rstrip(),
+            fix="Do not pay again. Check that transaction on Base (a confirmed USDC transfer "
+            "from this wallet to the platform wallet); once it is confirmed, go live again "
+            "with --tx-hash and its hash.",
+        )
+
+    def _again(self, tx_hash: str, reason: str) -> str:
+        return (
+            f"baseFM rejected the payment {tx_hash}: {reason}. Do not send another payment "
+            "for this stream. Give the hash of the payment you already sent (0x followed by "
+            "64 hex digits): correct it if it was mistyped, or give it again once the "
+            "transaction is confirmed on Base."
         )
 
     def _destination_of(self, created: CreateStreamResponse) -> Destination:
@@ -194,7 +248,13 @@ class BasefmLeg(Leg):
         if self._stats is not None:  # ended already (the 2-hour limit)
             return self._stats
         stats: dict[str, Any] = {"syncs": self.syncs, "health": self.health}
-        if self.created is not None and self.client.held is not None:
+        if self.created is None and self.client.create_uncertain is not None:
+            self.live = False
+            self._stats = {**stats, "ended": "unknown"}
+            raise self.client.create_uncertain
+        if self.created is None and self.client.held is not None:
+            final = False  # created as the studio stopped: never used, so kept for next time
+        if self.client.held is not None:
             if final:
                 async with self.step("end_session", "DELETE /api/basefm/streams"):
                     reply = await self.client.end_session()

@@ -14,6 +14,8 @@ path); see ``BasefmClient.create_stream``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -51,6 +53,7 @@ from studio.platforms.basefm_models import (
     StreamStatusResponse,
     SyncStatusResponse,
     UpsertRelayResponse,
+    epoch_of,
 )
 from studio.redaction import SecretValue, register, reveal
 from studio.session_store import SessionStore
@@ -128,6 +131,10 @@ class BasefmClient(ApiClient):
         self._store = (store or SessionStore(Paths.from_env().sessions_file)) if persist else None
         self._user_session = _secret(user_session)
         self._held: BasefmHeldSession | None = None
+        self.store_error: OSError | None = None
+        """Why the held session could not be written to the session store, if it could not."""
+        self.create_uncertain: BasefmCreateUncertain | None = None
+        """Set when a create was cut short by a stop and its outcome is unknown."""
         token = _secret(session_token)
         if token is not None:
             self._held = BasefmHeldSession(
@@ -185,9 +192,62 @@ class BasefmClient(ApiClient):
     def forget_session(self) -> None:
         self._held = None
         if self._store is not None:
-            entry = self._store.get(STORE_KEY)
-            if entry is None or entry.get("base_url") == self.base_url:
-                self._store.clear(STORE_KEY)
+            try:
+                entry = self._store.get(STORE_KEY)
+                if entry is None or entry.get("base_url") == self.base_url:
+                    self._store.clear(STORE_KEY)
+            except OSError as exc:
+                self.store_error = exc
+
+    def _keep_raw(self, response: httpx.Response, wallet: str) -> None:
+        """Hold the session token straight from the raw reply, before the rest of it is
+        validated: a reply with one field of an unexpected type must not cost the token
+        of a session that may be paid for."""
+        try:
+            body = response.json()
+        except (ValueError, RecursionError):
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("session"), dict):
+            return
+        session: dict[str, Any] = body["session"]
+        token = session.get("accessToken")
+        if not isinstance(token, str) or not token:
+            return
+        register(token)
+        stream = body["stream"] if isinstance(body.get("stream"), dict) else {}
+        now = self._clock()
+        expiry = session.get("expiresAt")
+        expires_at = epoch_of(expiry) if isinstance(expiry, (str, int, float)) else None
+        expires_at = expires_at if expires_at is not None else now + MAX_SESSION_SECONDS
+        session_id = session.get("id")
+        stream_id = stream.get("id")
+        self._hold(
+            BasefmHeldSession(
+                session_token=SecretStr(token),
+                base_url=self.base_url,
+                wallet=wallet,
+                session_id=session_id if isinstance(session_id, (int, str)) else None,
+                stream_id=stream_id if isinstance(stream_id, str) else None,
+                expires_at=expires_at,
+                token_expires_at=expires_at + TOKEN_GRACE_SECONDS,
+                stored_at=now,
+            )
+        )
+
+    def _hold(self, held: BasefmHeldSession) -> None:
+        """Hold ``held`` in memory, then keep it in the session store. A store that
+        cannot be written (a full disk) costs nothing now: the token stays in memory,
+        so this run can still use and end the session, and ``store_error`` says why it
+        would not survive a restart."""
+        self._held = held
+        if self._store is None:
+            return
+        try:
+            self._store.put(STORE_KEY, held.to_entry())
+        except OSError as exc:
+            self.store_error = exc
+        else:
+            self.store_error = None
 
     def _keep(self, reply: CreateStreamResponse) -> None:
         token = reply.session.accessToken
@@ -197,7 +257,7 @@ class BasefmClient(ApiClient):
         expires_at = reply.session.expires_at
         if expires_at is None:
             expires_at = now + (reply.session.remaining or reply.session.maxDuration)
-        self._held = BasefmHeldSession(
+        held = BasefmHeldSession(
             session_token=token,
             base_url=self.base_url,
             wallet=reply.session.wallet or reply.stream.wallet,
@@ -207,8 +267,8 @@ class BasefmClient(ApiClient):
             token_expires_at=expires_at + TOKEN_GRACE_SECONDS,
             stored_at=now,
         )
-        if self._store is not None:
-            self._store.put(STORE_KEY, self._held.to_entry())
+        if held != self._held:
+            self._hold(held)
 
     def _headers(self, *, required: bool) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -261,10 +321,46 @@ class BasefmClient(ApiClient):
         """
         request = create_stream_request(wallet, name, city, tx_hash)
         await self._refuse_a_second_wallet(request.wallet)
+        self.create_uncertain = None
+        task = asyncio.ensure_future(self._create(request))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await self._settle_cancelled_create(task, request.wallet, request.txHash is not None)
+            raise
+
+    async def _settle_cancelled_create(
+        self, task: asyncio.Future[CreateStreamResponse], wallet: str, paid: bool
+    ) -> None:
+        """The caller stopped (SIGINT, SIGTERM) while a create was in flight: the payment
+        may be spent already, so wait for the answer (at most ``create_timeout``) and
+        keep its token; without an answer, ask ``GET /streams``; failing that, say so
+        (``create_uncertain``) instead of pretending nothing happened."""
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), self._create_timeout)
+        if task.done() and not task.cancelled() and task.exception() is None:
+            return  # answered: ``_create`` kept the token
+        task.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            if await self._recover_for(wallet) is not None:
+                return
+        failure = None if task.cancelled() else task.exception()
+        if isinstance(failure, PlatformError) and not isinstance(failure, BasefmUnreachable):
+            return  # baseFM answered no (402, 400, …): nothing was created
+        self.create_uncertain = BasefmCreateUncertain(
+            "the studio stopped while baseFM was creating the stream and got no answer; "
+            "baseFM may have created it" + (" and used the payment" if paid else ""),
+            wallet=wallet,
+            paid=paid,
+            platform=PLATFORM,
+            fix="Do not pay again. Go live again with the same wallet and the same "
+            "--tx-hash: if the stream was not created it is created now with that payment.",
+        )
+
+    async def _create(self, request: Any) -> CreateStreamResponse:
         headers = self._headers(required=False)
         try:
-            reply = await self.call(
-                CreateStreamResponse,
+            response = await self.request(
                 "POST",
                 STREAMS,
                 json=request.body(),
@@ -290,6 +386,15 @@ class BasefmClient(ApiClient):
                 "within 2 hours.",
             ) from None
         except BasefmActiveSessionExists:
+            recovered = await self._recover_for(request.wallet)
+            if recovered is not None:
+                return recovered
+            raise
+        self._keep_raw(response, request.wallet)
+        try:
+            reply = self.parse(CreateStreamResponse, response)
+        except PlatformError:
+            # the token is held: the session's controls can be read back over GET /streams
             recovered = await self._recover_for(request.wallet)
             if recovered is not None:
                 return recovered
@@ -375,9 +480,7 @@ class BasefmClient(ApiClient):
                 update["token_expires_at"] = expires_at + TOKEN_GRACE_SECONDS
         held = self._held.model_copy(update=update)
         if held != self._held:
-            self._held = held
-            if self._store is not None:
-                self._store.put(STORE_KEY, held.to_entry())
+            self._hold(held)
 
     async def recover_session(self) -> SessionResponse | None:
         """Take back the session a previous run created, if baseFM still has it current.

@@ -54,7 +54,7 @@ def page_order(page: Sequence[Comment], seen: Callable[[str], bool] | None = Non
 def in_time_order(page: Sequence[Comment], order: Order) -> list[Comment]:
     """``page`` oldest first; comments whose times parse are also sorted by time."""
     ordered = list(page) if order == "oldest_first" else list(reversed(page))
-    stamps = [stamp(c) for c in ordered]
-    if all(t is not None for t in stamps):
+    stamps = [t for t in (stamp(c) for c in ordered) if t is not None]
+    if len(stamps) == len(ordered):
         ordered = [c for _, c in sorted(zip(stamps, ordered, strict=True), key=lambda p: p[0])]
     return ordered

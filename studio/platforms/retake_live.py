@@ -380,6 +380,7 @@ class RetakeLive:
         transports: list[str] | None = None,
         ledger_capacity: int = 5000,
         socket_url: str | None = None,
+        poll_retry: Backoff = POLL_RETRY,
     ) -> None:
         self.client = client
         self.user_db_id = user_db_id
@@ -397,7 +398,12 @@ class RetakeLive:
         self.transports = transports
         self.ledger = ChatLedger(ledger_capacity)
         self.poller = RetakeChatPoller(
-            client, user_db_id, self._deliver_polled, intervals=intervals, ledger=self.ledger
+            client,
+            user_db_id,
+            self._deliver_polled,
+            intervals=intervals,
+            ledger=self.ledger,
+            retry=poll_retry,
         )
         self.connected = False
         self.connects = 0

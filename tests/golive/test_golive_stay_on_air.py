@@ -1,0 +1,194 @@
+"""Stay on air: all three legs on the in-process sandbox, and one of them failing in
+every way issue 11 lists while the two healthy ones stay on air to the planned end."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from studio.golive.leg import Leg
+from studio.platforms.retake_live import RetakeChat
+from tests.golive.golive_helpers import (
+    FastClock,
+    basefm_sessions,
+    register_retake,
+    three_legs,
+)
+
+RETAKE = "/api/v1/agent"
+
+
+@pytest.fixture
+def clock() -> FastClock:
+    return FastClock(speed=20.0)
+
+
+async def burst(control: httpx.AsyncClient, path: str, count: int, **reply) -> None:
+    answer = await control.post(
+        "/_sandbox/faults", json={"burst": {"path_prefix": path, "count": count, **reply}}
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def retake_state(control: httpx.AsyncClient) -> dict:
+    (agent,) = (await control.get("/_sandbox/retake/state")).json()["agents"]
+    return agent
+
+
+async def clawcast_slot(control: httpx.AsyncClient) -> dict:
+    state = (await control.get("/_sandbox/clawcast/state")).json()
+    (slot,) = [s for s in state["slots"] if s["streamer_name"] == "three_legs"]
+    return slot
+
+
+async def test_three_healthy_legs_go_live_and_end_at_the_planned_end(
+    transport, control, clock, tmp_path
+):
+    await register_retake(transport, control)
+    run = three_legs(transport, control, clock, duration=2.0)
+    outcome = await asyncio.wait_for(run.golive.run(), 30)
+    assert outcome.ok, outcome.errors
+    assert run.live() == {"retake", "basefm", "clawcast"}
+    assert outcome.failed_legs == {} and sorted(outcome.on_air) == [
+        "basefm",
+        "clawcast",
+        "retake",
+    ]
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+    assert (await retake_state(control))["live"] is False
+
+
+async def test_retake_failing_in_every_way_keeps_all_three_on_air(
+    transport, control, clock, tmp_path
+):
+    """The thumbnail redirected to another origin, stream/status answering with a corrupt
+    gzip body, JSON nested past reason, a body past the size limit and viewers -1,
+    comments behind a redirect with an invalid port, pages sorted oldest first, and the
+    opening message refused: each is a notice, and every leg stays on air."""
+    user = await register_retake(transport, control)
+    await control.post("/_sandbox/retake/options", json={"comments_order": "oldest_first"})
+    await burst(
+        control,
+        f"{RETAKE}/update-thumbnail",
+        1000,
+        reply="redirect",
+        location="https://elsewhere.example/upload",
+    )
+    await burst(control, f"{RETAKE}/stream/chat/send", 1, reply="status", status=503)
+    status = f"{RETAKE}/stream/status"
+    await burst(control, status, 2, reply="json", body={"is_live": True, "viewers": -1})
+    await burst(control, status, 1, reply="corrupt_gzip")
+    await burst(control, status, 1, reply="deep_json")
+    await burst(control, status, 1, reply="huge", size=3 * 1024 * 1024)
+    await burst(control, status, 1, reply="json", body={"is_live": True, "uptime_seconds": -1})
+    run = three_legs(transport, control, clock, duration=2.5, chat=True)
+
+    async def viewers_talk() -> None:
+        await asyncio.sleep(0.6)  # live by now
+        comments = f"{RETAKE}/stream/comments"
+        await burst(control, comments, 1, reply="redirect", location="http://sandbox.test:99999/")
+        await burst(control, comments, 1, reply="deep_json")
+        await burst(control, comments, 1, reply="corrupt_gzip")
+        for i in range(5):
+            await control.post(
+                "/_sandbox/retake/chat", json={"streamer_id": user, "text": f"viewer {i}"}
+            )
+            await asyncio.sleep(0.1)
+
+    talk = asyncio.create_task(viewers_talk())
+    outcome = await asyncio.wait_for(run.golive.run(), 30)
+    await talk
+    assert outcome.ok, (outcome.errors, outcome.failed_legs)
+    assert run.live() == {"retake", "basefm", "clawcast"}
+    assert run.dropped() == {}
+    assert "the planned duration" in outcome.reason
+    # each failure reached the operator as a notice
+    notices = " | ".join(e.text for e in run.recorder.of("golive.notice"))
+    for said in (
+        "redirected to another origin",
+        "opening_chat",
+        "could not be decoded",
+        "nested too deeply",
+        "KiB",
+        "viewers",
+    ):
+        assert said in notices, said
+    troubles = [e for e in run.recorder.events if e.kind == "retake.feed_trouble"]
+    assert len(troubles) >= 3
+    # chat: every message once, in time order, though pages came oldest first
+    texts = [e.text for e in run.recorder.events if isinstance(e, RetakeChat)]
+    assert texts == [f"viewer {i}" for i in range(5)]
+    # every platform ended as planned
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+    assert (await clawcast_slot(control))["ended_at"] is not None
+    assert (await retake_state(control))["live"] is False
+
+
+async def test_retake_that_cannot_go_on_ends_alone_and_the_others_stay_on_air(
+    transport, control, clock
+):
+    """stream/start answers with a ticker the kiosk cannot show: retake.tv is dropped
+    and reported; baseFM and ClawCast stay on air to the planned end."""
+    await register_retake(transport, control)
+    await burst(
+        control,
+        f"{RETAKE}/stream/start",
+        1,
+        reply="json",
+        body={"success": True, "token": {"ticker": "X" * 21}},
+    )
+    run = three_legs(transport, control, clock, duration=2.0)
+    outcome = await asyncio.wait_for(run.golive.run(), 30)
+    assert not outcome.ok and outcome.partial
+    assert set(outcome.failed_legs) == {"retake"} and "ticker" in outcome.failed_legs["retake"]
+    assert sorted(outcome.on_air) == ["basefm", "clawcast"]
+    assert "retake failed" in outcome.reason and "the planned duration" in outcome.reason
+    dropped = run.dropped()["retake"]
+    assert dropped.stage == "destination" and sorted(dropped.remaining) == ["basefm", "clawcast"]
+    assert run.live() == {"basefm", "clawcast"}
+    (ingest,) = run.pipelines
+    assert [d.name for d in ingest.destinations] == ["basefm"]
+    (ended,) = run.recorder.of("golive.ended")
+    assert set(ended.failed) == {"retake"}
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+
+
+class BreaksOnAir(Leg):
+    """A leg whose loop meets something nobody expected."""
+
+    platform = "broken"
+    pushes_rtmp = False
+
+    async def on_air(self) -> None:
+        await asyncio.sleep(0.3)
+        raise RuntimeError("something nobody expected")
+
+
+async def test_an_unexpected_error_on_air_ends_that_leg_alone(transport, control, clock):
+    await register_retake(transport, control)
+    run = three_legs(transport, control, clock, duration=2.0, retake=False)
+    broken = BreaksOnAir(run.golive.ctx)
+    run.golive.legs.append(broken)
+    outcome = await asyncio.wait_for(run.golive.run(), 30)
+    assert outcome.failed_legs == {
+        "broken": "on_air: unexpected error: RuntimeError: something nobody expected"
+    }
+    assert sorted(outcome.on_air) == ["basefm", "clawcast"]
+    assert run.live() == {"basefm", "clawcast"}
+    assert "the planned duration" in outcome.reason
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+
+
+async def test_a_leg_that_fails_to_prepare_is_dropped_unless_all_or_nothing(
+    transport, control, clock
+):
+    await register_retake(transport, control)
+    await burst(control, "/api/bookSlot", 1, reply="status", status=503)
+    run = three_legs(transport, control, clock, duration=1.5)
+    outcome = await asyncio.wait_for(run.golive.run(), 30)
+    assert set(outcome.failed_legs) == {"clawcast"}
+    assert run.dropped()["clawcast"].stage == "prepare"
+    assert run.live() == {"retake", "basefm"}
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
