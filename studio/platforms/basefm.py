@@ -342,6 +342,8 @@ class BasefmClient(ApiClient):
             return  # answered: ``_create`` kept the token
         task.cancel()
         with contextlib.suppress(Exception, asyncio.CancelledError):
+            await task
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             if await self._recover_for(wallet) is not None:
                 return
         failure = None if task.cancelled() else task.exception()
@@ -393,12 +395,15 @@ class BasefmClient(ApiClient):
         self._keep_raw(response, request.wallet)
         try:
             reply = self.parse(CreateStreamResponse, response)
-        except PlatformError:
+        except PlatformError as unreadable:
             # the token is held: the session's controls can be read back over GET /streams
-            recovered = await self._recover_for(request.wallet)
+            try:
+                recovered = await self._recover_for(request.wallet)
+            except PlatformError:
+                recovered = None
             if recovered is not None:
                 return recovered
-            raise
+            raise unreadable from None
         self._keep(reply)
         return reply
 

@@ -207,6 +207,9 @@ def three_legs(
     pipeline_fails: bool = False,
     no_ingest: frozenset[str] = frozenset(),
     all_or_nothing: bool = False,
+    operator: Any = None,
+    tx_hash: str | None = None,
+    create_timeout: float = 30.0,
     mirror: Path | None = None,
 ) -> Broadcast:
     """A go-live over the chosen legs on the in-process sandbox: retake.tv (chat by REST
@@ -217,7 +220,7 @@ def three_legs(
     recorder = Recorder(bus)
     ctx = LegContext(
         bus=bus,
-        operator=GivenAnswers({"tx_hash": TX_HASH} if answers is None else answers),
+        operator=operator or GivenAnswers({"tx_hash": TX_HASH} if answers is None else answers),
         timing=timing
         or Timing(
             status_poll=3.0,
@@ -264,9 +267,16 @@ def three_legs(
     if basefm:
         legs["basefm"] = BasefmLeg(
             ctx,
-            BasefmClient(SANDBOX, transport=transport, store=store, clock=clock.now),
+            BasefmClient(
+                SANDBOX,
+                transport=transport,
+                store=store,
+                clock=clock.now,
+                create_timeout=create_timeout,
+            ),
             wallet=WALLET,
             name="Three DJ",
+            tx_hash=tx_hash,
         )
     if clawcast:
         legs["clawcast"] = ClawcastLeg(
