@@ -70,6 +70,12 @@ from studio.errors import Problem, StudioError, ValidationFailed
 )
 @click.option("--no-kiosk", is_flag=True, help="Show a plain tail of --log instead of the kiosk.")
 @click.option(
+    "--all-or-nothing",
+    is_flag=True,
+    help="End everything when one platform fails to get ready or live "
+    "(by default that platform is dropped and the others go on).",
+)
+@click.option(
     "--resume/--stop-open",
     "resume",
     default=None,
@@ -157,11 +163,31 @@ async def _run(plan: Any) -> int:
             loop.remove_signal_handler(sig)
         await close_kiosk_link(golive)
     if not plan.headless:
-        verdict = "ended cleanly" if outcome.ok else "ended with errors"
+        verdict = (
+            "ended cleanly"
+            if outcome.ok
+            else "ended with some platforms failed"
+            if outcome.partial
+            else "ended with errors"
+        )
         click.echo(f"\nSession {outcome.session_id} {verdict}: {outcome.reason}")
+        for platform, why in outcome.failed_legs.items():
+            click.echo(f"  ✗ {platform}: {why}", err=True)
         for error in outcome.errors:
             click.echo(f"  ✗ {error}", err=True)
-    return 0 if outcome.ok else 1
+    return exit_code(outcome)
+
+
+EXIT_PARTIAL = 3
+"""Some platforms failed and ended alone while the others stayed on air to the end."""
+
+
+def exit_code(outcome: Any) -> int:
+    """0 when everything went as planned, ``EXIT_PARTIAL`` when some platforms failed
+    alone while others stayed on air, 1 otherwise."""
+    if outcome.ok:
+        return 0
+    return EXIT_PARTIAL if outcome.partial and not outcome.errors else 1
 
 
 def _report(plan: Any, bus: Any, exc: StudioError) -> None:

@@ -100,6 +100,7 @@ def build(
         duration=plan.duration,
         journal=journal,
         resume_session=resume_session,
+        all_or_nothing=plan.all_or_nothing,
     )
 
     async def thumbnail() -> bytes:

@@ -54,6 +54,15 @@ class HumanOutput:
         if kind == "golive.failed":
             fix = f"\n  fix: {data['fix']}" if data.get("fix") else ""
             return f"✗ {data['platform']}: {data['error']}{fix}"
+        if kind == "golive.leg_dropped":
+            fix = f"\n  fix: {data['fix']}" if data.get("fix") else ""
+            still = ", ".join(data.get("remaining") or []) or "nothing"
+            return (
+                f"✗ {data['platform']} stopped alone ({data['stage']}): {data['error']}{fix}\n"
+                f"  still on air: {still}"
+            )
+        if kind == "retake.feed_trouble":
+            return f"[retake] chat feed: {data['error']}; retrying in {data['retry_in']:.0f} s"
         if kind == "pipeline.recovery_scheduled":
             return (
                 f"⟳ {data.get('reason')}: reconnecting in {data.get('delay')} s "

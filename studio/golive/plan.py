@@ -46,6 +46,9 @@ class Plan(BaseModel):
     slides: list[dict[str, Any]] | None = None
     kiosk: bool = True
     resume: bool | None = None
+    all_or_nothing: bool = False
+    """End the whole broadcast when one platform fails to prepare or confirm (by
+    default that platform is dropped and the others go on)."""
 
     @model_validator(mode="after")
     def _needs(self) -> Plan:

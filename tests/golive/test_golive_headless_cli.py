@@ -130,3 +130,53 @@ def test_headless_without_credentials_says_how_to_register(tmp_path: Path):
     assert proc.returncode == 1
     (event,) = [json.loads(line) for line in out.splitlines()]
     assert event["event"] == "golive.failed" and "studio retake register" in event["fix"]
+
+
+@pytest.mark.processes
+def test_headless_a_platform_that_fails_alone_is_reported_and_exits_3(tmp_path: Path):
+    """ClawCast cannot book (503): it is dropped and said so; baseFM stays on air to the
+    planned end; the exit code says that not everything went as planned."""
+    need("Xvfb", "xterm", "ffmpeg")
+    need_rtmp()
+    with rehearsal_world(tmp_path / "rec") as world:
+        fault = {"burst": {"path_prefix": "/api/bookSlot", "status": 503, "count": 5}}
+        assert httpx.post(f"{world.origin}/_sandbox/faults", json=fault).status_code == 200
+        env = {**os.environ, **world.env(), "STUDIO_STATE_DIR": str(tmp_path / "state")}
+        proc = studio(
+            [
+                "golive",
+                "--headless",
+                "--basefm",
+                "--basefm-wallet",
+                WALLET,
+                "--tx-hash",
+                GOOD_TX,
+                "--clawcast",
+                "--clawcast-name",
+                "alone_bot",
+                "--clawcast-url",
+                "https://github.com/me/alone",
+                "--no-kiosk",
+                "--duration",
+                "6",
+                "--log",
+                str(tmp_path / "s.log"),
+            ],
+            env,
+        )
+        try:
+            events = read_until(proc, lambda e: e["event"] == "golive.ended", limit=90)
+            assert proc.wait(30) == 3
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        (dropped,) = [e for e in events if e["event"] == "golive.leg_dropped"]
+        assert dropped["platform"] == "clawcast" and dropped["stage"] == "prepare"
+        assert dropped["remaining"] == ["basefm"]
+        assert any(e["event"] == "golive.live" and e["platform"] == "basefm" for e in events)
+        ended = events[-1]
+        assert ended["ok"] is False and "the planned duration" in ended["reason"]
+        assert list(ended["failed"]) == ["clawcast"]
+        state = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
+        assert [s["status"] for s in state["sessions"]] == ["ended"]  # the planned end
