@@ -238,6 +238,14 @@ class BasefmLeg(Leg):
                 await self._check_status()
             except StudioError as exc:
                 log.warning("baseFM status failed: %s", exc)
+                self.ctx.publish(
+                    Notice(
+                        platform=self.platform,
+                        level="warning",
+                        text=f"{exc.message}; asking again in "
+                        f"{self.ctx.timing.basefm_status_every:g} s",
+                    )
+                )
             self.ctx.publish(StreamHealth(platform=self.platform, health=self.health))
 
     async def stop(self, *, final: bool = True) -> dict[str, Any]:

@@ -122,14 +122,24 @@ class ClawcastLeg(Leg):
 
     async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:
         while slot.seconds_left(self.ctx.clock()) > 0:
-            screen = await asyncio.to_thread(tail_text, self.mirror) if self.mirror else ""
             try:
+                screen = await asyncio.to_thread(tail_text, self.mirror) if self.mirror else ""
                 reply = await self.client.publish_terminal(screen or "$ \n")
             except ClawcastError as exc:
                 if exc.status in (401, 403):  # slot over or cut: nothing more to mirror
                     log.info("ClawCast slot ended: %s", exc)
                     return
                 self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one lost frame never ends the slot
+                log.error("ClawCast frame failed", exc_info=exc)
+                self.ctx.publish(
+                    Notice(
+                        platform=self.platform,
+                        level="warning",
+                        text=f"ClawCast: a frame failed ({type(exc).__name__}: {exc}); "
+                        "the next one is tried in a second",
+                    )
+                )
             else:
                 self.frames += 1
                 if reply.viewer_count is not None and self.frames % 10 == 1:

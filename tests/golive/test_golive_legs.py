@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 
@@ -23,7 +25,7 @@ from studio.platforms.retake_credentials import (
 )
 from studio.redaction import reveal
 from studio.session_store import SessionStore
-from tests.golive.golive_helpers import fake_context, fake_kiosk
+from tests.golive.golive_helpers import PNG, fake_context, fake_kiosk
 
 SANDBOX = "http://sandbox.test"
 
@@ -229,3 +231,56 @@ async def test_a_tip_seen_as_chat_and_as_tip_received_counts_once(clock):
         ("cy", "1.00"),
         ("cy", "1.00"),
     ]
+
+
+async def test_a_refused_thumbnail_is_a_notice_and_is_tried_again_sooner(transport, control, clock):
+    """The thumbnail endpoint redirects to another origin (refused, rightly) twice: the
+    leg stays on air, says so, and the third try, after backoff, lands."""
+    client = await registered(transport, control)
+    ctx, recorder = fake_context(clock)
+    ctx.timing.thumbnail_every = 180.0
+
+    async def thumbnail() -> bytes:
+        return PNG
+
+    async def sleep(seconds: float) -> None:  # the sandbox's time, letting the test run
+        clock.advance(seconds)
+        await asyncio.sleep(0.001)
+
+    ctx.thumbnail = thumbnail
+    ctx.sleep = sleep
+    leg = RetakeLeg(ctx, client, load_credentials(), paths=Paths.from_env())
+    await control.post(
+        "/_sandbox/faults",
+        json={
+            "burst": {
+                "path_prefix": "/api/v1/agent/update-thumbnail",
+                "reply": "redirect",
+                "location": "https://elsewhere.example/upload",
+                "count": 2,
+            }
+        },
+    )
+    started = clock.now()
+    uploaded = asyncio.Event()
+    landed: list[float] = []
+
+    def on_thumbnail(event) -> None:
+        if event.kind == "golive.thumbnail":
+            landed.append(clock.now())
+            uploaded.set()
+
+    ctx.bus.add_listener(on_thumbnail)
+    on_air = asyncio.create_task(leg.on_air())
+    try:
+        await asyncio.wait_for(uploaded.wait(), 10)
+    finally:
+        on_air.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await on_air
+    warnings = [e.text for e in recorder.of("golive.notice") if e.level == "warning"]
+    refused = [t for t in warnings if "redirected to another origin" in t]
+    assert len(refused) == 2 and "retrying with backoff" in refused[0]
+    assert landed[0] - started < 180  # retried sooner than the usual refresh
+    agent = (await control.get("/_sandbox/retake/state")).json()["agents"][0]
+    assert agent["thumbnails"] == leg.thumbnails >= 1
