@@ -335,8 +335,19 @@ class GoLive:
         if self._destinations.pop(leg.platform, None) is None or self.pipeline is None:
             return
         remaining = [*self._destinations.values(), *self.extra]
-        if remaining:
+        if not remaining:
+            return
+        try:
             await self.pipeline.restart_encoder(remaining)
+        except Exception as exc:  # noqa: BLE001 - the watchdog recovers the encode
+            log.error("restarting the encode without %s failed", leg.platform, exc_info=exc)
+            self.ctx.publish(
+                Failed(
+                    platform="studio",
+                    error=f"the encode could not restart without {leg.platform}: {exc}",
+                    fix="The watchdog keeps trying; `kill -USR1` reconnects at once.",
+                )
+            )
 
     async def _leg_on_air(self, leg: Leg) -> None:
         try:
