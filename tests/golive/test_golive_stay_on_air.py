@@ -84,9 +84,13 @@ async def test_retake_failing_in_every_way_keeps_all_three_on_air(
     await burst(control, status, 1, reply="huge", size=3 * 1024 * 1024)
     await burst(control, status, 1, reply="json", body={"is_live": True, "uptime_seconds": -1})
     run = three_legs(transport, control, clock, duration=2.5, chat=True)
+    listening = asyncio.Event()
+    run.golive.ctx.bus.add_listener(
+        lambda e: listening.set() if e.kind == "retake.feed" and e.state == "polling" else None
+    )
 
     async def viewers_talk() -> None:
-        await asyncio.sleep(0.6)  # live by now
+        await asyncio.wait_for(listening.wait(), 10)  # the chat feed reads from here on
         comments = f"{RETAKE}/stream/comments"
         await burst(control, comments, 1, reply="redirect", location="http://sandbox.test:99999/")
         await burst(control, comments, 1, reply="deep_json")
