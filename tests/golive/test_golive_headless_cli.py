@@ -180,3 +180,49 @@ def test_headless_a_platform_that_fails_alone_is_reported_and_exits_3(tmp_path: 
         assert list(ended["failed"]) == ["clawcast"]
         state = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
         assert [s["status"] for s in state["sessions"]] == ["ended"]  # the planned end
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_headless_a_signal_during_the_paid_create_keeps_the_session(tmp_path: Path, sig):
+    """The signal lands while baseFM is still answering the paid create: the studio waits
+    for the answer, keeps the token and leaves the session armed, and the next go-live
+    recovers it without a second payment."""
+    need("Xvfb", "xterm", "ffmpeg")
+    need_rtmp()
+    with rehearsal_world(tmp_path / "rec") as world:
+        slow = {"latency": 1.5, "latency_prefix": "/api/basefm/streams"}
+        assert httpx.post(f"{world.origin}/_sandbox/faults", json=slow).status_code == 200
+        env = {**os.environ, **world.env(), "STUDIO_STATE_DIR": str(tmp_path / "state")}
+        args = ["golive", "--headless", "--basefm", "--basefm-wallet", WALLET, "--no-kiosk"]
+        args += ["--log", str(tmp_path / "s.log")]
+        proc = studio([*args, "--tx-hash", GOOD_TX], env)
+        try:
+            read_until(proc, lambda e: e["event"] == "golive.step" and e["step"] == "stream")
+            time.sleep(0.3)  # the create is on its way; its answer is 1.2 s out
+            proc.send_signal(sig)
+            rest = read_until(proc, lambda e: e["event"] == "golive.ended")
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        ended = rest[-1]
+        assert sig.name in ended["reason"] and ended["summary"]["basefm"]["ended"] == "left armed"
+        state = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
+        (session,) = state["sessions"]
+        assert session["status"] != "ended" and state["usedTxHashes"] == [GOOD_TX]
+        httpx.delete(f"{world.origin}/_sandbox/faults")
+        again = studio([*args, "--duration", "3"], env)  # no --tx-hash: nothing to pay
+        try:
+            events = read_until(again, lambda e: e["event"] == "golive.ended", limit=90)
+            assert again.wait(30) == 0
+        finally:
+            if again.poll() is None:
+                again.kill()
+                again.wait()
+        assert any("recovered the session" in e.get("text", "") for e in events)
+        assert not any(e["event"] == "operator.needed" for e in events)
+        state = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
+        assert [s["status"] for s in state["sessions"]] == ["ended"]
+        assert state["usedTxHashes"] == [GOOD_TX]
