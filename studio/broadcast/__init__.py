@@ -14,22 +14,18 @@ from studio.broadcast.events import (
     RecoveryScheduled,
 )
 from studio.broadcast.pipeline import BroadcastPipeline
-from studio.broadcast.terminal import ON_AIR_GRID, Terminal, measured_grid
-from studio.broadcast.thumbnails import (
-    ThumbnailLoop,
-    capture,
-    is_blank,
-    thumbnail_jpeg,
-    thumbnail_png,
-)
+from studio.broadcast.terminal import ON_AIR_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal, measured_grid
+from studio.broadcast.thumbnails import TitleBand, band_png, capture, is_blank, thumbnail_png
 
 __all__ = [
     "ON_AIR_GRID",
+    "ON_AIR_GRIDS",
     "BroadcastPipeline",
     "Destination",
     "DestinationState",
     "DestinationStateChanged",
     "EncoderStats",
+    "OnAirGrid",
     "PipelineRecovered",
     "PipelineStateChanged",
     "ProcessExited",
@@ -37,11 +33,11 @@ __all__ = [
     "ProcessStarted",
     "RecoveryScheduled",
     "Terminal",
-    "ThumbnailLoop",
+    "TitleBand",
     "VirtualDisplay",
+    "band_png",
     "capture",
     "is_blank",
     "measured_grid",
-    "thumbnail_jpeg",
     "thumbnail_png",
 ]

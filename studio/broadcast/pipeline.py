@@ -38,8 +38,8 @@ from studio.broadcast.events import (
 from studio.broadcast.ffmpeg_command import FeedPort
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.relay import DestinationRelay, RefreshOne
-from studio.broadcast.terminal import Terminal
-from studio.broadcast.thumbnails import ThumbnailLoop, Upload, thumbnail_png
+from studio.broadcast.terminal import DEFAULT_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal
+from studio.broadcast.thumbnails import thumbnail_png
 from studio.broadcast.watchdog import RetryTimer
 from studio.errors import StudioError
 from studio.events import EventBus
@@ -68,6 +68,7 @@ class BroadcastPipeline:
         relay_backoff: Backoff = OBS_RECONNECT,
         terminal_env: Mapping[str, str] | None = None,
         frame: tuple[int, int] = FRAME,
+        on_air_grid: OnAirGrid = ON_AIR_GRIDS[DEFAULT_GRID],
         ffmpeg: str = "ffmpeg",
     ) -> None:
         if not destinations:
@@ -89,6 +90,7 @@ class BroadcastPipeline:
         self.relay_backoff = relay_backoff
         self.terminal_env = dict(terminal_env or {})
         self.frame = frame
+        self.on_air_grid = on_air_grid
         self.ffmpeg = ffmpeg
         self.timer = RetryTimer(backoff)
         self.display = VirtualDisplay(*frame)
@@ -142,10 +144,6 @@ class BroadcastPipeline:
                 "There is no picture: the display is not running.", fix="Start the broadcast first."
             )
         return await asyncio.to_thread(thumbnail_png, self.display.name, max_width)
-
-    def thumbnail_loop(self, upload: Upload, interval: float = 180.0) -> ThumbnailLoop:
-        """A ``ThumbnailLoop`` that follows the display across restarts."""
-        return ThumbnailLoop(lambda: self.display.name, upload, interval)
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -205,7 +203,11 @@ class BroadcastPipeline:
     async def _start_terminal(self) -> None:
         assert self.display.name
         self.terminal = Terminal(
-            self.display.name, self.kiosk_command, frame=self.frame, env=self.terminal_env
+            self.display.name,
+            self.kiosk_command,
+            frame=self.frame,
+            on_air=self.on_air_grid,
+            env=self.terminal_env,
         )
         await self.terminal.start()
         self._changed.set()

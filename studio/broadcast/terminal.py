@@ -1,9 +1,20 @@
 """The on-air terminal: xterm, full-frame on the virtual display, 24-bit colour.
 
-The kiosk is designed for ``ON_AIR_GRID`` (160x45 cells of 8x16 pixels = 1280x720).
-DejaVu Sans Mono at pixel size 12.85 gives exactly 8x16 cells in xterm (12.8-12.9
-does; 12 gives 7x15 and 13 gives 8x17), with no internal border, no window border
-and no scrollbar. The seed's ``-fa Monospace -fs 12 -geometry 160x45`` overflows
+The on-air grid is a setting (``ON_AIR_GRIDS``), each exactly 1280x720 in DejaVu Sans
+Mono at a measured pixel size, with no window border and no scrollbar:
+
+=========  ==========  ==========  ===============  ===================================
+grid       cell (px)   pixel size  internal border  for
+=========  ==========  ==========  ===============  ===================================
+160x45     8x16        12.85       0                desktops (the default)
+128x36     10x20       16.8        0                larger text (near 120x34)
+90x25      14x28       23.5        10               phones (near 96x27)
+=========  ==========  ==========  ===============  ===================================
+
+A cell size with a fractional width (1280/96, 1280/120) cannot exist, so each grid is
+the nearest one whose cells tile the frame; 90x25 fills 1260x700 with cells and the
+remaining 10 pixels on every side are xterm's internal border, drawn in the on-air
+background colour. The seed's ``-fa Monospace -fs 12 -geometry 160x45`` overflows
 1280x720. If a host's fonts give another cell size, the grid is recomputed from the
 measured cell so the terminal still fits the frame (``Terminal.grid`` is the truth).
 """
@@ -18,18 +29,65 @@ from dataclasses import dataclass
 from studio.broadcast.display import FRAME
 from studio.broadcast.processes import LineHandler, ManagedProcess, ProcessFailed, run_capture
 
-ON_AIR_GRID: tuple[int, int] = (160, 45)
-"""Columns and rows of the on-air terminal on a host with the expected fonts."""
-CELL: tuple[int, int] = (8, 16)
+
+@dataclass(frozen=True)
+class OnAirGrid:
+    """One on-air grid: cells of ``cell`` pixels at ``pixel_size``, framed by ``border``."""
+
+    cols: int
+    rows: int
+    cell: tuple[int, int]
+    pixel_size: float
+    border: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.cols}x{self.rows}"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.cols, self.rows
+
+    @property
+    def frame(self) -> tuple[int, int]:
+        """The window in pixels: every cell plus the internal border on each side."""
+        return (
+            self.cols * self.cell[0] + 2 * self.border,
+            self.rows * self.cell[1] + 2 * self.border,
+        )
+
+
+ON_AIR_GRIDS: dict[str, OnAirGrid] = {
+    g.name: g
+    for g in (
+        OnAirGrid(160, 45, (8, 16), 12.85),
+        OnAirGrid(128, 36, (10, 20), 16.8),
+        OnAirGrid(90, 25, (14, 28), 23.5, border=10),
+    )
+}
+DEFAULT_GRID = "160x45"
+ON_AIR_GRID: tuple[int, int] = ON_AIR_GRIDS[DEFAULT_GRID].size
+"""Columns and rows of the default on-air terminal on a host with the expected fonts."""
+CELL: tuple[int, int] = ON_AIR_GRIDS[DEFAULT_GRID].cell
 FONT = "DejaVu Sans Mono"
-PIXEL_SIZE = 12.85
+PIXEL_SIZE = ON_AIR_GRIDS[DEFAULT_GRID].pixel_size
+BACKGROUND = "#0b1020"
+"""The on-air theme's background: the colour of any internal border around the cells."""
 WINDOW_TITLE = "studio-on-air"
+
+
+def on_air_grid(name: str) -> OnAirGrid:
+    """The grid called ``name`` (``"128x36"``); a clear error for any other."""
+    try:
+        return ON_AIR_GRIDS[name]
+    except KeyError:
+        raise ValueError(f"must be one of {', '.join(ON_AIR_GRIDS)} (got {name!r})") from None
+
 
 # Resources that make the window exactly cols*cell wide and rows*cell high.
 RESOURCES = (
     "*directColor: true",
     "*termName: xterm-256color",
-    "*internalBorder: 0",
     "*borderWidth: 0",
     "*scrollBar: false",
     "*saveLines: 0",
@@ -73,6 +131,8 @@ def xterm_argv(
     pixel_size: float = PIXEL_SIZE,
     title: str = WINDOW_TITLE,
     offset: tuple[int, int] = (0, 0),
+    border: int = 0,
+    background: str = "black",
 ) -> list[str]:
     argv = [
         "xterm",
@@ -81,13 +141,13 @@ def xterm_argv(
         "-fa",
         f"{font}:pixelsize={pixel_size:g}",
         "-b",
-        "0",
+        str(border),
         "-bw",
         "0",
         "+sb",
         "-u8",
         "-bg",
-        "black",
+        background,
         "-fg",
         "white",
         "-title",
@@ -136,8 +196,9 @@ class Terminal:
         command: Sequence[str],
         *,
         frame: tuple[int, int] = FRAME,
+        on_air: OnAirGrid = ON_AIR_GRIDS[DEFAULT_GRID],
         font: str = FONT,
-        pixel_size: float = PIXEL_SIZE,
+        background: str = BACKGROUND,
         title: str = WINDOW_TITLE,
         env: Mapping[str, str] | None = None,
         on_stderr: LineHandler | None = None,
@@ -145,11 +206,12 @@ class Terminal:
         self.display = display
         self.command = list(command)
         self.frame = frame
+        self.on_air = on_air
         self.font = font
-        self.pixel_size = pixel_size
+        self.background = background
         self.title = title
         self.env = dict(env or {})
-        self.grid: tuple[int, int] = ON_AIR_GRID
+        self.grid: tuple[int, int] = on_air.size
         self.geometry: WindowGeometry | None = None
         self._on_stderr = on_stderr
         self.process: ManagedProcess | None = None
@@ -163,7 +225,9 @@ class Terminal:
         g = self.geometry
         return g is not None and (g.width, g.height, g.x, g.y) == (*self.frame, 0, 0)
 
-    def _process(self, grid: tuple[int, int], offset: tuple[int, int]) -> ManagedProcess:
+    def _process(
+        self, grid: tuple[int, int], offset: tuple[int, int], border: int
+    ) -> ManagedProcess:
         env = {
             "DISPLAY": self.display,
             "COLORTERM": "truecolor",
@@ -175,9 +239,11 @@ class Terminal:
             self.command,
             grid=grid,
             font=self.font,
-            pixel_size=self.pixel_size,
+            pixel_size=self.on_air.pixel_size,
             title=self.title,
             offset=offset,
+            border=border,
+            background=self.background,
         )
         return ManagedProcess(
             "xterm", argv, env=env, on_stderr=self._on_stderr or (lambda _l: None)
@@ -188,22 +254,24 @@ class Terminal:
 
         If the window is not exactly the frame (other fonts on this host), restart it
         with the grid computed from the measured cell size, centred."""
-        self.geometry = await self._launch(ON_AIR_GRID, (0, 0), limit)
-        self.grid = ON_AIR_GRID
-        cell = self.geometry.cell
-        if not self.fills_frame and cell:
+        border = self.on_air.border
+        self.geometry = await self._launch(self.on_air.size, (0, 0), border, limit)
+        self.grid = self.on_air.size
+        g = self.geometry
+        if not self.fills_frame and g.cols and g.rows:
+            cell = ((g.width - 2 * border) / g.cols, (g.height - 2 * border) / g.rows)
             grid = grid_for(cell, self.frame)
             used = (round(grid[0] * cell[0]), round(grid[1] * cell[1]))
             offset = ((self.frame[0] - used[0]) // 2, (self.frame[1] - used[1]) // 2)
             await self.stop()
-            self.geometry = await self._launch(grid, offset, limit)
+            self.geometry = await self._launch(grid, offset, 0, limit)
             self.grid = grid
         return self.geometry
 
     async def _launch(
-        self, grid: tuple[int, int], offset: tuple[int, int], limit: float
+        self, grid: tuple[int, int], offset: tuple[int, int], border: int, limit: float
     ) -> WindowGeometry:
-        self.process = self._process(grid, offset)
+        self.process = self._process(grid, offset, border)
         await self.process.start()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit

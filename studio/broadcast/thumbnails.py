@@ -1,27 +1,38 @@
-"""Pictures of the virtual display, taken with mss and encoded with Pillow.
+"""Thumbnails that sell the stream: the picture on air with a clean title band.
 
-retake.tv wants a thumbnail right after the stream is live and then every few
-minutes. ``capture`` blocks (it talks to the X server), so the loop runs it in a
-worker thread.
+retake.tv wants a thumbnail right after the stream is live and then every 2-5
+minutes (its skill document, step 6 and 8: ``multipart`` field ``image``, JPEG or PNG;
+it names no size, so the thumbnail is the 1280x720 frame itself, 16:9 like the
+stream). The picture is never an empty frame: until the agent writes, the kiosk's
+opening card is on air. Over it, Pillow draws a band across the bottom with LIVE,
+the agent's name and the stream's title. ``capture`` blocks (it talks to the X
+server), so callers run it in a worker thread. The go-live sequence's retake.tv leg
+runs the one thumbnail loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import cast
 
 import mss
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from studio.errors import StudioError
+from studio.redaction import redact
 
 log = logging.getLogger(__name__)
 
-MIN_INTERVAL = 120.0
-MAX_INTERVAL = 300.0
+FORMAT = "PNG"
+"""retake.tv accepts JPEG or PNG; PNG keeps the terminal's text sharp."""
+BAND_COLOUR = (8, 12, 28)
+LIVE_RED = (230, 40, 70)
+WHITE = (255, 255, 255)
+SOFT = (200, 210, 230)
 
 
 class CaptureFailed(StudioError):
@@ -50,22 +61,12 @@ def _scaled(image: Image.Image, max_width: int) -> Image.Image:
 
 def encode_png(image: Image.Image, max_width: int = 1280) -> bytes:
     buffer = io.BytesIO()
-    _scaled(image, max_width).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def encode_jpeg(image: Image.Image, max_width: int = 1280, quality: int = 85) -> bytes:
-    buffer = io.BytesIO()
-    _scaled(image, max_width).convert("RGB").save(buffer, format="JPEG", quality=quality)
+    _scaled(image, max_width).save(buffer, format=FORMAT, optimize=True)
     return buffer.getvalue()
 
 
 def thumbnail_png(display: str, max_width: int = 1280) -> bytes:
     return encode_png(capture(display), max_width)
-
-
-def thumbnail_jpeg(display: str, max_width: int = 1280, quality: int = 85) -> bytes:
-    return encode_jpeg(capture(display), max_width, quality)
 
 
 def is_blank(image: Image.Image, tolerance: int = 0) -> bool:
@@ -74,75 +75,81 @@ def is_blank(image: Image.Image, tolerance: int = 0) -> bool:
     return all(high - low <= tolerance for low, high in extrema)
 
 
-Upload = Callable[[bytes], Awaitable[object]]
+@lru_cache(maxsize=8)
+def _font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(name, size)  # Pillow looks in the system's font folders
+    except OSError:
+        return ImageFont.load_default(size)
 
 
-class ThumbnailLoop:
-    """Uploads a PNG of ``display`` now and then every ``interval`` seconds (2-5 min).
+def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int, bold: bool) -> tuple:
+    """The largest font (down to half ``size``) that fits ``text`` in ``width``; then cut."""
+    for candidate in range(size, size // 2 - 1, -2):
+        face = _font(candidate, bold)
+        if draw.textlength(text, font=face) <= width:
+            return text, face
+    face = _font(size // 2, bold)
+    while text and draw.textlength(text + "…", font=face) > width:
+        text = text[:-1]
+    return text.rstrip() + "…", face
 
-    A failed capture or upload is logged and retried at the next tick; the loop
-    never ends the broadcast. ``display`` may be a callable, for a display that
-    is restarted on another number.
-    """
 
-    def __init__(
-        self,
-        display: str | Callable[[], str | None],
-        upload: Upload,
-        interval: float = 180.0,
-        *,
-        max_width: int = 1280,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
-            raise StudioError(
-                f"A thumbnail interval of {interval:g} s is outside 2-5 minutes.",
-                fix="Choose an interval between 120 and 300 seconds.",
-            )
-        self._display = display
-        self.upload = upload
-        self.interval = interval
-        self.max_width = max_width
-        self._sleep = sleep
-        self.uploaded = 0
-        self._task: asyncio.Task[None] | None = None
+@dataclass(frozen=True)
+class TitleBand:
+    """What the band says: the agent, the stream's title, and LIVE."""
 
-    def _display_name(self) -> str | None:
-        return self._display() if callable(self._display) else self._display
+    agent: str
+    title: str = ""
+    live: bool = True
 
-    async def once(self) -> bool:
-        display = self._display_name()
-        if not display:
-            return False
-        try:
-            data = await asyncio.to_thread(thumbnail_png, display, self.max_width)
-            await self.upload(data)
-        except Exception as exc:
-            log.warning("thumbnail not uploaded: %s", exc)
-            return False
-        self.uploaded += 1
-        return True
+    HEIGHT = 0.22
+    """Of the picture's height."""
 
-    async def run(self, ticks: int | None = None) -> None:
-        """Upload now, then every ``interval``; ``ticks`` bounds the uploads (tests)."""
-        done = 0
-        while ticks is None or done < ticks:
-            await self.once()
-            done += 1
-            if ticks is not None and done >= ticks:
-                return
-            await self._sleep(self.interval)
+    def draw(self, picture: Image.Image) -> Image.Image:
+        """A copy of ``picture`` with the band across its bottom."""
+        image = picture.convert("RGB")
+        width, height = image.size
+        band_h = round(height * self.HEIGHT)
+        top = height - band_h
+        shade = Image.new("RGB", (width, band_h), BAND_COLOUR)
+        image.paste(Image.blend(image.crop((0, top, width, height)), shade, 0.88), (0, top))
+        draw = ImageDraw.Draw(image)
+        unit = band_h / 10
+        draw.rectangle((0, top, width, top + max(2, round(unit * 0.3))), fill=LIVE_RED)
+        margin = round(unit * 2.2)
+        x = margin
+        if self.live:
+            face = _font(round(unit * 3))
+            label = "● LIVE"
+            pad = round(unit)
+            label_w = round(draw.textlength(label, font=face))
+            y0, y1 = top + round(unit * 3), top + round(unit * 7.5)
+            draw.rounded_rectangle((x, y0, x + label_w + 2 * pad, y1), radius=pad, fill=LIVE_RED)
+            draw.text((x + pad, (y0 + y1) // 2), label, font=face, fill=WHITE, anchor="lm")
+            x += label_w + 2 * pad + margin
+        room = width - x - margin
+        agent, face = _fit(draw, redact(self.agent) or "on air", room, round(unit * 4), True)
+        title = redact(self.title)
+        if title:
+            draw.text((x, top + round(unit * 1.4)), agent, font=face, fill=WHITE)
+            title, small = _fit(draw, title, room, round(unit * 2.6), False)
+            draw.text((x, top + round(unit * 6.2)), title, font=small, fill=SOFT)
+        else:
+            draw.text((x, top + band_h // 2), agent, font=face, fill=WHITE, anchor="lm")
+        return image
 
-    def start(self) -> asyncio.Task[None]:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self.run(), name="thumbnails")
-        return self._task
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+def band_png(picture: Image.Image, band: TitleBand, max_width: int = 1280) -> bytes:
+    """The thumbnail: ``picture`` with its title band, as a PNG."""
+    return encode_png(band.draw(picture), max_width)
+
+
+def keep(data: bytes, folder: Path, number: int) -> Path:
+    """Keep an uploaded thumbnail where the operator can look at it (mode 0600)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"thumbnail-{number:03d}.png"
+    path.write_bytes(data)
+    path.chmod(0o600)
+    return path

@@ -60,10 +60,30 @@ def kiosk() -> None:
     show_default=True,
     help="Colour depth. The on-air xterm draws 24-bit colour but does not advertise it.",
 )
+@click.option("--name", default="", help="The agent's name, on the opening card.")
+@click.option("--title", default="", help="The stream's title or hook, on the opening card.")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    help="Where the stream can be watched (retake, clawcast, basefm); repeatable.",
+)
+@click.option("--link", default="", help="The stream's link: shown, and drawn as a QR code.")
 def run_cmd(
-    socket_path: Path | None, log_path: Path, theme: str, idle_seconds: float, colours: str
+    socket_path: Path | None,
+    log_path: Path,
+    theme: str,
+    idle_seconds: float,
+    colours: str,
+    name: str,
+    title: str,
+    platforms: tuple[str, ...],
+    link: str,
 ) -> None:
-    """Run the kiosk in this terminal (the one the virtual display captures)."""
+    """Run the kiosk in this terminal (the one the virtual display captures).
+
+    The opening card (--name, --title, --platform, --link) is on air until the agent
+    writes its first line."""
     # Textual reads these once, when it is first imported (below).
     if colours != "auto":
         os.environ["TEXTUAL_COLOR_SYSTEM"] = colours
@@ -71,7 +91,12 @@ def run_cmd(
     from studio.kiosk.app import run
     from studio.kiosk.config import KioskConfig
 
-    config = KioskConfig(log_path=log_path, theme=theme, idle_seconds=idle_seconds)
+    from studio.kiosk.on_air_state import Storefront
+
+    storefront = Storefront(name=name, title=title, platforms=platforms, link=link)
+    config = KioskConfig(
+        log_path=log_path, theme=theme, idle_seconds=idle_seconds, storefront=storefront
+    )
     if socket_path is not None:
         config.socket_path = socket_path
     run(config)

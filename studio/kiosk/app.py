@@ -1,6 +1,8 @@
-"""The on-air kiosk: the picture the virtual display captures, 160x45 cells at 1280x720.
+"""The on-air kiosk: the picture the virtual display captures, at 1280x720 (160x45,
+128x36 or 90x25 cells: the layout follows the terminal's size).
 
-It holds no platform credentials. The studio drives it over a Unix socket
+It opens on the opening card and hands over to the agent's terminal when the agent
+writes: an empty terminal is never on air by itself. It holds no platform credentials. The studio drives it over a Unix socket
 (``studio.onair``); everything it draws passes through ``AirFilter``.
 """
 
@@ -24,6 +26,7 @@ from studio.kiosk.on_air_state import TickerState
 from studio.kiosk.scenes.banners.banners import TimedBanner
 from studio.kiosk.scenes.chat_overlay.chat_feed import ALERT_ICONS, ChatEntry, ChatFeed, alert_text
 from studio.kiosk.scenes.filler.filler_view import FillerView
+from studio.kiosk.scenes.opening.opening_view import OpeningView
 from studio.kiosk.scenes.slides.slide_deck import SlideDeck
 from studio.kiosk.scenes.terminal.tail import follow
 from studio.kiosk.scenes.terminal.terminal_view import TerminalView
@@ -81,8 +84,12 @@ class KioskApp(AppBase):
             self.animation_level = "none"
         self.air = AirFilter()
         self.state = TickerState()
+        self.state.name = self.config.storefront.name
         self.chosen_scene = "terminal"
-        self.scene = "terminal"
+        self.scene = "opening"
+        self.terminal_shown = False
+        """Whether the agent's terminal has had something worth showing (then the
+        opening card has handed over for good)."""
         self.last_activity = self.config.clock.now()
         self.errors: list[str] = []
 
@@ -92,7 +99,14 @@ class KioskApp(AppBase):
         cfg = self.config
         yield TimedBanner(air=self.air, frozen=cfg.frozen, id="alert")
         with Horizontal(id="stage"):
-            with ContentSwitcher(initial="terminal", id="scenes"):
+            with ContentSwitcher(initial="opening", id="scenes"):
+                yield OpeningView(
+                    cfg.storefront,
+                    air=self.air,
+                    fetcher=cfg.fetcher,
+                    frozen=cfg.frozen,
+                    id="opening",
+                )
                 yield TerminalView(
                     to_air=self.air.terminal_line,
                     max_lines=cfg.max_lines,
@@ -114,6 +128,7 @@ class KioskApp(AppBase):
                     frozen=cfg.frozen,
                     rotate_seconds=cfg.filler_rotate_seconds,
                     slide_view=self._filler_slide,
+                    link=cfg.storefront.link or None,
                     id="filler",
                 )
             yield ChatFeed(air=self.air, id="chat", classes="hidden")
@@ -123,6 +138,7 @@ class KioskApp(AppBase):
     def on_mount(self) -> None:
         super().on_mount()
         self.terminal.frozen = self.config.frozen
+        self.opening.start()
         if self.config.log_path is not None:
             self.follow_log()
         if self.config.socket_path is not None:
@@ -135,6 +151,10 @@ class KioskApp(AppBase):
     @property
     def terminal(self) -> TerminalView:
         return self.query_one("#terminal", TerminalView)
+
+    @property
+    def opening(self) -> OpeningView:
+        return self.query_one("#opening", OpeningView)
 
     @property
     def deck(self) -> SlideDeck:
@@ -157,7 +177,14 @@ class KioskApp(AppBase):
     async def follow_log(self) -> None:
         assert self.config.log_path is not None
         async for batch in follow(self.config.log_path):
-            self.terminal.append(batch[-self.config.max_lines :])
+            batch = batch[-self.config.max_lines :]
+            self.terminal.append(batch)
+            if not self.terminal_shown and any(
+                self.air.terminal_line(line).plain.strip() for line in batch
+            ):
+                self.terminal_shown = True
+                if self.scene == "opening":
+                    await self.show_scene(self.chosen_scene, automatic=True)
             await self.activity()
 
     @work(exclusive=True, group="control-socket")
@@ -240,12 +267,18 @@ class KioskApp(AppBase):
     # -- scenes and dead air -----------------------------------------------------------
 
     async def show_scene(self, scene: str, *, automatic: bool = False) -> None:
+        if scene in ("terminal", "chat") and not self.terminal_shown:
+            scene = "opening"  # nothing from the agent yet: the opening card stays
         previous = self.scene
         self.scene = scene
         switcher = self.query_one("#scenes", ContentSwitcher)
         switcher.current = "terminal" if scene == "chat" else scene
         self.chat.set_class(scene != "chat", "hidden")
         self.deck.set_on_air(scene == "slides")
+        if scene == "opening":
+            self.opening.start()
+        else:
+            self.opening.stop()
         if scene == "filler" and previous != "filler":
             await self.filler.start()
         elif scene != "filler":
@@ -267,7 +300,7 @@ class KioskApp(AppBase):
     async def check_air(self) -> None:
         """Put the filler on when the terminal and chat have been quiet too long."""
         idle = self.config.idle_seconds
-        if idle <= 0 or self.scene == "filler":
+        if idle <= 0 or self.scene in ("filler", "opening"):
             return
         if self.config.clock.now() - self.last_activity >= idle:
             await self.show_scene("filler", automatic=True)

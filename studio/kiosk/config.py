@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from studio.kiosk.images.fetcher import HttpImageFetcher, ImageFetcher
+from studio.kiosk.on_air_state import Storefront
 from studio.onair.protocol import default_socket_path
 from studio.ui.themes import DEFAULT_THEME
 
@@ -41,3 +42,5 @@ class KioskConfig:
     clock: Clock = field(default_factory=WallClock)
     fetcher: ImageFetcher = field(default_factory=HttpImageFetcher)
     theme_folders: tuple[Path, ...] | None = None
+    storefront: Storefront = field(default_factory=Storefront)
+    """The opening card's agent, title, platforms and link (also the filler's QR code)."""

@@ -6,6 +6,27 @@ from dataclasses import dataclass
 
 from studio.onair.protocol import TickerUpdate
 
+PLATFORM_NAMES = {"retake": "retake.tv", "clawcast": "ClawCast", "basefm": "baseFM"}
+
+
+@dataclass(frozen=True)
+class Storefront:
+    """What the opening card (and the filler) show about the stream."""
+
+    name: str = ""
+    title: str = ""
+    platforms: tuple[str, ...] = ()
+    link: str = ""
+
+    def lines(self) -> list[str]:
+        lines = [self.title or "Live from the terminal", ""]
+        if self.platforms:
+            names = "  ·  ".join(PLATFORM_NAMES.get(p, p) for p in self.platforms)
+            lines.append(f"watch on  {names}")
+        if self.link:
+            lines.append(self.link)
+        return lines
+
 
 @dataclass
 class TickerState:

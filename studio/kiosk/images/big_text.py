@@ -48,7 +48,7 @@ def draw_centred(
 
 
 def largest_fitting(
-    text: str, max_width: int, sizes: tuple[int, ...] = (22, 18, 16, 14), stroke: int = 0
+    text: str, max_width: int, sizes: tuple[int, ...] = (22, 18, 16, 14, 12, 10), stroke: int = 0
 ) -> int | None:
     """The biggest size in ``sizes`` at which ``text`` fits ``max_width`` pixels."""
     for size in sizes:
