@@ -50,6 +50,15 @@ from studio.errors import Problem, StudioError, ValidationFailed
     show_default=True,
     help="Seconds between thumbnails (120-300).",
 )
+@click.option(
+    "--title", help="The stream's title or hook (100 characters at most): opening card, thumbnails."
+)
+@click.option(
+    "--grid",
+    default="160x45",
+    show_default=True,
+    help="On-air grid: 160x45, 128x36 or 90x25 (bigger text, for phones).",
+)
 @click.option("--tweet-url", help="The verification tweet, if retake.tv asks for one.")
 @click.option("--tx-hash", help="The $5 USDC payment's transaction hash, if baseFM asks for one.")
 @click.option(

@@ -90,7 +90,6 @@ def run_cmd(
     os.environ.setdefault("TEXTUAL_FPS", str(CAPTURE_FPS))  # no redraw the capture cannot see
     from studio.kiosk.app import run
     from studio.kiosk.config import KioskConfig
-
     from studio.kiosk.on_air_state import Storefront
 
     storefront = Storefront(name=name, title=title, platforms=platforms, link=link)

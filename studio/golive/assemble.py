@@ -7,7 +7,7 @@ import asyncio
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +24,21 @@ from studio.journal import Journal
 from studio.onair.client import KioskLink
 
 
-def kiosk_command(socket_path: Path, log: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "studio",
-        "kiosk",
-        "run",
-        "--socket",
-        str(socket_path),
-        "--log",
-        str(log),
-    ]
+def kiosk_command(
+    socket_path: Path,
+    log: Path,
+    *,
+    name: str = "",
+    title: str = "",
+    platforms: Sequence[str] = (),
+    link: str = "",
+) -> list[str]:
+    """The kiosk, started with what its opening card shows (no secret among them)."""
+    command = [sys.executable, "-m", "studio", "kiosk", "run", "--socket", str(socket_path)]
+    command += ["--log", str(log), "--name", name, "--title", title, "--link", link]
+    for platform in platforms:
+        command += ["--platform", platform]
+    return command
 
 
 def build(
@@ -64,7 +67,7 @@ def build(
         kiosk=kiosk,
     )
     legs: list[Leg] = []
-    retake_leg = None
+    retake_leg: Any = None
     if plan.retake:
         retake_leg = _retake_leg(ctx, plan, urls, paths, transport)
         legs.append(retake_leg)
@@ -73,14 +76,28 @@ def build(
     if plan.clawcast:
         legs.append(_clawcast_leg(ctx, plan, urls, paths, transport, retake_leg))
     extras = [Destination(name=f"rtmp-{i + 1}", url=url) for i, url in enumerate(plan.rtmp)]
+    agent = plan.clawcast_name or plan.basefm_name or ""
+    link = plan.clawcast_url or ""
+    if retake_leg is not None:
+        agent, link = retake_leg.agent_name or agent, retake_leg.watch_url
 
     def default_pipeline(
         destinations: list[Destination], refresh_all: Any, refresh_one: Any
     ) -> Any:
         from studio.broadcast.pipeline import BroadcastPipeline
+        from studio.broadcast.terminal import on_air_grid
 
         command = (
-            kiosk_command(socket_path, plan.log) if plan.kiosk else ["tail", "-F", str(plan.log)]
+            kiosk_command(
+                socket_path,
+                plan.log,
+                name=agent,
+                title=plan.title or "",
+                platforms=plan.platforms,
+                link=link,
+            )
+            if plan.kiosk
+            else ["tail", "-F", str(plan.log)]
         )
         pipeline = BroadcastPipeline(
             destinations,
@@ -88,6 +105,7 @@ def build(
             bus=bus,
             refresh_destinations=refresh_all,
             refresh_destination=refresh_one,
+            on_air_grid=on_air_grid(plan.grid),
         )
         return pipeline
 
@@ -104,16 +122,30 @@ def build(
     )
 
     async def thumbnail() -> bytes:
-        from studio.broadcast.thumbnails import thumbnail_png
+        """What is on air (the opening card until the agent writes) under a title band."""
+        from studio.broadcast.thumbnails import TitleBand, band_png, capture
 
         pipeline = golive.pipeline
         if pipeline is None or not pipeline.display_name:
             raise StudioError(
                 "there is no display to take a thumbnail of", fix="Start the broadcast first."
             )
-        return await asyncio.to_thread(thumbnail_png, pipeline.display_name)
+        picture = await asyncio.to_thread(capture, pipeline.display_name)
+        return await asyncio.to_thread(band_png, picture, TitleBand(agent, plan.title or ""))
+
+    kept = 0
+
+    def keep_thumbnail(data: bytes) -> Path:
+        """Each uploaded thumbnail, in the journal's folder, one folder a session."""
+        from studio.broadcast.thumbnails import keep
+
+        nonlocal kept
+        kept += 1
+        folder = paths.journal.parent / "thumbnails" / f"session-{ctx.session_id or 0}"
+        return keep(data, folder, kept)
 
     ctx.thumbnail = thumbnail
+    ctx.keep_thumbnail = keep_thumbnail
     if kiosk is not None:
         golive.detach_kiosk = bus.add_listener(KioskFeed(kiosk))
     return golive

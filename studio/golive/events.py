@@ -147,6 +147,8 @@ class ThumbnailUploaded(Event):
     platform: str
     bytes: int
     url: str | None = None
+    kept: str | None = None
+    """Where the studio kept the uploaded picture (the session's thumbnails folder)."""
 
 
 class ChatSent(Event):

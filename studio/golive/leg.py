@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from studio.broadcast.destinations import Destination
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
 Thumbnailer = Callable[[], Awaitable[bytes]]
+KeepThumbnail = Callable[[bytes], Path]
+"""Keeps an uploaded thumbnail in the session's folder; returns where."""
 
 
 @dataclass
@@ -65,6 +68,7 @@ class LegContext:
     session_id: int | None = None
     kiosk: KioskLink | None = None
     thumbnail: Thumbnailer | None = None
+    keep_thumbnail: KeepThumbnail | None = None
     sleep: Sleep = asyncio.sleep
     clock: Callable[[], float] = time.time
 

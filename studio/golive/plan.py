@@ -10,9 +10,23 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from studio.broadcast.terminal import DEFAULT_GRID, on_air_grid
 from studio.errors import Problem
 from studio.validation.basefm import transaction_hash, wallet_address
 from studio.validation.clawcast import StreamerName, WebUrl
+
+
+def _title(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be blank")
+    if any(not ch.isprintable() for ch in value):
+        raise ValueError("must be plain text (no control characters)")
+    return value
+
+
+def _grid(value: str) -> str:
+    return on_air_grid(value).name
 
 
 def _rtmp_url(value: str) -> str:
@@ -35,6 +49,10 @@ class Plan(BaseModel):
         "I'm live. What should we explore today?"
     )
     thumbnail_every: Annotated[float, Field(ge=120, le=300)] = 180.0
+    title: Annotated[str, Field(max_length=100), AfterValidator(_title)] | None = None
+    """The stream's title or hook: on the opening card and every thumbnail."""
+    grid: Annotated[str, AfterValidator(_grid)] = DEFAULT_GRID
+    """The on-air grid (``studio.broadcast.terminal.ON_AIR_GRIDS``): bigger cells read on phones."""
     tweet_url: str | None = None
     tx_hash: Annotated[str, AfterValidator(transaction_hash)] | None = None
     basefm_wallet: Annotated[str, AfterValidator(wallet_address)] | None = None

@@ -252,8 +252,16 @@ class RetakeLeg(Leg):
             self.thumbnails += 1
         if not attempt.ok:
             return False
+        kept = None
+        if self.ctx.keep_thumbnail is not None:
+            try:
+                kept = str(await asyncio.to_thread(self.ctx.keep_thumbnail, image))
+            except OSError as exc:
+                log.warning("thumbnail not kept: %s", exc)
         self.ctx.publish(
-            ThumbnailUploaded(platform=self.platform, bytes=len(image), url=reply.thumbnail_url)
+            ThumbnailUploaded(
+                platform=self.platform, bytes=len(image), url=reply.thumbnail_url, kept=kept
+            )
         )
         return True
 

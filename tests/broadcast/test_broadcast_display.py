@@ -8,8 +8,14 @@ import sys
 import pytest
 
 from studio.broadcast.display import VirtualDisplay
-from studio.broadcast.terminal import ON_AIR_GRID, Terminal, measured_grid
-from studio.broadcast.thumbnails import ThumbnailLoop, capture, is_blank
+from studio.broadcast.terminal import (
+    BACKGROUND,
+    ON_AIR_GRID,
+    ON_AIR_GRIDS,
+    Terminal,
+    measured_grid,
+)
+from studio.broadcast.thumbnails import capture, is_blank
 from tests.broadcast.broadcast_helpers import KIOSK, need
 
 pytestmark = pytest.mark.processes
@@ -19,7 +25,7 @@ PATTERN = (
     "import sys, time\n"
     "out = ['\\x1b[2J\\x1b[H']\n"
     "for row in range(10):\n"
-    "    out.append(''.join(f'\\x1b[48;2;{col};{10*row};200m ' for col in range(160)) + '\\x1b[0m\\r\\n')\n"
+    "    out.append(''.join(f'\\x1b[48;2;{col};{10*row};200m ' for col in range(int(sys.argv[1]) if len(sys.argv) > 1 else 160)) + '\\x1b[0m\\r\\n')\n"
     "out.append('\\x1b[38;2;255;255;255mbottom row: jpqy_|')\n"
     "sys.stdout.write(''.join(out)); sys.stdout.flush(); time.sleep(600)\n"
 )
@@ -80,23 +86,37 @@ async def test_terminal_fills_the_frame_exactly_with_true_colour(display: Virtua
     assert shot.getpixel((1279, 0)) == (159, 0, 200)
 
 
-async def test_thumbnail_loop_uploads_pngs_of_the_display(display: VirtualDisplay) -> None:
+@pytest.mark.parametrize("name", ["128x36", "90x25"])
+async def test_every_on_air_grid_fills_the_frame_exactly(
+    name: str, display: VirtualDisplay
+) -> None:
+    """Measured with xwininfo and checked on a screenshot: every cell where the grid
+    says, and for 90x25 the 10-pixel internal border in the on-air background."""
+    need("xterm", "xwininfo")
     assert display.name
-    uploads: list[bytes] = []
-    waits: list[float] = []
-
-    async def upload(data: bytes) -> None:
-        uploads.append(data)
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    loop = ThumbnailLoop(display.name, upload, interval=150, max_width=640, sleep=fake_sleep)
-    await loop.run(ticks=2)
-    assert len(uploads) == 2 and waits == [150]
-    from io import BytesIO
-
-    from PIL import Image
-
-    picture = Image.open(BytesIO(uploads[0]))
-    assert picture.format == "PNG" and picture.size == (640, 360)
+    grid = ON_AIR_GRIDS[name]
+    assert grid.frame == (1280, 720)
+    terminal = Terminal(display.name, [sys.executable, "-c", PATTERN, str(grid.cols)], on_air=grid)
+    try:
+        geometry = await terminal.start()
+        assert (geometry.width, geometry.height, geometry.x, geometry.y) == (1280, 720, 0, 0)
+        assert terminal.fills_frame and terminal.grid == grid.size
+        assert await measured_grid(display.name) == grid.size
+        await asyncio.sleep(0.5)
+        shot = await asyncio.to_thread(capture, display.name)
+    finally:
+        await terminal.stop()
+    (cw, ch), b = grid.cell, grid.border
+    for col, row in ((0, 0), (37, 3), (grid.cols - 1, 9)):
+        assert shot.getpixel((b + col * cw + cw // 2, b + row * ch + ch // 2)) == (
+            col,
+            10 * row,
+            200,
+        )
+    # the first and last cell of a row end exactly at the border (or the frame's edge)
+    assert shot.getpixel((b, b)) == (0, 0, 200)
+    assert shot.getpixel((1279 - b, b)) == (grid.cols - 1, 0, 200)
+    if b:
+        border = tuple(int(BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
+        for xy in ((0, 0), (b - 1, 360), (1279, 719), (640, 719)):
+            assert shot.getpixel(xy) == border

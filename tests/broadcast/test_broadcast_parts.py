@@ -16,10 +16,10 @@ from studio.broadcast.events import EncoderStats
 from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv, relay_argv, tee_slaves
 from studio.broadcast.progress import ProgressParser
 from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
-from studio.broadcast.thumbnails import ThumbnailLoop, encode_jpeg, encode_png, is_blank
+from studio.broadcast.thumbnails import LIVE_RED, TitleBand, band_png, encode_png, is_blank
 from studio.broadcast.watchdog import RetryTimer
-from studio.errors import StudioError
 from studio.redaction import redact
+from studio.validation.retake import check_image_upload
 
 PROGRESS = """\
 frame=61
@@ -173,18 +173,30 @@ def test_blank_pictures_and_thumbnail_interval() -> None:
     assert not is_blank(picture)
     assert is_blank(picture, tolerance=255)
 
-    async def upload(_: bytes) -> None:
-        return None
 
-    for interval in (60, 301):
-        with pytest.raises(StudioError):
-            ThumbnailLoop(":1", upload, interval=interval)
-
-
-def test_thumbnails_are_scaled_png_or_jpeg() -> None:
+def test_thumbnails_are_scaled_pngs() -> None:
     frame = Image.new("RGB", (1280, 720), (20, 40, 60))
-    png, jpeg = encode_png(frame, max_width=640), encode_jpeg(frame, max_width=320)
-    assert png.startswith(b"\x89PNG") and jpeg.startswith(b"\xff\xd8")
+    png = encode_png(frame, max_width=640)
+    assert png.startswith(b"\x89PNG")
     assert Image.open(io.BytesIO(png)).size == (640, 360)
-    assert Image.open(io.BytesIO(jpeg)).size == (320, 180)
     assert Image.open(io.BytesIO(encode_png(frame))).size == (1280, 720)
+
+
+def test_title_band_says_live_the_agent_and_the_title_and_masks_secrets() -> None:
+    frame = Image.new("RGB", (1280, 720), (11, 16, 32))
+    shown = TitleBand("agent_smith", "Fixing the parser live").draw(frame)
+    assert shown.size == (1280, 720)
+    # above the band the picture is untouched; the band is drawn over the bottom 22 %
+    assert shown.crop((0, 0, 1280, 560)).tobytes() == frame.crop((0, 0, 1280, 560)).tobytes()
+    band = shown.crop((0, 562, 1280, 720))
+    colours = {colour for _, colour in band.getcolors(1280 * 158) or []}
+    assert LIVE_RED in colours and (255, 255, 255) in colours
+    # no LIVE badge off air, and a token in a title never reaches the picture
+    off_air = TitleBand("agent_smith", live=False).draw(frame).crop((0, 570, 400, 720))
+    assert LIVE_RED not in {c for _, c in off_air.getcolors(400 * 150) or []}
+    token = "rtk_" + "a1b2c3d4" * 4
+    masked = TitleBand("agent_smith", f"key {token}").draw(frame)
+    plain = TitleBand("agent_smith", f"key {redact(token)}").draw(frame)
+    assert masked.tobytes() == plain.tobytes()
+    data = band_png(frame, TitleBand("agent_smith"))
+    assert check_image_upload(data) == "PNG"
