@@ -13,9 +13,18 @@ from textual.pilot import Pilot
 from studio.kiosk.app import KioskApp
 from studio.kiosk.config import KioskConfig
 from studio.kiosk.images.fetcher import LocalImageFetcher
+from studio.kiosk.on_air_state import Storefront
 from studio.sandbox.clock import FakeClock
 
 ON_AIR = (160, 45)
+GRIDS = {"160x45": (160, 45), "128x36": (128, 36), "90x25": (90, 25)}
+"""The on-air grids (``studio.broadcast.terminal.ON_AIR_GRIDS``)."""
+STOREFRONT = Storefront(
+    name="agent_smith",
+    title="Fixing the parser live, come watch",
+    platforms=("retake", "clawcast"),
+    link="https://retake.tv/agent_smith",
+)
 GIF_URL = "https://media.giphy.com/media/test/giphy.gif"
 IMAGE_URL = "https://i.imgur.com/chart.png"
 MISSING_URL = "https://i.imgur.com/gone.png"
@@ -57,6 +66,7 @@ def make_app(
     idle_seconds: float = 0,
     theme: str = "onair",
     frozen: bool = True,
+    storefront: Storefront | None = None,
 ) -> KioskApp:
     if log_path is None and log_lines is not None:
         log_path = tmp_path / "stream.log"
@@ -69,6 +79,7 @@ def make_app(
         frozen=frozen,
         clock=clock,
         fetcher=LocalImageFetcher(make_pictures(tmp_path / "pictures")),
+        storefront=storefront or Storefront(),
     )
     return KioskApp(config)
 

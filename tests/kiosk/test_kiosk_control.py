@@ -32,10 +32,10 @@ POLL = '{"cmd":"slides","slides":[{"type":"poll","content":{"question":"Build wh
 async def test_commands_over_the_socket_change_what_is_on_air(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    app = make_app(tmp_path, clock, socket=True)
+    app = make_app(tmp_path, clock, socket=True, log_lines=["$ agent ready"])
     sock = tmp_path / "kiosk.sock"
     async with app.run_test(size=ON_AIR) as pilot:
-        await settle(pilot, sock.exists)
+        await settle(pilot, lambda: sock.exists() and app.terminal_shown)
         assert stat.S_IMODE(sock.stat().st_mode) == 0o600
 
         assert (await request(SwitchScene(scene="chat"), sock)).ok
@@ -75,7 +75,7 @@ async def test_a_broken_command_is_refused_with_the_rule_it_broke(
         writer.close()
         assert b'"ok":false' in first and b"slides[0].content.image_url" in first
         assert b'"ok":false' in second and b"JSON" in second
-        assert app.scene == "terminal"
+        assert app.scene == "opening"
 
 
 async def test_kiosk_link_never_blocks_and_delivers_once_the_kiosk_is_up(
@@ -121,7 +121,7 @@ async def test_the_cli_drives_a_running_kiosk(tmp_path: Path, clock: FakeClock) 
 
     for command in commands.ALL:
         cli.add_command(command)
-    app = make_app(tmp_path, clock, socket=True)
+    app = make_app(tmp_path, clock, socket=True, log_lines=["$ agent ready"])
     sock = str(tmp_path / "kiosk.sock")
     playlist = tmp_path / "slides.json"
     playlist.write_text(
@@ -151,7 +151,7 @@ async def test_the_cli_drives_a_running_kiosk(tmp_path: Path, clock: FakeClock) 
         return result.output
 
     async with app.run_test(size=ON_AIR) as pilot:
-        await settle(pilot, (tmp_path / "kiosk.sock").exists)
+        await settle(pilot, lambda: (tmp_path / "kiosk.sock").exists() and app.terminal_shown)
         await asyncio.to_thread(send, "slide", str(playlist))
         await settle(pilot, lambda: app.scene == "slides" and len(app.deck.playlist) == 2)
         await asyncio.to_thread(send, "chat", "alice", "first!", "--first-time")

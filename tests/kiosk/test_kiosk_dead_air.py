@@ -6,14 +6,16 @@ from pathlib import Path
 
 from studio.onair import ChatMessage, SwitchScene, TickerUpdate, decode
 from studio.sandbox.clock import FakeClock
-from tests.kiosk.kiosk_helpers import ON_AIR, make_app, screen_text, settle
+from studio.kiosk.scenes.card_canvas import CardCanvas
+from tests.kiosk.kiosk_helpers import ON_AIR, STOREFRONT, make_app, screen_text, settle
 
 
 async def test_filler_after_the_idle_time_and_back_on_chat(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    app = make_app(tmp_path, clock, idle_seconds=30)
+    app = make_app(tmp_path, clock, idle_seconds=30, log_lines=["$ agent ready"])
     async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, lambda: app.scene == "terminal")
         await app.apply(TickerUpdate(live=True, name="agent_x", viewers=7))
         clock.advance(29)
         await app.check_air()
@@ -80,3 +82,35 @@ async def test_a_moving_playlist_is_not_dead_air(tmp_path: Path, clock: FakeCloc
         clock.advance(2)
         await app.check_air()
         await settle(pilot, lambda: app.scene == "filler")
+
+
+async def test_the_opening_card_holds_the_air_until_the_agent_writes(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """An empty terminal is never on air: not at the start, not when the studio picks
+    the chat scene, not after a quiet spell. The agent's first line hands over."""
+    log = tmp_path / "stream.log"
+    log.write_text("\n   \n")  # blank lines are nothing worth showing
+    app = make_app(tmp_path, clock, idle_seconds=10, log_path=log, storefront=STOREFRONT)
+    async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, lambda: len(app.terminal.lines) == 2)
+        assert app.scene == "opening"
+        text = screen_text(app)
+        assert "Fixing the parser live" in text and "retake.tv  ·  ClawCast" in text
+        assert "https://retake.tv/agent_smith" in text and "scan to watch" in text
+        await app.apply(SwitchScene(scene="chat"))
+        await app.apply(ChatMessage(author="viewer", text="anyone here?"))
+        clock.advance(60)
+        await app.check_air()
+        await settle(pilot)
+        assert app.scene == "opening" and app.chosen_scene == "chat"
+
+        with log.open("a") as out:
+            out.write("\x1b[32m$ agent\x1b[0m starting on the parser\n")
+        await settle(pilot, lambda: app.scene == "chat")
+        assert "starting on the parser" in screen_text(app)
+        # later quiet spells bring the filler, as before, and the QR code with it
+        clock.advance(10)
+        await app.check_air()
+        await settle(pilot, lambda: app.scene == "filler")
+        assert app.filler.query_one(CardCanvas).qr_at is not None
