@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.kiosk.scenes.card_canvas import CardCanvas
 from studio.onair import ChatMessage, SwitchScene, TickerUpdate, decode
 from studio.sandbox.clock import FakeClock
-from studio.kiosk.scenes.card_canvas import CardCanvas
 from tests.kiosk.kiosk_helpers import ON_AIR, STOREFRONT, make_app, screen_text, settle
 
 

@@ -1,4 +1,5 @@
-"""Pictures of every scene and slide type at the on-air grid (160x45), frozen in time."""
+"""Pictures of every scene and slide type at each on-air grid (160x45, 128x36, 90x25),
+frozen in time."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from studio.onair import (
     decode,
 )
 from studio.sandbox.clock import FakeClock
-from tests.kiosk.kiosk_helpers import GIF_URL, IMAGE_URL, MISSING_URL, ON_AIR, make_app, settle
+from tests.kiosk.kiosk_helpers import (
+    GIF_URL,
+    GRIDS,
+    IMAGE_URL,
+    MISSING_URL,
+    STOREFRONT,
+    make_app,
+    settle,
+)
 
 AGENT_LOG = [
     "\x1b[1;36m▶ agent\x1b[0m planning the next step",
@@ -150,21 +159,34 @@ async def _ticker(pilot: Pilot, app: Any, clock: FakeClock) -> None:
     await app.apply(TICKER)
 
 
+@pytest.fixture(params=list(GRIDS))
+def grid(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """Every picture at every on-air grid."""
+    return GRIDS[request.param]
+
+
 def _take(
-    snap_compare: Any, tmp_path: Path, clock: FakeClock, step: Step, **app_options: Any
+    snap_compare: Any,
+    tmp_path: Path,
+    clock: FakeClock,
+    step: Step,
+    grid: tuple[int, int],
+    **app_options: Any,
 ) -> bool:
-    app = make_app(tmp_path, clock, **app_options)
+    app = make_app(tmp_path, clock, storefront=STOREFRONT, **app_options)
 
     async def run_before(pilot: Pilot) -> None:
         await _ticker(pilot, app, clock)
         await step(pilot, app, clock)
         await settle(pilot)
 
-    return snap_compare(app, terminal_size=ON_AIR, run_before=run_before)
+    return snap_compare(app, terminal_size=grid, run_before=run_before)
 
 
 @pytest.mark.parametrize("name", list(SLIDES))
-def test_slide(name: str, snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+def test_slide(
+    name: str, snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
     async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
         await app.apply(_slides(SLIDES[name]))
         await settle(pilot, lambda: app.deck.view is not None)
@@ -178,7 +200,7 @@ def test_slide(name: str, snap_compare: Any, tmp_path: Path, clock: FakeClock) -
             app.deck.view.refresh()
         await settle(pilot, lambda: getattr(app.deck.view, "fetched", True))
 
-    assert _take(snap_compare, tmp_path, clock, step)
+    assert _take(snap_compare, tmp_path, clock, step, grid)
 
 
 def _slides(slide: dict[str, Any]) -> Any:
@@ -189,17 +211,29 @@ async def _wait_for_log(pilot: Pilot, app: Any, clock: FakeClock) -> None:
     await settle(pilot, lambda: len(app.terminal.lines) == len(AGENT_LOG))
 
 
-def test_scene_terminal(snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
-    assert _take(snap_compare, tmp_path, clock, _wait_for_log, log_lines=AGENT_LOG)
+def test_scene_terminal(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
+    assert _take(snap_compare, tmp_path, clock, _wait_for_log, grid, log_lines=AGENT_LOG)
 
 
-def test_scene_terminal_high_contrast(snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+def test_scene_terminal_high_contrast(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
     assert _take(
-        snap_compare, tmp_path, clock, _wait_for_log, log_lines=AGENT_LOG, theme="high-contrast"
+        snap_compare,
+        tmp_path,
+        clock,
+        _wait_for_log,
+        grid,
+        log_lines=AGENT_LOG,
+        theme="high-contrast",
     )
 
 
-def test_scene_chat_with_alerts(snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+def test_scene_chat_with_alerts(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
     async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
         await _wait_for_log(pilot, app, clock)
         await app.apply(SwitchScene(scene="chat"))
@@ -222,19 +256,23 @@ def test_scene_chat_with_alerts(snap_compare: Any, tmp_path: Path, clock: FakeCl
             Alert(kind="tip", who="satoshi_fan", amount="0.5 SOL", detail="for the parser fix")
         )
 
-    assert _take(snap_compare, tmp_path, clock, step, log_lines=AGENT_LOG)
+    assert _take(snap_compare, tmp_path, clock, step, grid, log_lines=AGENT_LOG)
 
 
-def test_scene_message_banner(snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+def test_scene_message_banner(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
     async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
         await _wait_for_log(pilot, app, clock)
         await app.apply(ShowMessage(text="Poll results in two minutes — vote in the chat!"))
 
-    assert _take(snap_compare, tmp_path, clock, step, log_lines=AGENT_LOG)
+    assert _take(snap_compare, tmp_path, clock, step, grid, log_lines=AGENT_LOG)
 
 
 @pytest.mark.parametrize("card", ["brb", "stats"])
-def test_scene_filler(card: str, snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+def test_scene_filler(
+    card: str, snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
     async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
         for i in range(17):
             await app.apply(ChatMessage(author=f"viewer{i}", text="hi"))
@@ -242,4 +280,15 @@ def test_scene_filler(card: str, snap_compare: Any, tmp_path: Path, clock: FakeC
         if card == "stats":
             await app.filler.rotate()
 
-    assert _take(snap_compare, tmp_path, clock, step)
+    assert _take(snap_compare, tmp_path, clock, step, grid)
+
+
+def test_scene_opening(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
+    """Before the agent's first line: the opening card, not an empty terminal."""
+
+    async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
+        await app.apply(SwitchScene(scene="chat"))  # as the studio does once live
+
+    assert _take(snap_compare, tmp_path, clock, step, grid)
