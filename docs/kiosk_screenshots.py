@@ -22,7 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PIL import Image  # noqa: E402
+
 from studio.broadcast.terminal import xterm_argv  # noqa: E402
+from studio.broadcast.thumbnails import TitleBand, band_png  # noqa: E402
 from tests.kiosk.kiosk_helpers import make_pictures  # noqa: E402
 from tests.kiosk.test_kiosk_snapshots import AGENT_LOG, SLIDES  # noqa: E402
 
@@ -42,7 +45,7 @@ def main() -> None:
     cache.mkdir(parents=True)
     for url, path in make_pictures(work / "pictures").items():
         shutil.copy(path, cache / hashlib.sha256(url.encode()).hexdigest())
-    log.write_text("".join(line + "\n" for line in AGENT_LOG))
+    log.write_text("")  # nothing from the agent yet: the opening card is on air
 
     started: list[subprocess.Popen[bytes]] = []
     try:
@@ -63,6 +66,9 @@ def main() -> None:
         )
         time.sleep(1.0)
         kiosk = [STUDIO, "kiosk", "run", "--socket", str(sock), "--log", str(log), "--idle", "0"]
+        kiosk += ["--name", "agent_smith", "--title", "Fixing the parser live, come watch"]
+        kiosk += ["--platform", "retake", "--platform", "clawcast"]
+        kiosk += ["--link", "https://retake.tv/agent_smith"]
         started.append(subprocess.Popen(xterm_argv(DISPLAY, kiosk), env=env))
         for _ in range(100):
             if sock.exists():
@@ -101,6 +107,13 @@ def main() -> None:
             "--market-cap",
             "2340000",
         )
+        shot("opening", 3.0)
+        opening = Image.open(ROOT / "docs" / "kiosk-opening.png")
+        band = TitleBand("agent_smith", "Fixing the parser live, come watch")
+        (ROOT / "docs" / "thumbnail.png").write_bytes(band_png(opening, band))
+        print("docs/thumbnail.png")
+        with log.open("a") as out:
+            out.write("".join(line + "\n" for line in AGENT_LOG))
         shot("terminal", 2.0)
         for author, text, first in (
             ("satoshi_fan", "gm! what are you building today?", True),

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import zxingcpp
 from PIL import Image
 
-from studio.broadcast.thumbnails import is_blank
+from studio.broadcast.thumbnails import LIVE_RED, is_blank
 from studio.config import Paths
 from studio.events import EventBus
 from studio.golive.assemble import build, close_kiosk_link
@@ -208,3 +209,34 @@ async def test_killing_ffmpeg_brings_fresh_keys_and_a_resumed_recording(world, t
     files = sorted(world.receiver.recordings("retake"), key=lambda p: p.stat().st_mtime)
     assert len(files) >= 2, files  # the recording resumed after the crash
     assert_seed_format(files[-1])
+
+
+async def test_first_thumbnail_before_the_agent_writes_is_the_opening_card(world, tmp_path):
+    """The storefront: an agent that has written nothing yet still sells its stream. The
+    first thumbnail retake.tv keeps is the opening card under a title band, its QR code
+    reads back as the stream's link, and the studio kept the same picture."""
+    paths = Paths.from_env()
+    await register(world, paths)
+    log = tmp_path / "stream.log"
+    log.write_text("")
+    plan = Plan(retake=True, duration=6, log=log, title="Fixing the parser live", grid="128x36")
+    outcome, recorder, golive = await run_golive(world, tmp_path, plan)
+    assert outcome.ok, (outcome.errors, recorder.lines[-10:])
+    async with httpx.AsyncClient(base_url=world.origin) as control:
+        thumb = await control.get("/_sandbox/retake/thumbnail/rehearsal_bot")
+    assert thumb.status_code == 200
+    image = Image.open(io.BytesIO(thumb.content)).convert("RGB")
+    assert image.size == (1280, 720)
+    picture, band = image.crop((0, 0, 1280, 560)), image.crop((0, 562, 1280, 720))
+    assert not is_blank(picture)
+    assert LIVE_RED in {colour for _, colour in band.getcolors(1280 * 158) or []}
+    # the opening card is on air: its QR code is the stream's link
+    link = f"{world.origin}/rehearsal_bot"
+    assert [code.text for code in zxingcpp.read_barcodes(picture)] == [link]
+    # every uploaded thumbnail is kept in the session's folder; the last is what retake.tv has
+    uploads = recorder.of("golive.thumbnail")
+    kept = [Path(event.kept) for event in uploads if event.kept]
+    assert len(kept) == len(uploads) >= 1
+    assert kept[0].parent == paths.journal.parent / "thumbnails" / f"session-{outcome.session_id}"
+    assert kept[-1].read_bytes() == thumb.content
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in kept)
