@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import cast
 
 import mss
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from studio.errors import StudioError
 from studio.redaction import redact
@@ -73,6 +73,23 @@ def is_blank(image: Image.Image, tolerance: int = 0) -> bool:
     """True if every pixel is the same colour (within ``tolerance`` per channel)."""
     extrema = cast(tuple[tuple[int, int], ...], image.convert("RGB").getextrema())
     return all(high - low <= tolerance for low, high in extrema)
+
+
+def is_empty_frame(image: Image.Image, share: float = 0.995) -> bool:
+    """True if one colour covers ``share`` of the picture: a terminal that has drawn
+    nothing yet (a lone cursor does not count as content)."""
+    small = image.convert("RGB").resize((320, 180), Image.Resampling.NEAREST)
+    colours = small.getcolors(320 * 180) or []
+    return max((count for count, _ in colours), default=0) >= share * 320 * 180
+
+
+def changed_share(before: Image.Image, after: Image.Image) -> float:
+    """The share of pixels that differ between two pictures of the same size."""
+    size = (320, 180)
+    a = before.convert("RGB").resize(size, Image.Resampling.NEAREST)
+    b = after.convert("RGB").resize(size, Image.Resampling.NEAREST)
+    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v else 0)
+    return (diff.histogram()[255]) / (size[0] * size[1])
 
 
 @lru_cache(maxsize=8)

@@ -23,6 +23,9 @@ from studio.golive.sequence import GoLive
 from studio.journal import Journal
 from studio.onair.client import KioskLink
 
+FIRST_PICTURE_WAIT = 20.0
+"""Seconds a thumbnail waits for the kiosk's first frame (a cold start under load)."""
+
 
 def kiosk_command(
     socket_path: Path,
@@ -121,16 +124,34 @@ def build(
         all_or_nothing=plan.all_or_nothing,
     )
 
+    drawn = False
+
     async def thumbnail() -> bytes:
         """What is on air (the opening card until the agent writes) under a title band."""
-        from studio.broadcast.thumbnails import TitleBand, band_png, capture
+        from studio.broadcast.thumbnails import (
+            TitleBand,
+            band_png,
+            capture,
+            changed_share,
+            is_empty_frame,
+        )
 
         pipeline = golive.pipeline
         if pipeline is None or not pipeline.display_name:
             raise StudioError(
                 "there is no display to take a thumbnail of", fix="Start the broadcast first."
             )
+        nonlocal drawn
         picture = await asyncio.to_thread(capture, pipeline.display_name)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_PICTURE_WAIT
+        while not drawn and loop.time() < deadline:
+            # The kiosk may still be starting: wait for its first settled frame (drawn,
+            # and the same half a second later but for the pulse), never sell an empty one.
+            await asyncio.sleep(0.5)
+            previous = picture
+            picture = await asyncio.to_thread(capture, pipeline.display_name)
+            drawn = not is_empty_frame(picture) and changed_share(previous, picture) < 0.01
         return await asyncio.to_thread(band_png, picture, TitleBand(agent, plan.title or ""))
 
     kept = 0

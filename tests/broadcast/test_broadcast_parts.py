@@ -16,7 +16,15 @@ from studio.broadcast.events import EncoderStats
 from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv, relay_argv, tee_slaves
 from studio.broadcast.progress import ProgressParser
 from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
-from studio.broadcast.thumbnails import LIVE_RED, TitleBand, band_png, encode_png, is_blank
+from studio.broadcast.thumbnails import (
+    LIVE_RED,
+    TitleBand,
+    band_png,
+    changed_share,
+    encode_png,
+    is_blank,
+    is_empty_frame,
+)
 from studio.broadcast.watchdog import RetryTimer
 from studio.redaction import redact
 from studio.validation.retake import check_image_upload
@@ -172,6 +180,17 @@ def test_blank_pictures_and_thumbnail_interval() -> None:
     picture.putpixel((10, 10), (255, 200, 0))
     assert not is_blank(picture)
     assert is_blank(picture, tolerance=255)
+
+
+def test_an_xterm_with_only_its_cursor_is_an_empty_frame() -> None:
+    frame = Image.new("RGB", (1280, 720), (11, 16, 32))
+    frame.paste((255, 255, 255), (10, 10, 24, 38))  # the cursor before the kiosk draws
+    assert is_empty_frame(frame) and not is_blank(frame)
+    before = frame.copy()
+    frame.paste((255, 180, 70), (40, 200, 940, 360))  # the opening card's name
+    assert not is_empty_frame(frame)
+    assert changed_share(frame, frame.copy()) == 0
+    assert 0.1 < changed_share(before, frame) < 0.2  # 900x160 of 1280x720 pixels
 
 
 def test_thumbnails_are_scaled_pngs() -> None:

@@ -13,7 +13,7 @@ import pytest
 from studio.backoff import Backoff
 from studio.broadcast import BroadcastPipeline, Destination, DestinationState
 from studio.broadcast.display import VirtualDisplay
-from studio.broadcast.terminal import Terminal
+from studio.broadcast.terminal import OnAirGrid, Terminal
 from studio.events import EventBus
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.rtmp_receiver import RtmpReceiver, free_port
@@ -119,7 +119,9 @@ async def test_other_fonts_give_a_computed_grid_that_fits_the_frame() -> None:
         assert display.name
         # 13 px DejaVu Sans Mono has 8x17 cells: 160x42 fit, centred vertically
         terminal = Terminal(
-            display.name, [sys.executable, "-c", "import time; time.sleep(60)"], pixel_size=13
+            display.name,
+            [sys.executable, "-c", "import time; time.sleep(60)"],
+            on_air=OnAirGrid(160, 45, (8, 16), 13),
         )
         try:
             geometry = await terminal.start()

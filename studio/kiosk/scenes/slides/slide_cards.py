@@ -37,6 +37,8 @@ from studio.validation.common import https_url_on
 BAR_WIDTH = 70
 BIG_VALUE_ROWS = 4
 BIG_VALUE_COLS = 64
+ROOMY_COLS = 140
+"""From this width (the 160x45 grid) cards keep their wide columns and margins."""
 CARD_BOX = Box("    \n    \n    \n    \n    \n    \n    \n    \n")
 _NUMBER = re.compile(r"[-+−]?\s*\d+(?:[.,]\d+)?")
 
@@ -111,54 +113,65 @@ class DataSlideView(CardSlide):
             "down": ("▼", self.colour("error")),
             "flat": ("▶", self.colour("secondary")),
         }
+        width, height = self.size
+        roomy = width >= ROOMY_COLS
+        labels = [self.air.text(row.label) for row in self.content.rows]
+        changes = [self.air.text(row.change) for row in self.content.rows]
         values = [self.air.text(row.value) for row in self.content.rows]
-        big = self._big_values(values) if len(values) <= BIG_VALUE_ROWS else None
+        label_cols = 36 if roomy else max((len(label) for label in labels), default=8)
+        change_cols = 18 if roomy else max((len(c) + 2 for c in changes), default=0)
+        gap, pad = (6, 6) if roomy else (3, 2)
+        value_cols = min(BIG_VALUE_COLS, width - label_cols - change_cols - 2 * gap - 2 * pad - 4)
+        big = None
+        if len(values) <= BIG_VALUE_ROWS:
+            big = self._big_values(values, value_cols, height - 6)
         table = Table(
-            show_header=False, box=None, padding=(1 if big is None else 0, 6), expand=False
+            show_header=False, box=None, padding=(1 if big is None else 0, gap), expand=False
         )
-        table.add_column(justify="left", min_width=36, vertical="middle")
-        table.add_column(justify="right", min_width=24, vertical="middle")
-        table.add_column(justify="left", min_width=18, vertical="middle")
+        table.add_column(justify="left", min_width=label_cols, vertical="middle")
+        table.add_column(justify="right", min_width=min(24, value_cols), vertical="middle")
+        table.add_column(justify="left", min_width=change_cols, vertical="middle")
         for index, row in enumerate(self.content.rows):
-            change = self.air.text(row.change)
             arrow, colour = arrows[trend(row.change)]
             value = Text(values[index], style=f"bold {self.colour('accent')}")
             table.add_row(
-                Text(self.air.text(row.label), style=f"bold {self.colour('foreground')}"),
+                Text(labels[index], style=f"bold {self.colour('foreground')}"),
                 big[index] if big is not None else value,
-                Text(f"{arrow} {change}" if change else "", style=f"bold {colour}"),
+                Text(f"{arrow} {changes[index]}" if changes[index] else "", style=f"bold {colour}"),
             )
-        return self.centred(self.card(table, padding=(2, 6)))
+        return self.centred(self.card(table, padding=(2 if roomy else 1, pad)))
 
-    def _big_values(self, values: list[str]) -> list[Text] | None:
-        """Short values in big letters, all or none (a mix would look broken)."""
+    def _big_values(self, values: list[str], max_cols: int, max_rows: int) -> list[Text] | None:
+        """Short values in big letters, all or none (a mix would look broken), at the
+        largest size at which every one fits ``max_cols`` and all fit ``max_rows``."""
         theme = self.app.current_theme
         colour = Color.parse(theme.accent or "yellow").rgb
         background = Color.parse(theme.surface or "black").rgb
-        sizes = (16, 14, 12) if len(values) <= 3 else (12,)
-        fitting = [largest_fitting(v, BIG_VALUE_COLS - 2, sizes) for v in values if v.strip()]
-        if len(fitting) != len(values) or not all(fitting):
+        sizes = (16, 14, 12, 10) if len(values) <= 3 else (12, 10)
+        if not values or not all(v.strip() for v in values):
             return None
-        size = min(s for s in fitting if s)  # one size for every value
-        out: list[Text] = []
-        for value in values:
-            cells = big_text_cells(
-                value, colour=colour, background=background, max_cols=BIG_VALUE_COLS, sizes=(size,)
-            )
-            if cells is None:
-                return None
-            out.append(
-                Text("\n").join(
-                    Text.assemble(
-                        *(
-                            (char, Style(color=f"rgb{fg}", bgcolor=f"rgb{bg}"))
-                            for char, fg, bg in row
-                        )
+        for size in sizes:
+            if all(largest_fitting(v, max_cols - 2, (size,)) for v in values):
+                cells = [
+                    big_text_cells(
+                        v, colour=colour, background=background, max_cols=max_cols, sizes=(size,)
                     )
-                    for row in cells
-                )
+                    for v in values
+                ]
+                if all(cells) and sum(len(c or []) for c in cells) <= max_rows:
+                    return [self._cells_text(c) for c in cells if c]
+        return None
+
+    @staticmethod
+    def _cells_text(
+        cells: list[list[tuple[str, tuple[int, int, int], tuple[int, int, int]]]],
+    ) -> Text:
+        return Text("\n").join(
+            Text.assemble(
+                *((char, Style(color=f"rgb{fg}", bgcolor=f"rgb{bg}")) for char, fg, bg in row)
             )
-        return out
+            for row in cells
+        )
 
 
 class PollSlideView(CardSlide):

@@ -93,12 +93,14 @@ class TextSlideView(PictureSlide):
     def _meme(self, pixels: Image.Image) -> None:
         """Image-macro layout: white letters with a black outline, top and bottom."""
         for text, at_top in ((self.content.headline, True), (self.content.body, False)):
-            lines = _meme_lines(self.air.text(text).upper(), pixels.width - 8)
+            budget = pixels.height // 2 + 2
+            lines = _meme_lines(self.air.text(text).upper(), pixels.width - 8, budget)
             if not lines:
                 continue
-            first = 4 if at_top else pixels.height - 4 - sum(size + 4 for _, size in lines)
+            gap = 4 if sum(size + 4 for _, size in lines) <= budget else 1  # a short slide
+            first = 4 if at_top else pixels.height - 4 - sum(size + gap for _, size in lines)
             for line, size in lines:
-                height = size + 4
+                height = size + gap
                 draw_centred(
                     pixels,
                     line,
@@ -113,15 +115,17 @@ class TextSlideView(PictureSlide):
 MEME_SIZE = 18
 
 
-def _meme_lines(text: str, max_width: int) -> list[tuple[str, int]]:
+def _meme_lines(text: str, max_width: int, max_height: int = 10**6) -> list[tuple[str, int]]:
+    """Up to three lines, at the largest size that fits ``max_width`` pixels across and,
+    all lines together, ``max_height`` pixels down (half the slide: top or bottom)."""
     text = " ".join(text.split())
     if not text:
         return []
-    for width in (len(text), 40, 28, 20, 14):
-        lines = textwrap.wrap(text, width)[:3]
-        sized = [
-            (line, largest_fitting(line, max_width, (MEME_SIZE, 14), stroke=1)) for line in lines
-        ]
-        if all(size for _, size in sized):
-            return [(line, size) for line, size in sized if size]
-    return [(line, 12) for line in textwrap.wrap(text, 14)[:3]]
+    for sizes in ((MEME_SIZE, 14), (12,), (10,)):
+        for width in (len(text), 40, 28, 20, 14):
+            lines = textwrap.wrap(text, width)[:3]
+            sized = [(line, largest_fitting(line, max_width, sizes, stroke=1)) for line in lines]
+            fitting = [(line, size) for line, size in sized if size]
+            if len(fitting) == len(lines) and sum(size + 4 for _, size in fitting) <= max_height:
+                return fitting
+    return [(line, 10) for line in textwrap.wrap(text, max(6, max_width // 7))[:2]]
