@@ -117,6 +117,18 @@ def test_headless_bad_input_is_refused_before_anything_is_sent(tmp_path: Path):
     assert out == ""
 
 
+def test_a_bad_title_or_grid_is_refused_naming_the_option(tmp_path: Path):
+    env = {**os.environ, "STUDIO_STATE_DIR": str(tmp_path / "state")}
+    proc = studio(["golive", "--headless", "--grid", "100x30", "--title", "x" * 101], env)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and out == ""
+    assert "--grid" in err and "160x45, 128x36, 90x25" in err
+    assert "--title" in err and "100 characters" in err
+    proc = studio(["golive", "--headless", "--title", "line\x07bell"], env)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "--title" in err and "control characters" in err
+
+
 def test_headless_without_credentials_says_how_to_register(tmp_path: Path):
     env = {
         **os.environ,
