@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from studio.broadcast.terminal import xterm_argv  # noqa: E402
+from studio.broadcast.terminal import BACKGROUND, ON_AIR_GRIDS, xterm_argv  # noqa: E402
 from studio.broadcast.thumbnails import TitleBand, band_png  # noqa: E402
 from tests.kiosk.kiosk_helpers import make_pictures  # noqa: E402
 from tests.kiosk.test_kiosk_snapshots import AGENT_LOG, SLIDES  # noqa: E402
@@ -143,6 +143,8 @@ def main() -> None:
         shot("filler")
         send("quit")
         time.sleep(0.5)
+        for grid in ("128x36", "90x25"):
+            started.append(phone_grid(grid, work, env, kiosk))
     finally:
         for process in reversed(started):
             process.terminate()
@@ -150,6 +152,61 @@ def main() -> None:
                 process.wait(5)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def phone_grid(
+    name: str, work: Path, env: dict[str, str], kiosk: list[str]
+) -> subprocess.Popen[bytes]:
+    """The opening card and the chat scene at a bigger-text grid, as the broadcast's
+    xterm draws them (``studio golive --grid``)."""
+    grid = ON_AIR_GRIDS[name]
+    sock, log = work / f"kiosk-{name}.sock", work / f"stream-{name}.log"
+    log.write_text("")
+    argv = [*kiosk]
+    argv[argv.index("--socket") + 1], argv[argv.index("--log") + 1] = str(sock), str(log)
+    process = subprocess.Popen(
+        xterm_argv(
+            DISPLAY,
+            argv,
+            grid=grid.size,
+            pixel_size=grid.pixel_size,
+            border=grid.border,
+            background=BACKGROUND,
+        ),
+        env=env,
+    )
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.1)
+
+    def send(*args: str) -> None:
+        subprocess.run(
+            [STUDIO, "kiosk", "send", "--socket", str(sock), *args],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def shot(picture: str, settle: float) -> None:
+        time.sleep(settle)
+        out = ROOT / "docs" / f"kiosk-{name}-{picture}.png"
+        grab = ["ffmpeg", "-loglevel", "error", "-y", "-f", "x11grab", "-draw_mouse", "0"]
+        grab += ["-video_size", "1280x720", "-i", DISPLAY, "-frames:v", "1", str(out)]
+        subprocess.run(grab, check=True)
+        print(out.relative_to(ROOT))
+
+    send("ticker", "--live", "--name", "agent_smith", "--viewers", "1284", "--uptime", "3725")
+    shot("opening", 2.0)
+    with log.open("a") as out:
+        out.write("".join(line + "\n" for line in AGENT_LOG))
+    send("chat", "satoshi_fan", "gm! what are you building today?", "--first-time")
+    send("alert", "tip", "satoshi_fan", "--amount", "0.5 SOL")
+    send("scene", "chat")
+    shot("chat", 1.5)
+    send("quit")
+    time.sleep(0.5)
+    return process
 
 
 if __name__ == "__main__":

@@ -86,8 +86,8 @@ def run_cmd(
     writes its first line."""
     # The kiosk fills its own terminal: a COLUMNS or LINES inherited from whoever started
     # it (a shell, a test runner) would win over the terminal's real size in Textual.
-    for name in ("COLUMNS", "LINES"):
-        os.environ.pop(name, None)
+    for variable in ("COLUMNS", "LINES"):
+        os.environ.pop(variable, None)
     # Textual reads these once, when it is first imported (below).
     if colours != "auto":
         os.environ["TEXTUAL_COLOR_SYSTEM"] = colours
