@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from studio.cli.main import cli
+from studio.kiosk.on_air_state import Storefront
 from studio.kiosk.scenes.banners.banners import TimedBanner
 from studio.kiosk.scenes.slides.slide_cards import PollSlideView
 from studio.onair import (
@@ -176,3 +178,34 @@ async def test_a_socket_path_too_long_for_unix_is_explained(
     async with app.run_test(size=ON_AIR) as pilot:
         await settle(pilot, lambda: bool(app.errors))
         assert "longer than the 107 bytes" in app.errors[0] and "shorter --socket" in app.errors[0]
+
+
+def test_kiosk_run_takes_the_opening_card_and_its_own_terminal_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kiosk run`` hands the opening card's options to the app, and drops a COLUMNS or
+    LINES it inherited (Textual would believe them over the real terminal)."""
+    from studio.cli import commands
+    from studio.kiosk import app as kiosk_app
+
+    for command in commands.ALL:
+        cli.add_command(command)
+    started = []
+    monkeypatch.setattr(kiosk_app, "run", started.append)  # the app itself needs a terminal
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    for variable in ("TEXTUAL_COLOR_SYSTEM", "TEXTUAL_FPS"):  # set by `kiosk run`: restored
+        monkeypatch.setenv(variable, os.environ.get(variable, ""))
+    args = ["kiosk", "run", "--socket", str(tmp_path / "k.sock"), "--log", str(tmp_path / "l")]
+    args += ["--name", "agent_smith", "--title", "Fixing the parser", "--link", "https://x.y/a"]
+    args += ["--platform", "retake", "--platform", "basefm"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (config,) = started
+    assert config.storefront == Storefront(
+        name="agent_smith",
+        title="Fixing the parser",
+        platforms=("retake", "basefm"),
+        link="https://x.y/a",
+    )
+    assert "COLUMNS" not in os.environ and "LINES" not in os.environ
