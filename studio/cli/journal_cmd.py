@@ -8,6 +8,7 @@ import time
 import click
 
 from studio.config import Paths
+from studio.inert_text import inert, inert_data
 from studio.journal import Journal, SessionRecord
 
 
@@ -48,7 +49,7 @@ def journal(session: int | None, limit: int, as_json: bool) -> None:
     lines = book.transcript_of(session)
     if as_json:
         for line in lines:
-            click.echo(json.dumps(line, ensure_ascii=False))
+            click.echo(json.dumps(inert_data(line), ensure_ascii=False))
         return
     click.echo(_line(found))
     if found.summary:
@@ -64,6 +65,7 @@ def journal(session: int | None, limit: int, as_json: bool) -> None:
         dropped = max(e.get("drop_frames", 0) for e in encoder)
         click.echo(f"  encoder: {len(encoder)} samples, {dropped} frames dropped")
     for line in lines:
-        who = line["author"] or "?"
-        text = line["text"] or json.dumps(line["data"])[:80]
+        # A journal written before viewer text was cleaned on entry may still hold escapes.
+        who = inert(line["author"]) or "?"
+        text = inert(line["text"]) or inert(json.dumps(line["data"], ensure_ascii=False))[:80]
         click.echo(f"  {_when(line['at'])}  [{line['kind']}] {who}: {text}")

@@ -9,8 +9,10 @@ from typing import Any
 from rich.console import Console
 
 from studio.events import Event
+from studio.inert_text import inert_data
 from studio.redaction import redact
 
+_OWN_LINES = {"operator.needed", "golive.failed"}
 _QUIET = {"encoder.stats", "process.output", "retake.feed", "golive.viewers"}
 
 
@@ -31,7 +33,10 @@ class HumanOutput:
             self._last_stats = now
         elif kind in _QUIET:
             return
-        line = self._line(kind, data)
+        # Viewer text is cleaned where it enters the core; this is the second fence
+        # for the operator's own terminal (an event from elsewhere, an old journal).
+        # The studio's own prompts and fixes keep their line breaks.
+        line = self._line(kind, inert_data(data, newlines=kind in _OWN_LINES))
         if line:
             self.console.print(redact(line), markup=False)
 

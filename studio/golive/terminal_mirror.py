@@ -4,17 +4,10 @@ secrets masked. ClawCast gets it as ``terminal`` frames."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
+from studio.inert_text import inert
 from studio.redaction import redact
-
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def plain(text: str) -> str:
-    return _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
 
 
 def tail_text(path: Path, *, lines: int = 40, max_bytes: int = 64 * 1024, width: int = 160) -> str:
@@ -26,6 +19,6 @@ def tail_text(path: Path, *, lines: int = 40, max_bytes: int = 64 * 1024, width:
             data = handle.read()
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return ""
-    text = plain(data.decode("utf-8", errors="replace"))
+    text = inert(data.decode("utf-8", errors="replace"), newlines=True)
     kept = [line[:width] for line in text.split("\n")[-lines:]]
     return redact("\n".join(kept).strip("\n") + "\n")

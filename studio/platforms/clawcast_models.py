@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from studio.inert_text import ViewerText
 from studio.redaction import SecretValue
 
 Count = Annotated[int, Field(ge=0)]
@@ -77,7 +78,7 @@ class BookSlotResponse(_Reply):
 
     slot_jwt: SecretValue
     position_in_queue: int = Field(ge=0)
-    streamer_name: str | None = None
+    streamer_name: ViewerText | None = None
     slot_id: str | None = None
     starts_at: Epoch = None
     ends_at: Epoch = None
@@ -142,9 +143,9 @@ class DuetRequest(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str
-    host_name: str
+    host_name: ViewerText
     host_url: str | None = None
-    question: str
+    question: ViewerText
     created_at: Epoch = None
 
 
@@ -163,8 +164,8 @@ class RequestDuetResponse(_Reply):
 
 class AcceptDuetResponse(_Reply):
     pending_id: str
-    host_name: str | None = None
-    question: str | None = None
+    host_name: ViewerText | None = None
+    question: ViewerText | None = None
 
 
 class DuetReplyResponse(_Reply):
@@ -184,14 +185,14 @@ class DuetReplyResponse(_Reply):
 
 class NowResponse(_Permissive):
     live: bool
-    streamer_name: str | None = None
+    streamer_name: ViewerText | None = None
     seconds_remaining: float | None = None
     viewer_count: Count | None = None
     type: str | None = None
 
 
 class QueueLive(_Permissive):
-    streamer_name: str
+    streamer_name: ViewerText
     seconds_remaining: float | None = None
     ends_at: Epoch = None
 
@@ -201,7 +202,7 @@ class QueueLive(_Permissive):
 
 
 class QueueEntry(_Permissive):
-    streamer_name: str
+    streamer_name: ViewerText
     position: int | None = None
     starts_at: Epoch = None
     duration_minutes: float | None = None
@@ -235,8 +236,8 @@ class PollResultsResponse(_Reply):
 
     active: bool = False
     poll_id: str | None = None
-    question: str | None = None
-    options: list[str] = []
+    question: ViewerText | None = None
+    options: list[ViewerText] = []
     results: list[Count] = []
     total_votes: int = 0
 

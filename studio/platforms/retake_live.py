@@ -38,9 +38,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import socketio
+from pydantic import model_validator
 
 from studio.backoff import Backoff
 from studio.events import Event
+from studio.inert_text import inert_data
 from studio.platforms._http import PlatformError
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_models import Comment
@@ -60,7 +62,17 @@ POLL_RETRY = Backoff(first=2.0, factor=2.0, cap=60.0, jitter=0.2, attempts=None)
 # -- events --------------------------------------------------------------------------
 
 
-class RetakeChat(Event):
+class _FromViewers(Event):
+    """An event carrying what viewers wrote: every string in it is made inert on the
+    way in, the payload kept in ``data`` included (``studio.inert_text``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inert(cls, values: Any) -> Any:
+        return inert_data(values)
+
+
+class RetakeChat(_FromViewers):
     """A chat message, tip or trade in a stream's chat (``type`` says which)."""
 
     kind: ClassVar[str] = "retake.chat"
@@ -81,7 +93,7 @@ class RetakeChat(Event):
         return self.id or f"{self.author}|{self.text}|{self.timestamp}"
 
 
-class RetakeTip(Event):
+class RetakeTip(_FromViewers):
     kind: ClassVar[str] = "retake.tip"
     receiver_id: str | None = None
     sender_username: str | None = None
@@ -89,7 +101,7 @@ class RetakeTip(Event):
     data: dict[str, Any] = {}
 
 
-class RetakeTrade(Event):
+class RetakeTrade(_FromViewers):
     kind: ClassVar[str] = "retake.trade"
     address: str | None = None
     action: str | None = None
@@ -98,26 +110,26 @@ class RetakeTrade(Event):
     data: dict[str, Any] = {}
 
 
-class RetakeRawTrade(Event):
+class RetakeRawTrade(_FromViewers):
     kind: ClassVar[str] = "retake.rawtrade"
     data: dict[str, Any] = {}
 
 
-class RetakeFollow(Event):
+class RetakeFollow(_FromViewers):
     kind: ClassVar[str] = "retake.follow"
     streamer_id: str | None = None
     username: str | None = None
     data: dict[str, Any] = {}
 
 
-class RetakeSessionStarted(Event):
+class RetakeSessionStarted(_FromViewers):
     kind: ClassVar[str] = "retake.session_started"
     streamer_id: str | None = None
     session_id: str | None = None
     data: dict[str, Any] = {}
 
 
-class RetakePinned(Event):
+class RetakePinned(_FromViewers):
     kind: ClassVar[str] = "retake.pinned"
     data: dict[str, Any] = {}
 

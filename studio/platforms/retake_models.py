@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 
+from studio.inert_text import ViewerText
 from studio.redaction import SecretValue, reveal
 
 
@@ -51,12 +52,12 @@ class RtmpCredentials(_Reply):
 Count = Annotated[int, Field(ge=0)]
 """Viewers, seconds: never negative, so a reply that says so is refused where it enters."""
 Amount = Annotated[float, Field(ge=0)]
-ShownTicker = Annotated[str, Field(max_length=20)]
+ShownTicker = Annotated[ViewerText, Field(max_length=20)]
 """A ticker as the kiosk can show it (the document's own limit is 10)."""
 
 
 class StreamToken(_Reply):
-    name: str | None = None
+    name: ViewerText | None = None
     ticker: ShownTicker | None = None
     image_url: str | None = Field(None, alias="imageUrl")
     token_address: str | None = Field(None, alias="tokenAddress")
@@ -93,7 +94,7 @@ class ChatSent(_Reply):
 
 class CommentAuthor(_Reply):
     wallet_address: str | None = Field(None, alias="walletAddress")
-    fusername: str | None = None
+    fusername: ViewerText | None = None
     fid: int | None = None
     favatar: str | None = None
 
@@ -101,7 +102,7 @@ class CommentAuthor(_Reply):
 class Comment(_Reply):
     id: str = Field(alias="_id")
     stream_id: str | None = Field(None, alias="streamId")
-    text: str
+    text: ViewerText
     timestamp: str | None = None
     author: CommentAuthor = Field(default_factory=CommentAuthor)
 
@@ -115,8 +116,8 @@ class Comments(_Reply):
 
 class UserSummary(_Reply):
     user_id: str | None = Field(None, validation_alias=AliasChoices("user_id", "userDbId", "id"))
-    username: str | None = None
-    ticker: str | None = None
+    username: ViewerText | None = None
+    ticker: ViewerText | None = None
     token_address: str | None = None
     market_cap: float | None = None
     rank: int | None = None
@@ -124,8 +125,8 @@ class UserSummary(_Reply):
 
 
 class UserMetadata(_Reply):
-    username: str | None = None
-    bio: str | None = None
+    username: ViewerText | None = None
+    bio: ViewerText | None = None
     wallet_address: str | None = None
     social_links: list[Any] = Field(default_factory=list)
     profile_picture_url: str | None = None
@@ -134,7 +135,7 @@ class UserMetadata(_Reply):
 class SessionInfo(_Reply):
     session_id: str | None = Field(None, validation_alias=AliasChoices("session_id", "id"))
     streamer_id: str | None = None
-    title: str | None = None
+    title: ViewerText | None = None
     started_at: str | None = None
     ended_at: str | None = None
     scheduled_for: str | None = None
@@ -142,9 +143,9 @@ class SessionInfo(_Reply):
 
 class Streamer(_Reply):
     streamer_id: str | None = None
-    username: str | None = None
-    bio: str | None = None
-    ticker: str | None = None
+    username: ViewerText | None = None
+    bio: ViewerText | None = None
+    ticker: ViewerText | None = None
     token_address: str | None = None
     is_live: bool | None = None
     session: SessionInfo | None = None
@@ -160,16 +161,16 @@ class JoinToken(_Reply):
 
 class TopToken(_Reply):
     user_id: str | None = None
-    name: str | None = None
-    ticker: str | None = None
+    name: ViewerText | None = None
+    ticker: ViewerText | None = None
     address: str | None = None
     current_market_cap: float | None = None
     rank: int | None = None
 
 
 class TrendingToken(_Reply):
-    username: str | None = None
-    ticker: str | None = None
+    username: ViewerText | None = None
+    ticker: ViewerText | None = None
     growth_24h: float | None = None
     market_cap: float | None = None
 
@@ -194,7 +195,7 @@ class Trade(_Reply):
     token_address: str | None = Field(
         None, validation_alias=AliasChoices("token_address", "address")
     )
-    ticker: str | None = Field(None, validation_alias=AliasChoices("ticker", "tokenTicker"))
+    ticker: ViewerText | None = Field(None, validation_alias=AliasChoices("ticker", "tokenTicker"))
     action: str | None = Field(None, validation_alias=AliasChoices("action", "type"))
     usd_amount: float | None = Field(None, validation_alias=AliasChoices("usd_amount", "usdAmount"))
     timestamp: str | None = None
@@ -211,7 +212,7 @@ class TokenVolume(_Reply):
     token_address: str | None = Field(
         None, validation_alias=AliasChoices("token_address", "address")
     )
-    ticker: str | None = None
+    ticker: ViewerText | None = None
     volume: float | None = None
     window: str | None = None
 
@@ -220,7 +221,7 @@ class TokenTradeCount(_Reply):
     token_address: str | None = Field(
         None, validation_alias=AliasChoices("token_address", "address")
     )
-    ticker: str | None = None
+    ticker: ViewerText | None = None
     count: int | None = None
 
 
@@ -228,9 +229,9 @@ class ChatEvent(_Reply):
     chat_event_id: str | None = Field(
         None, validation_alias=AliasChoices("chat_event_id", "_id", "id")
     )
-    sender_username: str | None = None
-    text: str | None = None
-    type: str | None = None
+    sender_username: ViewerText | None = None
+    text: ViewerText | None = None
+    type: ViewerText | None = None
     tip_data: dict[str, Any] | None = None
     trade_data: dict[str, Any] | None = None
     timestamp: str | None = None
@@ -241,7 +242,7 @@ class PublicChat(_Reply):
 
 
 class Tipper(_Reply):
-    username: str | None = None
+    username: ViewerText | None = None
     user_id: str | None = None
     total_amount: float | None = Field(
         None, validation_alias=AliasChoices("total_amount", "amount", "total")

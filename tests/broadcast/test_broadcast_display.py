@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,7 @@ from studio.broadcast.terminal import (
     measured_grid,
 )
 from studio.broadcast.thumbnails import capture, is_blank
-from tests.broadcast.broadcast_helpers import KIOSK, need
+from tests.broadcast.broadcast_helpers import KIOSK, need, wait_until
 
 pytestmark = pytest.mark.processes
 
@@ -120,3 +122,44 @@ async def test_every_on_air_grid_fills_the_frame_exactly(
         border = tuple(int(BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
         for xy in ((0, 0), (b - 1, 360), (1279, 719), (640, 719)):
             assert shot.getpixel(xy) == border
+
+
+# Font, colour, title, size and clipboard queries and changes, then a cursor-position
+# request: xterm answers it only after acting on everything before it, so the answer
+# (written to a file) says the hostile sequences have been handled.
+HOSTILE_ESCAPES = (
+    "import os, sys, termios, tty, pathlib, time\n"
+    "tty.setraw(0)\n"
+    "sys.stdout.write('\\x1b]50;?\\x07\\x1b]11;?\\x07\\x1b[21t\\x1b[18t\\x1b]52;c;?\\x07'\n"
+    "    '\\x1b]50;xft:DejaVu Sans Mono:pixelsize=30\\x07'\n"
+    "    '\\x1b]2;viewer-title\\x07\\x1b[8;10;40t\\x1b[3;200;200t'\n"
+    "    '\\x1b]52;c;cGF5IG1l\\x07\\x1b]11;#ff0000\\x07\\x1b[6n')\n"
+    "sys.stdout.flush()\n"
+    "answer = b''\n"
+    "while not answer.endswith(b'R'):\n"
+    "    answer += os.read(0, 1)\n"
+    "pathlib.Path(sys.argv[1]).write_bytes(answer)\n"
+    "time.sleep(600)\n"
+)
+
+
+async def test_the_on_air_xterm_refuses_font_title_and_window_operations(
+    display: VirtualDisplay, tmp_path: Path
+) -> None:
+    need("xterm", "xwininfo")
+    answered = tmp_path / "answered"
+    terminal = Terminal(display.name, [sys.executable, "-c", HOSTILE_ESCAPES, str(answered)])
+    try:
+        before = await terminal.start()
+        assert (before.width, before.height) == (1280, 720)
+        await wait_until(answered.exists, 10, "xterm's answer to the cursor request")
+        # Only the cursor position: no font, colour, title, size or clipboard report.
+        assert re.fullmatch(rb"\x1b\[\d+;\d+R", answered.read_bytes())
+        after = await terminal.measure()  # found by its own title: the title did not change
+        assert after is not None
+        assert (after.width, after.height, after.x, after.y) == (1280, 720, 0, 0)
+        assert (after.cols, after.rows) == (before.cols, before.rows)
+        shot = await asyncio.to_thread(capture, display.name)
+        assert shot.getpixel((640, 700))[:3] == (0, 0, 0)  # background not turned red
+    finally:
+        await terminal.stop()

@@ -3,6 +3,7 @@ reconnects with REST backfill, polling fallback; every message exactly once, in 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -27,6 +28,7 @@ from studio.platforms.retake_live import (
 )
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.server import free_port, serve_in_thread
+from tests.golive.inert_helpers import CLEAN, HOSTILE, live_characters
 from tests.retake.retake_helpers import verified_agent, wait_until
 
 FAST = Backoff(first=0.05, factor=1.0, cap=0.05, jitter=0.0, attempts=None)
@@ -227,3 +229,30 @@ async def test_the_socket_supervisor_survives_what_is_not_a_platform_error(setup
     troubles = [e for e in got if isinstance(e, RetakeFeedTrouble)]
     assert troubles and troubles[0].where == "socket"
     assert "ValueError: a listener tripped on the first connect" in troubles[0].error
+
+
+async def test_hostile_chat_arrives_inert_by_socket_and_by_rest(setup: Any) -> None:
+    sandbox, client, control, user = setup
+    got: list[Event] = []
+    live = RetakeLive(client, user, got.append, reconnect=FAST, intervals=QUICK_POLL)
+    await live.start()
+    try:
+        await wait_until(lambda: live.connected)
+        await control.post(
+            "/_sandbox/retake/chat",
+            json={"streamer_id": user, "text": HOSTILE, "username": "\x1b]0;t\x07mallory"},
+        )
+        await wait_until(lambda: len(chats(got)) == 1)
+        await control.post(
+            "/_sandbox/retake/drop-sockets",
+            json={"then_chat": {"streamer_id": user, "text": HOSTILE + " {i}", "count": 1}},
+        )
+        await wait_until(lambda: len(chats(got)) == 2 and live.connected)
+        messages = [e for e in got if isinstance(e, RetakeChat)]
+        assert [m.source for m in messages] == ["socket", "rest"]
+        assert [m.text for m in messages] == [CLEAN, CLEAN + " 0"]
+        assert messages[0].author == "mallory"
+        for message in messages:
+            assert live_characters(json.loads(message.to_json())["text"]) == []
+    finally:
+        await live.stop()

@@ -330,8 +330,10 @@ class BuildSlideView(CardSlide):
             elif step.type == "preview":
                 lines.append(self._preview(body))
             else:
-                for line in body.splitlines():
-                    lines.append(Text.from_ansi(line, style=self.colour("secondary")))
+                for line in (step.content or "").splitlines():
+                    text = self.air.terminal_line(line)
+                    text.style, text.end = self.colour("secondary"), "\n"
+                    lines.append(text)
             lines.append(Text(""))
         total = len(self.content.steps)
         done = round(40 * len(shown) / total)
