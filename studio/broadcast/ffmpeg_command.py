@@ -63,11 +63,17 @@ class FeedPort:
         )
 
 
-def _escape(url: str) -> str:
-    """Escape the characters the tee muxer treats as separators."""
-    for char in ("\\", "|", "[", "]"):
-        url = url.replace(char, "\\" + char)
-    return url
+def tee_quote(target: str) -> str:
+    """``target`` as one literal tee slave name, whatever characters it holds.
+
+    The tee muxer splits its argument with ``av_get_token`` (ffmpeg-utils, "Quoting
+    and escaping"): ``|`` separates slaves, ``\\`` escapes, text between ``'`` is taken
+    literally, and leading and trailing blanks are dropped. The slave's own ``[...]``
+    options come before it, and everything after their ``]`` is the name as is. So the
+    name is wrapped in single quotes, and a ``'`` in it closes the quote, is escaped,
+    and opens a new one: ``'it'\\''s'``. Nothing in a URL or key can then end the
+    name, start another slave or change the options."""
+    return "'" + target.replace("'", "'\\''") + "'"
 
 
 def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPort]) -> str:
@@ -79,11 +85,13 @@ def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPort]) -
     and its relay takes over."""
     slaves = [
         f"[f=flv:onfail=ignore:use_fifo=1:fifo_options=drop_pkts_on_overflow=1"
-        f":flvflags=no_duration_filesize:rw_timeout={IO_TIMEOUT_US}]{_escape(d.secret_url)}"
+        f":flvflags=no_duration_filesize:rw_timeout={IO_TIMEOUT_US}]{tee_quote(d.secret_url)}"
         for d in destinations
     ]
     # dump_extra repeats SPS/PPS on keyframes, so a relay can join mid-stream
-    slaves += [f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra]{feed.write_url}" for feed in feeds]
+    slaves += [
+        f"[f=mpegts:onfail=ignore:bsfs/v=dump_extra]{tee_quote(feed.write_url)}" for feed in feeds
+    ]
     return "|".join(slaves)
 
 
