@@ -12,10 +12,9 @@ import shutil
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from studio.broadcast.processes import run_capture
-from studio.config import Paths, PlatformUrls
+from studio.config import Paths, PlatformUrls, origin_problem
 from studio.redaction import redact
 
 INSTALL = "Run scripts/install (it installs the Debian packages the studio needs)."
@@ -42,7 +41,7 @@ class CheckResult:
 @dataclass
 class DoctorContext:
     paths: Paths = field(default_factory=Paths.from_env)
-    urls: PlatformUrls = field(default_factory=PlatformUrls.from_env)
+    urls: PlatformUrls = field(default_factory=lambda: PlatformUrls.from_env(check=False))
     offline: bool = False
     env: Mapping[str, str] | None = None
 
@@ -232,7 +231,8 @@ async def check_verification(ctx: DoctorContext) -> CheckResult:
     if creds is None or creds.access_token is None:
         return CheckResult(name, True, "skipped (no credentials)", skipped=True)
     try:
-        async with RetakeClient(ctx.urls.retake, access_token=creds.access_token) as client:
+        token = creds.token_for(ctx.urls.retake)
+        async with RetakeClient(ctx.urls.retake, access_token=token) as client:
             answer = await client.verification_status()
     except Exception as exc:
         return CheckResult(
@@ -251,19 +251,9 @@ async def check_verification(ctx: DoctorContext) -> CheckResult:
     return CheckResult(name, True, "verified")
 
 
-def _url_problem(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "is not an http(s) URL"
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme == "http" and not loopback:
-        return "uses plain http to a remote host; credentials would travel unencrypted"
-    return None
-
-
 async def check_platform_urls(ctx: DoctorContext) -> CheckResult:
     urls = {"retake.tv": ctx.urls.retake, "ClawCast": ctx.urls.clawcast, "baseFM": ctx.urls.basefm}
-    problems = [f"{name} {url} {p}" for name, url in urls.items() if (p := _url_problem(url))]
+    problems = [f"{name} {url} {p}" for name, url in urls.items() if (p := origin_problem(url))]
     detail = ", ".join(f"{name} {url}" for name, url in urls.items())
     if problems:
         return CheckResult(

@@ -105,7 +105,7 @@ async def _register(origin: str, paths: Any, auto: bool) -> None:
     async with RetakeClient(origin) as client:
         reply = await client.register(answers)
     creds = credentials_from_registration(
-        reply, agent_name=answers["agent_name"], ticker=answers["ticker"]
+        reply, agent_name=answers["agent_name"], ticker=answers["ticker"], origin=origin
     )
     path = save_credentials(paths, creds)
     click.echo(f"✓ retake: registered {answers['agent_name']}; credentials saved (0600) in {path}")

@@ -117,7 +117,7 @@ def register(
         async with RetakeClient(PlatformUrls.from_env().retake) as client:
             reply = await client.register(body)
             creds = credentials_from_registration(
-                reply, agent_name=body.agent_name, ticker=body.ticker
+                reply, agent_name=body.agent_name, ticker=body.ticker, origin=client.origin
             )
             path = save_credentials(paths, creds)
             click.echo(f"registered {body.agent_name} (userDbId {reply.user_db_id})")

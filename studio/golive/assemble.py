@@ -181,7 +181,8 @@ def _retake_leg(
     from studio.platforms.retake_credentials import require_credentials
 
     creds = require_credentials(paths)
-    client = RetakeClient(urls.retake, access_token=creds.access_token, transport=transport)
+    token = creds.token_for(urls.retake)
+    client = RetakeClient(urls.retake, access_token=token, transport=transport)
     return RetakeLeg(
         ctx,
         client,

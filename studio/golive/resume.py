@@ -115,10 +115,15 @@ async def stop_platform_sessions(
 
         creds = load_credentials(paths)
         if creds is not None and creds.access_token is not None:
-            async with RetakeClient(
-                urls.retake, access_token=creds.access_token, transport=transport
-            ) as client:
-                summary["retake"] = await _attempt(client.stream_stop())
+            try:
+                token = creds.token_for(urls.retake)
+            except StudioError as exc:
+                summary["retake"] = f"not ended: {exc.message}"
+            else:
+                async with RetakeClient(
+                    urls.retake, access_token=token, transport=transport
+                ) as client:
+                    summary["retake"] = await _attempt(client.stream_stop())
     if "basefm" in record.platforms:
         from studio.platforms.basefm import BasefmClient
 

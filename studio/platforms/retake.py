@@ -113,7 +113,7 @@ class RetakeClient(ApiClient):
         """A client for ``STUDIO_RETAKE_URL`` with the token of ``load_credentials``."""
         urls = PlatformUrls.from_env(dict(env) if env is not None else None)
         creds = load_credentials(paths, env)
-        token = creds.access_token if creds else None
+        token = creds.token_for(urls.retake) if creds else None
         client = cls(urls.retake, access_token=token, **options)
         client.credentials = creds
         return client

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from studio.config import Paths
+from studio.config import RETAKE_DEFAULT, Paths, same_origin
 from studio.errors import StudioError
 from studio.redaction import SecretValue, reveal
 from studio.secure_file import write_private_json
@@ -40,11 +40,39 @@ class RetakeCredentials(BaseModel):
     ticker: str | None = None
     token_address: str | None = ""
     token_ticker: str | None = ""
+    origin: str | None = None
+    """The retake.tv origin that issued the token (recorded at registration)."""
     token_from_env: bool = Field(False, exclude=True)
+
+    @property
+    def issued_by(self) -> str:
+        """Where the token came from; a token with no recorded origin (an env token,
+        or a file written before origins were recorded) counts as the real retake.tv's."""
+        if self.token_from_env or not self.origin:
+            return RETAKE_DEFAULT
+        return self.origin
+
+    def token_for(self, origin: str) -> SecretStr | None:
+        """The access token, only for the origin that issued it.
+
+        A leftover ``STUDIO_RETAKE_URL`` must not send the real token to a sandbox or
+        anywhere else, nor a sandbox token to retake.tv."""
+        if self.access_token is None or same_origin(origin, self.issued_by):
+            return self.access_token
+        source = ENV_TOKEN if self.token_from_env else "the credentials file"
+        raise CredentialsProblem(
+            f"the retake.tv access token from {source} was issued by {self.issued_by}, "
+            f"but STUDIO_RETAKE_URL points at {origin}; the token was not sent",
+            fix=f"Unset STUDIO_RETAKE_URL to use {self.issued_by}, or register an agent at "
+            f"{origin} (`studio retake register` with STUDIO_RETAKE_URL set; `studio rehearse` "
+            "keeps its own credentials).",
+        )
 
     def to_file(self) -> dict[str, Any]:
         data = self.model_dump(by_alias=True, exclude={"access_token", "token_from_env"})
         data = {"access_token": reveal(self.access_token) if self.access_token else None, **data}
+        if data.get("origin") is None:
+            data.pop("origin", None)
         return {k: ("" if v is None and k.startswith("token_") else v) for k, v in data.items()}
 
 
@@ -160,9 +188,9 @@ def update_token_info(
 
 
 def credentials_from_registration(
-    registration: Any, *, agent_name: str, ticker: str
+    registration: Any, *, agent_name: str, ticker: str, origin: str
 ) -> RetakeCredentials:
-    """The file contents right after ``register``."""
+    """The file contents right after ``register`` at ``origin``."""
     token: SecretStr = registration.access_token
     return RetakeCredentials(
         access_token=token,
@@ -173,4 +201,5 @@ def credentials_from_registration(
         ticker=ticker,
         token_address=registration.token_address or "",
         token_ticker=registration.token_ticker or "",
+        origin=origin,
     )

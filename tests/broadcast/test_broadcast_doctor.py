@@ -113,7 +113,7 @@ async def test_verification_is_asked_of_retake_when_credentials_exist(isolated_e
             paths = Paths.from_env()
             paths.retake_credentials.parent.mkdir(parents=True)
             paths.retake_credentials.write_text(
-                json.dumps({"access_token": token, "agent_name": "Doctor_Bot"})
+                json.dumps({"access_token": token, "agent_name": "Doctor_Bot", "origin": origin})
             )
             paths.retake_credentials.chmod(0o600)
             ctx = DoctorContext(paths=paths, urls=PlatformUrls(retake=origin))

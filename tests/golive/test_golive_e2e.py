@@ -65,7 +65,10 @@ async def register(world, paths: Paths) -> str:
             }
         )
         save_credentials(
-            paths, credentials_from_registration(reply, agent_name="rehearsal_bot", ticker="REHRS")
+            paths,
+            credentials_from_registration(
+                reply, agent_name="rehearsal_bot", ticker="REHRS", origin=client.origin
+            ),
         )
         return reply.user_db_id
 

@@ -60,7 +60,10 @@ async def registered(transport, control=None) -> RetakeClient:
         }
     )
     save_credentials(
-        Paths.from_env(), credentials_from_registration(reply, agent_name="leg_bot", ticker="LEG")
+        Paths.from_env(),
+        credentials_from_registration(
+            reply, agent_name="leg_bot", ticker="LEG", origin=client.origin
+        ),
     )
     if control is not None:
         await control.post("/_sandbox/retake/verified", json={"agent": "leg_bot"})

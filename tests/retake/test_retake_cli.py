@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +126,43 @@ def test_skill_command_caches_the_version(served: tuple[Sandbox, str]) -> None:
     assert "skill version 2.3.0 (cached: 2.1.2); skill.md re-fetched" in changed.output
     assert (Paths.from_env().state_dir / "retake-skill.md").exists()
     assert "2.3.0: unchanged" in runner.invoke(retake, ["skill"]).output
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.seen.append(f"{self.path} {self.headers.get('Authorization')}")
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_the_token_goes_only_to_the_origin_that_issued_it(
+    served: tuple[Sandbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, origin = served
+    runner = CliRunner()
+    assert runner.invoke(retake, [*ARGS, "--skip-image-check"]).exit_code == 0
+    saved = json.loads(Paths.from_env().retake_credentials.read_text())
+    assert saved["origin"] == origin  # recorded at registration
+    elsewhere = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    thread = threading.Thread(target=elsewhere.serve_forever, daemon=True)
+    thread.start()
+    try:
+        other = f"http://127.0.0.1:{elsewhere.server_address[1]}"
+        monkeypatch.setenv("STUDIO_RETAKE_URL", other)  # a leftover pointing elsewhere
+        refused = runner.invoke(retake, ["status"])
+    finally:
+        elsewhere.shutdown()
+        elsewhere.server_close()
+    assert refused.exit_code != 0
+    problem = str(refused.exception)  # `studio` prints it as "error: …", exit code 1
+    assert f"issued by {origin}" in problem and f"points at {other}" in problem
+    assert "Unset STUDIO_RETAKE_URL" in problem
+    assert _Listener.seen == []  # not one request, so not the token
+    assert saved["access_token"] not in problem + refused.output
+    monkeypatch.setenv("STUDIO_RETAKE_URL", origin)
+    assert runner.invoke(retake, ["status"]).exit_code == 0

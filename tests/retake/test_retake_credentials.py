@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.config import Paths
+from studio.config import ConfigProblem, Paths, PlatformUrls
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import (
     CredentialsProblem,
@@ -149,10 +149,51 @@ async def test_client_from_env_uses_the_loaded_token(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = Paths.from_env()
-    save_credentials(paths, creds())
-    monkeypatch.setenv("STUDIO_RETAKE_URL", "http://sandbox.test/")
+    save_credentials(paths, creds(origin="http://127.0.0.1:9"))
+    monkeypatch.setenv("STUDIO_RETAKE_URL", "http://127.0.0.1:9/")
     client = RetakeClient.from_env(paths)
-    assert client.origin == "http://sandbox.test" and client.has_token
+    assert client.origin == "http://127.0.0.1:9" and client.has_token
     assert client.credentials is not None and client.credentials.user_db_id == "user_1"
     assert FILE_TOKEN not in repr(client.credentials)
     await client.aclose()
+
+
+def test_a_token_without_a_recorded_origin_is_retake_tvs(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = Paths.from_env()
+    save_credentials(paths, creds())  # a file written before origins were recorded
+    monkeypatch.setenv("STUDIO_RETAKE_URL", "http://127.0.0.1:9")
+    with pytest.raises(CredentialsProblem, match="issued by https://retake.tv") as info:
+        RetakeClient.from_env(paths)
+    assert info.value.fix and "Unset STUDIO_RETAKE_URL" in info.value.fix
+    assert FILE_TOKEN not in str(info.value)
+    monkeypatch.delenv("STUDIO_RETAKE_URL")
+    assert RetakeClient.from_env(paths).has_token
+    env_token = load_credentials(paths, env={"RETAKE_ACCESS_TOKEN": ENV_TOKEN})
+    assert env_token is not None and env_token.issued_by == "https://retake.tv"
+    with pytest.raises(CredentialsProblem, match="RETAKE_ACCESS_TOKEN"):
+        env_token.token_for("http://localhost:8700")
+
+
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("STUDIO_RETAKE_URL", "http://retake.example"),
+        ("STUDIO_CLAWCAST_URL", "http://10.0.0.5:8080"),
+        ("STUDIO_BASEFM_URL", "ftp://basefm.example"),
+        ("STUDIO_BASEFM_URL", "https://basefm.example:notaport"),
+    ],
+)
+def test_platform_origins_must_be_https_unless_loopback(variable: str, url: str) -> None:
+    with pytest.raises(ConfigProblem) as info:
+        PlatformUrls.from_env({variable: url})
+    assert info.value.message.startswith(f"{variable}={url} ")
+    assert "https" in info.value.message and info.value.fix and variable in info.value.fix
+    for fine in (
+        "https://x.example",
+        "http://127.0.0.1:8700",
+        "http://[::1]:9",
+        "http://localhost",
+    ):
+        assert getattr(PlatformUrls.from_env({variable: fine}), variable.split("_")[1].lower())
