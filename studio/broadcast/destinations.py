@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from studio.redaction import SecretValue, register, reveal
 
@@ -48,6 +48,11 @@ class Destination(BaseModel):
         """From the ``url`` + ``key`` pair the platforms hand out."""
         register(key)
         return cls.model_validate({"name": name, "url": f"{base_url.rstrip('/')}/{key}"})
+
+    @property
+    def key(self) -> SecretStr:
+        """The stream key: the URL's last path segment."""
+        return SecretStr(reveal(self.url).rstrip("/").rsplit("/", 1)[-1])
 
     @property
     def secret_url(self) -> str:

@@ -69,6 +69,12 @@ def kiosk() -> None:
     help="Where the stream can be watched (retake, clawcast, basefm); repeatable.",
 )
 @click.option("--link", default="", help="The stream's link: shown, and drawn as a QR code.")
+@click.option(
+    "--await-secrets",
+    is_flag=True,
+    help="Show none of --log until the studio has sent the secrets' fingerprints "
+    "(set by `studio golive`).",
+)
 def run_cmd(
     socket_path: Path | None,
     log_path: Path,
@@ -79,6 +85,7 @@ def run_cmd(
     title: str,
     platforms: tuple[str, ...],
     link: str,
+    await_secrets: bool,
 ) -> None:
     """Run the kiosk in this terminal (the one the virtual display captures).
 
@@ -98,7 +105,11 @@ def run_cmd(
 
     storefront = Storefront(name=name, title=title, platforms=platforms, link=link)
     config = KioskConfig(
-        log_path=log_path, theme=theme, idle_seconds=idle_seconds, storefront=storefront
+        log_path=log_path,
+        theme=theme,
+        idle_seconds=idle_seconds,
+        storefront=storefront,
+        await_secrets=await_secrets,
     )
     if socket_path is not None:
         config.socket_path = socket_path

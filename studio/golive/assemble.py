@@ -39,6 +39,7 @@ def kiosk_command(
     """The kiosk, started with what its opening card shows (no secret among them)."""
     command = [sys.executable, "-m", "studio", "kiosk", "run", "--socket", str(socket_path)]
     command += ["--log", str(log), "--name", name, "--title", title, "--link", link]
+    command += ["--await-secrets"]
     for platform in platforms:
         command += ["--platform", platform]
     return command
@@ -83,6 +84,8 @@ def build(
     link = plan.clawcast_url or ""
     if retake_leg is not None:
         agent, link = retake_leg.agent_name or agent, retake_leg.watch_url
+    # The kiosk masks what it cannot recognise by shape: every --rtmp URL and its key.
+    ctx.protect(*(secret for extra in extras for secret in (extra.url, extra.key)))
 
     def default_pipeline(
         destinations: list[Destination], refresh_all: Any, refresh_one: Any

@@ -92,6 +92,7 @@ class KioskApp(AppBase):
         opening card has handed over for good)."""
         self.last_activity = self.config.clock.now()
         self.errors: list[str] = []
+        self.following = False
 
     # -- layout ------------------------------------------------------------------------
 
@@ -139,8 +140,8 @@ class KioskApp(AppBase):
         super().on_mount()
         self.terminal.frozen = self.config.frozen
         self.opening.start()
-        if self.config.log_path is not None:
-            self.follow_log()
+        if not self.config.await_secrets:
+            self.start_log()
         if self.config.socket_path is not None:
             self.listen()
         if not self.config.frozen and self.config.idle_seconds > 0:
@@ -172,6 +173,11 @@ class KioskApp(AppBase):
         return self.deck.make_view(slide)
 
     # -- workers -----------------------------------------------------------------------
+
+    def start_log(self) -> None:
+        if self.config.log_path is not None and not self.following:
+            self.following = True
+            self.follow_log()
 
     @work(exclusive=True, group="terminal-tail")
     async def follow_log(self) -> None:
@@ -239,6 +245,7 @@ class KioskApp(AppBase):
         elif isinstance(command, SecretFingerprints):
             self.air.learn(command)
             self.remask()
+            self.start_log()
         elif isinstance(command, Quit):
             self.exit()
 

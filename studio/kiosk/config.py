@@ -44,3 +44,7 @@ class KioskConfig:
     theme_folders: tuple[Path, ...] | None = None
     storefront: Storefront = field(default_factory=Storefront)
     """The opening card's agent, title, platforms and link (also the filler's QR code)."""
+    await_secrets: bool = False
+    """Started by the studio: draw none of the log until the secrets' fingerprints
+    have arrived (the first command of every connection), so a restarted kiosk never
+    shows a backlog holding a key it cannot mask yet."""

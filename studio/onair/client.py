@@ -7,6 +7,10 @@ nothing that was sent meanwhile. When the kiosk
 is down the queue keeps only the newest ``buffer`` commands, so the broadcast never
 blocks and never grows without bound. ``request`` is for the CLI: one command, one
 reply, a short timeout.
+
+The secrets' fingerprints are kept apart from that queue: every connection starts
+with all of them, so a kiosk that restarts learns them again before anything else,
+and no amount of chat while it is away can push them out.
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ class KioskLink:
         if problem:
             log.warning("the kiosk will not be reachable: %s", problem)
         self._queue: deque[bytes] = deque(maxlen=buffer)
+        self._fingerprints: list[bytes] = []
+        """Every ``protect`` so far, replayed first on each connection."""
+        self._preamble: deque[bytes] = deque()
+        self._greeted = False
+        """Whether the kiosk at the other end has been sent the fingerprints."""
         self._retry = retry_seconds
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
@@ -63,13 +72,16 @@ class KioskLink:
 
     @property
     def pending(self) -> int:
-        return len(self._queue)
+        return len(self._preamble) + len(self._queue)
 
     def send(self, command: BaseModel) -> None:
         """Queue ``command`` for the kiosk; never blocks, never raises for a missing kiosk."""
         if len(self._queue) == self._queue.maxlen:
             self.dropped += 1
         self._queue.append(encode(command))
+        self._kick()
+
+    def _kick(self) -> None:
         self._drained.clear()
         self._wake.set()
         if self._task is None or self._task.done():
@@ -79,14 +91,17 @@ class KioskLink:
         """Teach the kiosk to mask these exact values; only salted hashes are sent."""
         command = fingerprints_of(secrets)
         if command.items:
-            self.send(command)
+            line = encode(command)
+            self._fingerprints.append(line)
+            self._preamble.append(line)
+        self._kick()
 
     async def flush(self, within: float = 2.0) -> bool:
         """Wait until the queue is written (for tests and orderly shutdown)."""
-        if self._queue:
+        if self.pending:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._drained.wait(), within)
-        return not self._queue
+        return not self.pending
 
     async def close(self) -> None:
         if self._task is not None:
@@ -99,16 +114,21 @@ class KioskLink:
     async def _pump(self) -> None:
         """Deliver the queue in order; a command leaves the queue when the kiosk answers it."""
         while True:
-            if not self._queue:
+            if not self.pending and self._greeted:
                 self._drained.set()
                 self._wake.clear()
-                await self._wake.wait()
+                await self._idle()
                 continue
-            if not self.connected and not await self._connect():
-                await asyncio.sleep(self._retry)
-                continue
+            if not self.connected:
+                if not await self._connect():
+                    await asyncio.sleep(self._retry)
+                    continue
+                # every kiosk hears the fingerprints first (an empty set says "none")
+                self._preamble = deque(self._fingerprints or [encode(fingerprints_of([]))])
+                self._greeted = True
             assert self._writer is not None and self._reader is not None
-            line = self._queue[0]
+            queue = self._preamble if self._preamble else self._queue
+            line = queue[0]
             try:
                 self._writer.write(line)
                 await self._writer.drain()
@@ -119,9 +139,29 @@ class KioskLink:
             if not answer:
                 await self._drop_connection()
                 continue
-            if self._queue and self._queue[0] is line:
-                self._queue.popleft()
+            if queue and queue[0] is line:
+                queue.popleft()
             self._report(answer)
+
+    async def _idle(self) -> None:
+        """Wait for the next command; meanwhile a kiosk that hangs up (it restarted) is
+        noticed at once, and the next one gets the fingerprints again straight away."""
+        reader = self._reader
+        if reader is None:
+            await self._wake.wait()
+            return
+        wake = asyncio.ensure_future(self._wake.wait())
+        hangup = asyncio.ensure_future(reader.read(1))  # the kiosk speaks only when asked
+        try:
+            await asyncio.wait({wake, hangup}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            wake.cancel()
+            hung_up = hangup.done()
+            hangup.cancel()
+            # the reader must be free again before the next command's reply is read
+            await asyncio.gather(wake, hangup, return_exceptions=True)
+        if hung_up:
+            await self._drop_connection()
 
     def _report(self, answer: bytes) -> None:
         try:
@@ -142,6 +182,7 @@ class KioskLink:
 
     async def _drop_connection(self) -> None:
         writer, self._writer, self._reader = self._writer, None, None
+        self._greeted = False
         if writer is not None:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):

@@ -67,6 +67,7 @@ def make_app(
     theme: str = "onair",
     frozen: bool = True,
     storefront: Storefront | None = None,
+    await_secrets: bool = False,
 ) -> KioskApp:
     if log_path is None and log_lines is not None:
         log_path = tmp_path / "stream.log"
@@ -80,6 +81,7 @@ def make_app(
         clock=clock,
         fetcher=LocalImageFetcher(make_pictures(tmp_path / "pictures")),
         storefront=storefront or Storefront(),
+        await_secrets=await_secrets,
     )
     return KioskApp(config)
 

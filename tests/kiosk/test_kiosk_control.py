@@ -209,3 +209,58 @@ def test_kiosk_run_takes_the_opening_card_and_its_own_terminal_size(
         link="https://x.y/a",
     )
     assert "COLUMNS" not in os.environ and "LINES" not in os.environ
+
+
+async def test_a_restarted_kiosk_learns_the_fingerprints_before_it_draws_the_backlog(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    key = "ZZtop9Mux0Stream7Key"  # an --rtmp key: no shape the kiosk could recognise
+    sock = tmp_path / "kiosk.sock"
+    log_lines = [f"publishing to rtmp://ingest.example/live/{key} now", "second line"]
+    link = KioskLink(sock, buffer=3, retry_seconds=0.05)
+    link.protect([key])
+    first = make_app(tmp_path, clock, socket=True, log_lines=log_lines, await_secrets=True)
+    async with first.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, lambda: len(first.terminal.lines) == 2)
+        assert key not in screen_text(first) and "publishing to" in screen_text(first)
+    # While the kiosk is away, more chat than the link's buffer holds.
+    for i in range(5):
+        link.send(ChatMessage(author=f"viewer{i}", text=f"hello {i}"))
+    waiting = make_app(tmp_path, clock, log_lines=log_lines, await_secrets=True)
+    async with waiting.run_test(size=ON_AIR) as pilot:
+        for _ in range(20):
+            await pilot.pause(0.01)
+        assert waiting.terminal.lines == [] and not waiting.following  # no fingerprints yet
+    again = make_app(tmp_path, clock, socket=True, log_lines=log_lines, await_secrets=True)
+    async with again.run_test(size=ON_AIR) as pilot:
+        assert await link.flush(within=5)
+        await settle(pilot, lambda: len(again.terminal.lines) == 2 and len(again.chat.entries) == 3)
+        text = screen_text(again)
+        assert key not in text and key[:10] not in text and "publishing to" in text
+        assert [e.author for e in again.chat.entries] == ["viewer2", "viewer3", "viewer4"]
+    await link.close()
+
+
+async def test_every_rtmp_destination_key_is_masked_on_the_kiosk(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    from studio.events import EventBus
+    from studio.golive.assemble import build
+    from studio.golive.operator import GivenAnswers
+    from studio.golive.plan import Plan
+
+    keys = ["plainKeyWithNoShape1", "another'odd|key"]
+    plan = Plan(rtmp=[f"rtmp://127.0.0.1:1935/extra/{k}" for k in keys], log=tmp_path / "log")
+    golive = build(plan, bus=EventBus(), operator=GivenAnswers({}))
+    link = golive.ctx.kiosk
+    assert link is not None
+    lines = [f"pushing to {key} now" for key in keys]
+    app = make_app(tmp_path, clock, log_lines=lines, await_secrets=True)
+    app.config.socket_path = link.socket_path
+    async with app.run_test(size=ON_AIR) as pilot:
+        assert await link.flush(within=5)
+        await settle(pilot, lambda: len(app.terminal.lines) == 2)
+        text = screen_text(app)
+        assert text.count("pushing to [REDACTED] now") == 2
+        assert not any(key in text or key[:8] in text for key in keys)
+    await link.close()
