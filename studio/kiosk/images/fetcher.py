@@ -1,7 +1,11 @@
 """Getting slide images: over HTTPS with a short timeout and a bounded on-disk cache.
 
-Anything that fails (no network, a 404, a huge file, not an image) yields ``None`` and
-the slide shows a placeholder card instead.
+Only https is fetched, on every hop: redirects are followed by hand (at most
+``MAX_REDIRECTS``), each ``Location`` checked before it is requested, and the body is
+capped at ``MAX_IMAGE_BYTES`` whatever the headers claim. Cache files are written
+atomically (a temporary file renamed into place), so a reader never sees half a file.
+Anything that fails (no network, a 404, plain http, a huge file, not an image) yields
+``None`` and the slide shows a placeholder card instead.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import httpx
 import platformdirs
 
 from studio.redaction import redact
+from studio.secure_file import write_private
 
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 CACHE_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 5
 
 
 class ImageFetcher(Protocol):
@@ -60,30 +66,46 @@ class HttpImageFetcher:
     async def _download(self, url: str) -> bytes | None:
         try:
             async with httpx.AsyncClient(
-                timeout=self.timeout, follow_redirects=True, transport=self._transport
+                timeout=self.timeout, follow_redirects=False, transport=self._transport
             ) as client:
-                async with client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        log.info("image %s: HTTP %s", redact(url), response.status_code)
+                target = httpx.URL(url)
+                for _ in range(MAX_REDIRECTS + 1):
+                    if target.scheme != "https":
+                        log.info("image %s refused: only https is fetched", redact(str(target)))
                         return None
-                    chunks, size = [], 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > MAX_IMAGE_BYTES:
-                            log.info(
-                                "image %s is larger than %d bytes", redact(url), MAX_IMAGE_BYTES
-                            )
-                            return None
-                        chunks.append(chunk)
-                    return b"".join(chunks)
-        except httpx.HTTPError as exc:
+                    async with client.stream("GET", target) as response:
+                        if response.is_redirect:
+                            target = response.url.join(response.headers.get("location", ""))
+                            continue
+                        return await self._body(response)
+                log.info("image %s: more than %d redirects", redact(url), MAX_REDIRECTS)
+                return None
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             log.info("image %s could not be fetched: %s", redact(url), type(exc).__name__)
             return None
 
+    @staticmethod
+    async def _body(response: httpx.Response) -> bytes | None:
+        where = redact(str(response.url))
+        if response.status_code != 200:
+            log.info("image %s: HTTP %s", where, response.status_code)
+            return None
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
+            log.info("image %s is larger than %d bytes", where, MAX_IMAGE_BYTES)
+            return None
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_IMAGE_BYTES:
+                log.info("image %s is larger than %d bytes", where, MAX_IMAGE_BYTES)
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def _store(self, path: Path, data: bytes) -> None:
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path.write_bytes(data)
+            write_private(path, data)
             self._evict()
         except OSError as exc:
             log.info("image cache not written: %s", exc)

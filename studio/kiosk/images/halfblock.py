@@ -19,6 +19,13 @@ RGB = tuple[int, int, int]
 UPPER_HALF = "▀"
 MAX_FRAMES = 48
 MIN_FRAME_MS = 40
+MAX_FRAME_PIXELS = 2048 * 2048
+"""A larger picture is refused before it is decoded (its header gives the size)."""
+MAX_DECODED_PIXELS = 32 * 1024 * 1024
+"""Pixels times frames decoded, at most: a small GIF of many large flat frames stops here."""
+KEEP = (320, 180)
+"""Frames are kept no larger than needed: the picture on air is at most 160x90 pixels
+(twice that leaves room for ``fit``), so each is shrunk as soon as it is decoded."""
 
 
 @dataclass(frozen=True)
@@ -27,19 +34,42 @@ class Frame:
     duration_ms: int
 
 
-def decode(data: bytes, *, max_frames: int = MAX_FRAMES) -> list[Frame]:
-    """Every frame of an image (one for stills), as RGB; empty if it is not an image."""
+def decode(
+    data: bytes,
+    *,
+    max_frames: int = MAX_FRAMES,
+    max_frame_pixels: int = MAX_FRAME_PIXELS,
+    max_pixels: int = MAX_DECODED_PIXELS,
+) -> list[Frame]:
+    """The frames of an image (one for stills), as small RGB images; empty if it is not
+    an image or too large. Memory stays bounded whatever the file: the frame size is
+    checked before decoding, at most ``max_pixels`` pixels are decoded over all frames,
+    and only shrunken copies are kept."""
     try:
         source = Image.open(io.BytesIO(data))
+        width, height = source.size
+        if width * height > max_frame_pixels:
+            return []
+        limit = max(1, min(max_frames, max_pixels // max(width * height, 1)))
+        source.draft("RGB", KEEP)  # JPEG decodes at a reduced scale
         frames: list[Frame] = []
         for frame in ImageSequence.Iterator(source):
             duration = int(frame.info.get("duration") or source.info.get("duration") or 100)
-            frames.append(Frame(frame.convert("RGB"), max(duration, MIN_FRAME_MS)))
-            if len(frames) >= max_frames:
+            frames.append(Frame(_shrunk(frame.convert("RGB")), max(duration, MIN_FRAME_MS)))
+            if len(frames) >= limit:
                 break
         return frames
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return []
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """Scaled down (never up) so that it still covers ``KEEP`` in both directions."""
+    scale = max(KEEP[0] / image.width, KEEP[1] / image.height)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def fit(image: Image.Image, cols: int, rows: int, *, cover: bool = False) -> Image.Image:
