@@ -1,6 +1,9 @@
 """ClawCast's part: book a slot (with slides or without), and while the slot is live,
-mirror the on-air terminal as ``terminal`` frames about once a second so the 30 s
-idle timeout never fires; endSlot at the end."""
+mirror the picture as ``terminal`` frames about once a second so the 30 s idle
+timeout never fires; endSlot at the end.
+
+A frame is what viewers of the kiosk see (the kiosk's picture as text, filler
+included); only without a kiosk is it the tail of the agent's log."""
 
 from __future__ import annotations
 
@@ -123,7 +126,7 @@ class ClawcastLeg(Leg):
     async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:
         while slot.seconds_left(self.ctx.clock()) > 0:
             try:
-                screen = await asyncio.to_thread(tail_text, self.mirror) if self.mirror else ""
+                screen = await self._picture()
                 reply = await self.client.publish_terminal(screen or "$ \n")
             except ClawcastError as exc:
                 if exc.status in (401, 403):  # slot over or cut: nothing more to mirror
@@ -145,6 +148,14 @@ class ClawcastLeg(Leg):
                 if reply.viewer_count is not None and self.frames % 10 == 1:
                     self.ctx.publish(Viewers(platform=self.platform, viewers=reply.viewer_count))
             await self.ctx.sleep(self.ctx.timing.frame_every)
+
+    async def _picture(self) -> str:
+        if self.ctx.kiosk is not None:
+            picture = await self.ctx.kiosk.picture()
+            if picture is not None and picture.strip():
+                return picture
+        text = await asyncio.to_thread(tail_text, self.mirror) if self.mirror else ""
+        return text if text.strip() else ""
 
     async def stop(self, *, final: bool = True) -> dict[str, Any]:
         stats: dict[str, Any] = {"frames": self.frames}

@@ -8,9 +8,11 @@ writes: an empty terminal is never on air by itself. It holds no platform creden
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
+from rich.console import Console
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +23,7 @@ from studio.errors import StudioError
 from studio.kiosk.air import AirFilter
 from studio.kiosk.config import KioskConfig
 from studio.kiosk.control_server import serve
+from studio.kiosk.images.halfblock import UPPER_HALF
 from studio.kiosk.messages import KioskCommand, SceneChanged
 from studio.kiosk.on_air_state import TickerState
 from studio.kiosk.scenes.banners.banners import TimedBanner
@@ -197,7 +200,7 @@ class KioskApp(AppBase):
     async def listen(self) -> None:
         assert self.config.socket_path is not None
         try:
-            server = await serve(self.config.socket_path, self._deliver)
+            server = await serve(self.config.socket_path, self._deliver, self.picture_text)
         except (StudioError, OSError) as exc:
             self.errors.append(str(exc))
             self.notify(str(exc), title="Control socket", severity="error", timeout=15)
@@ -207,6 +210,26 @@ class KioskApp(AppBase):
         finally:
             server.close()
             self.config.socket_path.unlink(missing_ok=True)
+
+    async def picture_text(self) -> str:
+        """What viewers see right now, as plain text: every scene, the filler, banners
+        and the ticker; picture cells (half blocks) become blanks, and runs of blank
+        lines one. Everything on screen has passed the
+        air filter; the text passes it once more (no control character, no secret)."""
+        width, height = self.size
+        console = Console(
+            width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False
+        )
+        console.print(self.screen._compositor.render_update(full=True))
+        text = console.export_text().replace(UPPER_HALF, " ")  # pixels are not text
+        lines: list[str] = []
+        for line in text.splitlines():
+            line = self.air.text(line).rstrip()
+            if line or (lines and lines[-1]):  # no run of blank lines
+                lines.append(line)
+        while lines and not lines[-1]:
+            lines.pop()
+        return "\n".join(lines) + "\n"
 
     # -- commands ----------------------------------------------------------------------
 

@@ -10,12 +10,18 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from studio.errors import StudioError
-from studio.onair.protocol import MAX_LINE_BYTES, Reply, decode, socket_path_problem
+from studio.onair.protocol import (
+    MAX_LINE_BYTES,
+    Reply,
+    ScreenRequest,
+    decode,
+    socket_path_problem,
+)
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -34,8 +40,13 @@ async def _in_use(path: Path) -> bool:
     return True
 
 
-async def serve(path: Path, deliver: Callable[[Any], None]) -> ControlServer:
-    """Listen on ``path``; ``deliver`` receives every valid command."""
+async def serve(
+    path: Path,
+    deliver: Callable[[Any], None],
+    screen: Callable[[], Awaitable[str]] | None = None,
+) -> ControlServer:
+    """Listen on ``path``; ``deliver`` receives every valid command, and ``screen``
+    answers a ``ScreenRequest`` with the picture as text."""
     problem = socket_path_problem(path)
     if problem:
         raise StudioError(
@@ -63,8 +74,14 @@ async def serve(path: Path, deliver: Callable[[Any], None]) -> ControlServer:
                 except (StudioError, ValueError) as exc:
                     reply = Reply(ok=False, error=redact(str(exc)))
                 else:
-                    deliver(command)
-                    reply = Reply(ok=True)
+                    if isinstance(command, ScreenRequest):
+                        if screen is None:
+                            reply = Reply(ok=False, error="this kiosk cannot show its picture")
+                        else:
+                            reply = Reply(ok=True, screen=await screen())
+                    else:
+                        deliver(command)
+                        reply = Reply(ok=True)
                 writer.write(reply.model_dump_json(exclude_none=True).encode() + b"\n")
                 await writer.drain()
         except ValueError:

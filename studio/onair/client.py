@@ -26,7 +26,13 @@ from pydantic import BaseModel, SecretStr
 
 from studio.errors import StudioError
 from studio.onair.fingerprints import fingerprints_of
-from studio.onair.protocol import Reply, default_socket_path, encode, socket_path_problem
+from studio.onair.protocol import (
+    Reply,
+    ScreenRequest,
+    default_socket_path,
+    encode,
+    socket_path_problem,
+)
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -95,6 +101,14 @@ class KioskLink:
             self._fingerprints.append(line)
             self._preamble.append(line)
         self._kick()
+
+    async def picture(self, within: float = 2.0) -> str | None:
+        """What the kiosk shows now, as plain text; ``None`` when no kiosk answers."""
+        try:
+            reply = await request(ScreenRequest(), self.socket_path, within=within)
+        except (KioskUnreachable, ValueError, OSError):
+            return None
+        return reply.screen if reply.ok else None
 
     async def flush(self, within: float = 2.0) -> bool:
         """Wait until the queue is written (for tests and orderly shutdown)."""

@@ -106,6 +106,13 @@ class Quit(_Command):
     cmd: Literal["quit"] = "quit"
 
 
+class ScreenRequest(_Command):
+    """Asks for the picture on air as plain text (cleaned, secrets masked); the reply
+    carries it in ``screen``. ClawCast's terminal frames mirror it."""
+
+    cmd: Literal["screen"] = "screen"
+
+
 Command = Annotated[
     SwitchScene
     | PushSlides
@@ -115,7 +122,8 @@ Command = Annotated[
     | Alert
     | TickerUpdate
     | SecretFingerprints
-    | Quit,
+    | Quit
+    | ScreenRequest,
     Field(discriminator="cmd"),
 ]
 
@@ -124,6 +132,7 @@ class Reply(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ok: bool
     error: str | None = None
+    screen: str | None = None
 
 
 _COMMAND: TypeAdapter[Any] = TypeAdapter(Command)
@@ -137,6 +146,7 @@ _TAGS = {
     "ticker",
     "fingerprints",
     "quit",
+    "screen",
 }
 
 

@@ -138,3 +138,63 @@ async def test_poll_results_reach_the_kiosk_while_the_poll_plays(transport, cont
     assert "slides" in kinds
     results = [line["results"] for line in lines if line["cmd"] == "poll_results"]
     assert results and results[0] == [0, 3]
+
+
+async def test_frames_are_what_kiosk_viewers_see_filler_included(
+    transport, control, clock, tmp_path
+):
+    from studio.onair import SwitchScene, TickerUpdate
+    from tests.kiosk.kiosk_helpers import ON_AIR, make_app, settle
+
+    log = tmp_path / "stream.log"
+    log.write_text("")  # the agent has written nothing yet: this used to be a blank frame
+    app = make_app(tmp_path, clock, socket=True, log_path=log)
+    async with app.run_test(size=ON_AIR) as pilot:
+        await settle(pilot, (tmp_path / "kiosk.sock").exists)
+        await app.apply(TickerUpdate(live=True, name="mirror_bot\x1b]0;x\x07", viewers=7))
+        await app.apply(SwitchScene(scene="filler"))
+        await settle(pilot, lambda: app.scene == "filler")
+        ctx, _ = fake_context(clock)
+        ctx.kiosk = KioskLink(tmp_path / "kiosk.sock")
+        leg = ClawcastLeg(
+            ctx,
+            client(transport, clock),
+            streamer_name="filler_bot",
+            streamer_url="https://github.com/me/bot",
+            duration_minutes=1,
+            mirror=log,
+        )
+        await leg.prepare()
+        with pytest.raises(LegFinished):
+            await leg.on_air()
+        picture = await app.picture_text()
+        await ctx.kiosk.close()
+    frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
+    screens = [f.get("content", {}).get("screen", "") for f in frames]
+    assert len(screens) >= 55 and screens[-1] == picture
+    assert "mirror_bot is thinking — stay tuned" in screens[0]  # the filler's card
+    assert "● LIVE   mirror_bot   │   viewers 7" in screens[0]  # the ticker, cleaned
+    assert all("stay tuned" in s for s in screens)  # never a blank frame
+    assert not any(c in "".join(screens) for c in "\x1b\x07\x9b")
+
+
+async def test_without_a_kiosk_the_frames_fall_back_to_the_log_tail(
+    transport, control, clock, tmp_path
+):
+    log = tmp_path / "stream.log"
+    log.write_text("")
+    ctx, _ = fake_context(clock)
+    ctx.kiosk = KioskLink(tmp_path / "nobody.sock")  # no kiosk listens
+    leg = ClawcastLeg(
+        ctx,
+        client(transport, clock),
+        streamer_name="tail_bot",
+        streamer_url="https://github.com/me/bot",
+        duration_minutes=1,
+        mirror=log,
+    )
+    await leg.prepare()
+    with pytest.raises(LegFinished):
+        await leg.on_air()
+    frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
+    assert {f["content"]["screen"] for f in frames} == {"$ \n"}
