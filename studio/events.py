@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from studio.inert_text import json_safe
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ class Event(BaseModel):
     def to_json(self) -> str:
         import json
 
-        return redact(json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False))
+        text = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+        return json_safe(redact(text))
 
 
 class ListenerFailed(Event):

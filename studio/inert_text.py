@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-__all__ = ["ViewerText", "inert", "inert_data", "sgr_only"]
+__all__ = ["ViewerText", "inert", "inert_data", "json_safe", "sgr_only"]
 
 _ST = r"(?:\x1b\\|\x9c|\x07)"
 """String terminator: ST in both forms, or BEL (xterm ends OSC with it too)."""
@@ -87,6 +87,16 @@ def inert_data(data: Any, *, newlines: bool = False) -> Any:
     if isinstance(data, (list, tuple)):
         return type(data)(inert_data(v, newlines=newlines) for v in data)
     return data
+
+
+_JSON_INVISIBLE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with the characters JSON
+    leaves raw but a terminal may act on (DEL, C1, bidi overrides, line separators)
+    written as ``\\uXXXX`` escapes: the same JSON value, inert on a terminal."""
+    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _inert_field(value: Any) -> Any:

@@ -124,3 +124,10 @@ def test_the_kiosk_air_filter_uses_the_same_cleaner() -> None:
     assert line.plain == "red plain"
     assert [str(span.style) for span in line.spans] == ["color(1)"]
     assert inert_data({"k\x1b[2J": ["v\x07"]}) == {"k": ["v"]}
+
+
+def test_json_events_carry_no_character_a_terminal_acts_on() -> None:
+    raw = "a\x9b2Jb\u202ec\u2028d\x7f é 日本"
+    line = Notice(platform="retake", text=raw).to_json()
+    assert live_characters(line) == [] and "\u2028" not in line
+    assert json.loads(line)["text"] == raw  # the same value, escaped
