@@ -163,3 +163,42 @@ async def test_the_on_air_xterm_refuses_font_title_and_window_operations(
         assert shot.getpixel((640, 700))[:3] == (0, 0, 0)  # background not turned red
     finally:
         await terminal.stop()
+
+
+async def test_a_real_kiosk_process_answers_with_its_picture_and_waits_for_fingerprints(
+    display: VirtualDisplay, tmp_path: Path
+) -> None:
+    """`studio kiosk run --await-secrets` in the on-air xterm, as golive starts it."""
+    from studio.golive.assemble import kiosk_command
+    from studio.onair.client import KioskLink
+
+    need("xterm", "xwininfo")
+    key = "NoShapeRtmpKey0042"
+    log = tmp_path / "stream.log"
+    log.write_text(f"pushing to rtmp://ingest.example/live/{key}\nbuilding the tool\n")
+    sock = tmp_path / "k.sock"
+    terminal = Terminal(display.name, kiosk_command(sock, log))
+    link = KioskLink(sock, retry_seconds=0.1)
+    try:
+        await terminal.start()
+        await wait_until(sock.exists, 30, "the kiosk's control socket")
+        before = await link.picture(within=5)
+        assert before is not None and "OFF AIR" in before  # the ticker is drawn ...
+        assert "building the tool" not in before  # ... but no log before the fingerprints
+        link.protect([key])
+        assert await link.flush(within=10)
+        pictures: list[str] = []
+
+        async def shows_the_log() -> bool:
+            pictures.append(await link.picture(within=5) or "")
+            return "building the tool" in pictures[-1]
+
+        for _ in range(100):
+            if await shows_the_log():
+                break
+            await asyncio.sleep(0.1)
+        assert "pushing to rtmp://ingest.example/live/[REDACTED]" in pictures[-1]
+        assert key not in "".join(pictures)
+    finally:
+        await link.close()
+        await terminal.stop()
