@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import httpx
 
 from studio.config import Paths, PlatformUrls
 from studio.errors import StudioError, ValidationFailed
+from studio.https_fetch import FetchRefused, fetch_https
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import (
     credentials_from_registration,
@@ -44,14 +44,11 @@ def _check_image(image_url: str, image_file: Path | None) -> str:
         size = check_square_image(image_file.read_bytes(), what="image_file")
         return f"image is square ({size[0]}x{size[1]})"
     try:
-        with httpx.Client(timeout=5.0, follow_redirects=True) as http:
-            response = http.get(image_url)
-            response.raise_for_status()
-            data = response.content[: MAX_IMAGE_BYTES + 1]
-    except httpx.HTTPError as exc:
-        return f"could not fetch image_url to check that it is square ({type(exc).__name__}); make sure it is 1:1"
-    if len(data) > MAX_IMAGE_BYTES:
-        return "image_url is over 10 MB; not checked for squareness"
+        data = asyncio.run(fetch_https(image_url, max_bytes=MAX_IMAGE_BYTES))
+    except FetchRefused as exc:
+        if exc.too_large:
+            return "image_url is over 10 MB; not checked for squareness"
+        return f"could not fetch image_url to check that it is square ({exc}); make sure it is 1:1"
     size = check_square_image(data, what="image_url")
     return f"image is square ({size[0]}x{size[1]})"
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from studio.inert_text import ViewerText
 from studio.redaction import SecretValue
 
 MAX_SESSION_SECONDS = 7200
@@ -85,7 +86,7 @@ class Distribution(_Reply):
 
 class LiveDj(_Reply):
     id: str
-    name: str | None = None
+    name: ViewerText | None = None  # another DJ's own words
     wallet: str | None = None
     playbackId: str | None = None  # noqa: N815
     streamKey: SecretValue | None = None  # noqa: N815

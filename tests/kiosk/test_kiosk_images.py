@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from studio.https_fetch import MAX_REDIRECTS
 from studio.kiosk.images import fetcher as fetcher_module
 from studio.kiosk.images.fetcher import HttpImageFetcher
 from studio.kiosk.images.halfblock import (
@@ -180,7 +181,7 @@ async def test_only_https_is_fetched_on_every_hop_and_size_is_capped(tmp_path: P
     assert await fetcher.fetch("https://cdn.example/to/https/img.example/big.png") is None
     hits.clear()
     assert await fetcher.fetch("https://cdn.example/loop/0") is None
-    assert len(hits) == fetcher_module.MAX_REDIRECTS + 1
+    assert len(hits) == MAX_REDIRECTS + 1
     assert await fetcher.fetch("https://cdn.example/to/https/host:notaport/x.png") is None
 
 

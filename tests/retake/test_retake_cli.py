@@ -166,3 +166,10 @@ def test_the_token_goes_only_to_the_origin_that_issued_it(
     assert saved["access_token"] not in problem + refused.output
     monkeypatch.setenv("STUDIO_RETAKE_URL", origin)
     assert runner.invoke(retake, ["status"]).exit_code == 0
+
+
+def test_the_image_check_fetches_https_only() -> None:
+    from studio.cli.retake_cmd import _check_image
+
+    said = _check_image("http://cdn.example.com/avatar.png", None)
+    assert "could not fetch image_url" in said and "only https is fetched" in said

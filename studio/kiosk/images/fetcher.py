@@ -1,8 +1,7 @@
 """Getting slide images: over HTTPS with a short timeout and a bounded on-disk cache.
 
-Only https is fetched, on every hop: redirects are followed by hand (at most
-``MAX_REDIRECTS``), each ``Location`` checked before it is requested, and the body is
-capped at ``MAX_IMAGE_BYTES`` whatever the headers claim. Cache files are written
+Only https is fetched, on every hop, and the body is capped at ``MAX_IMAGE_BYTES``
+whatever the headers claim (``studio.https_fetch``). Cache files are written
 atomically (a temporary file renamed into place), so a reader never sees half a file.
 Anything that fails (no network, a 404, plain http, a huge file, not an image) yields
 ``None`` and the slide shows a placeholder card instead.
@@ -18,14 +17,13 @@ from typing import Protocol
 import httpx
 import platformdirs
 
-from studio.redaction import redact
+from studio.https_fetch import FetchRefused, fetch_https
 from studio.secure_file import write_private
 
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 CACHE_BYTES = 64 * 1024 * 1024
-MAX_REDIRECTS = 5
 
 
 class ImageFetcher(Protocol):
@@ -65,43 +63,12 @@ class HttpImageFetcher:
 
     async def _download(self, url: str) -> bytes | None:
         try:
-            async with httpx.AsyncClient(
-                timeout=self.timeout, follow_redirects=False, transport=self._transport
-            ) as client:
-                target = httpx.URL(url)
-                for _ in range(MAX_REDIRECTS + 1):
-                    if target.scheme != "https":
-                        log.info("image %s refused: only https is fetched", redact(str(target)))
-                        return None
-                    async with client.stream("GET", target) as response:
-                        if response.is_redirect:
-                            target = response.url.join(response.headers.get("location", ""))
-                            continue
-                        return await self._body(response)
-                log.info("image %s: more than %d redirects", redact(url), MAX_REDIRECTS)
-                return None
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-            log.info("image %s could not be fetched: %s", redact(url), type(exc).__name__)
+            return await fetch_https(
+                url, max_bytes=MAX_IMAGE_BYTES, seconds=self.timeout, transport=self._transport
+            )
+        except FetchRefused as exc:
+            log.info("image not fetched: %s", exc)
             return None
-
-    @staticmethod
-    async def _body(response: httpx.Response) -> bytes | None:
-        where = redact(str(response.url))
-        if response.status_code != 200:
-            log.info("image %s: HTTP %s", where, response.status_code)
-            return None
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_IMAGE_BYTES:
-            log.info("image %s is larger than %d bytes", where, MAX_IMAGE_BYTES)
-            return None
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > MAX_IMAGE_BYTES:
-                log.info("image %s is larger than %d bytes", where, MAX_IMAGE_BYTES)
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _store(self, path: Path, data: bytes) -> None:
         try:
