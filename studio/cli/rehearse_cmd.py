@@ -81,6 +81,7 @@ def _isolate(folder: Path) -> None:
 
 
 async def _register(origin: str, paths: Any, auto: bool) -> None:
+    from studio.config import same_origin
     from studio.platforms.retake import RetakeClient
     from studio.platforms.retake_credentials import (
         credentials_from_registration,
@@ -88,9 +89,11 @@ async def _register(origin: str, paths: Any, auto: bool) -> None:
         save_credentials,
     )
 
-    if load_credentials(paths) is not None:
+    before = load_credentials(paths)
+    if before is not None and same_origin(before.issued_by, origin):
         click.echo("✓ retake: using the rehearsal agent registered before")
         return
+    # A token issued by an earlier rehearsal's sandbox is never sent to this one.
     click.echo("retake.tv: first, register the agent (run once; the credentials persist).")
     answers = {
         "agent_name": "rehearsal_bot",

@@ -173,3 +173,20 @@ def test_the_image_check_fetches_https_only() -> None:
 
     said = _check_image("http://cdn.example.com/avatar.png", None)
     assert "could not fetch image_url" in said and "only https is fetched" in said
+
+
+async def test_a_rehearsal_registers_again_on_a_new_sandbox(isolated_env: Path) -> None:
+    from studio.cli.rehearse_cmd import _register
+    from studio.platforms.retake_credentials import load_credentials
+
+    paths = Paths.from_env()
+    paths.retake_credentials.parent.mkdir(parents=True)
+    paths.retake_credentials.write_text(
+        json.dumps({"access_token": "rtk_fromanoldsandbox1", "origin": "http://127.0.0.1:9"})
+    )
+    with serve_in_thread(Sandbox(SandboxConfig())) as origin:
+        await _register(origin, paths, auto=True)
+    creds = load_credentials(paths)
+    assert creds is not None and creds.origin == origin
+    assert creds.access_token is not None
+    assert creds.access_token.get_secret_value() != "rtk_fromanoldsandbox1"
