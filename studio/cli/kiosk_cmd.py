@@ -19,6 +19,7 @@ from studio.onair.protocol import (
     ChatMessage,
     PollResults,
     Quit,
+    ScreenRequest,
     ShowMessage,
     SwitchScene,
     TickerUpdate,
@@ -226,3 +227,13 @@ def send_ticker(ctx: click.Context, **fields: Any) -> None:
 def send_quit(ctx: click.Context) -> None:
     """Close the kiosk."""
     _send(ctx, Quit())
+
+
+@kiosk.command("screen")
+@click.option("--socket", "socket_path", type=click.Path(path_type=Path), help=SOCKET_HELP)
+def screen_cmd(socket_path: Path | None) -> None:
+    """Print what is on air now as plain text (what ClawCast's frames mirror)."""
+    reply = asyncio.run(request(ScreenRequest(), socket_path))
+    if not reply.ok:
+        raise StudioError(f"The kiosk did not show its picture: {reply.error}")
+    click.echo(reply.screen or "", nl=False)

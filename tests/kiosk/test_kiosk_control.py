@@ -164,6 +164,9 @@ async def test_the_cli_drives_a_running_kiosk(tmp_path: Path, clock: FakeClock) 
         text = screen_text(app)
         assert "alice" in text and "NEW" in text and "bob tipped 5 SOL" in text
         assert "LIVE" in text and "$AGX" in text and "42" in text
+        shown = await asyncio.to_thread(runner.invoke, cli, ["kiosk", "screen", "--socket", sock])
+        assert shown.exit_code == 0 and shown.output == await app.picture_text()
+        assert "bob tipped 5 SOL" in shown.output and "$AGX" in shown.output
         bad = await asyncio.to_thread(
             runner.invoke, cli, ["kiosk", "send", "--socket", sock, "poll-results"]
         )
