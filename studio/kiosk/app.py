@@ -213,17 +213,25 @@ class KioskApp(AppBase):
 
     async def picture_text(self) -> str:
         """What viewers see right now, as plain text: every scene, the filler, banners
-        and the ticker; picture cells (half blocks) become blanks, and runs of blank
-        lines one. Everything on screen has passed the
+        and the ticker; picture cells (half blocks) become blanks, except where a picture
+        says what words it draws (``alt_text``), and runs of blank lines become one. Everything on screen has passed the
         air filter; the text passes it once more (no control character, no secret)."""
         width, height = self.size
         console = Console(
             width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False
         )
-        console.print(self.screen._compositor.render_update(full=True))
+        compositor = self.screen._compositor
+        console.print(compositor.render_update(full=True))
         text = console.export_text().replace(UPPER_HALF, " ")  # pixels are not text
+        rows = [row.ljust(width) for row in text.splitlines()]
+        for widget, (region, _clip) in compositor.visible_widgets.items():
+            for row, words in getattr(widget, "alt_text", {}).items():
+                y, words = region.y + row, self.air.text(words)[: region.width]
+                if 0 <= y < len(rows):
+                    x = region.x + (region.width - len(words)) // 2
+                    rows[y] = rows[y][:x] + words + rows[y][x + len(words) :]
         lines: list[str] = []
-        for line in text.splitlines():
+        for line in rows:
             line = self.air.text(line).rstrip()
             if line or (lines and lines[-1]):  # no run of blank lines
                 lines.append(line)

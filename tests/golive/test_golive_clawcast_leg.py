@@ -172,7 +172,8 @@ async def test_frames_are_what_kiosk_viewers_see_filler_included(
     frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
     screens = [f.get("content", {}).get("screen", "") for f in frames]
     assert len(screens) >= 55 and screens[-1] == picture
-    assert "mirror_bot is thinking — stay tuned" in screens[0]  # the filler's card
+    assert "BE RIGHT BACK" in screens[0]  # the filler card's title, drawn in pixels
+    assert "mirror_bot is thinking — stay tuned" in screens[0]  # and its lines
     assert "● LIVE   mirror_bot   │   viewers 7" in screens[0]  # the ticker, cleaned
     assert all("stay tuned" in s for s in screens)  # never a blank frame
     assert not any(c in "".join(screens) for c in "\x1b\x07\x9b")

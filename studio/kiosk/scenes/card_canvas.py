@@ -42,6 +42,7 @@ class CardCanvas(PictureSlide):
     def paint(self, canvas: Canvas) -> None:
         background = self.background()
         title = self.air.text(self.title)
+        self.alt_text = {}  # the words drawn in pixels, by row (the picture as text)
         qr = qr_picture(self.link) if self.link else None
         qr_cols = qr.width if qr is not None else 0
         qr_rows = (qr_cols + 1) // 2
@@ -100,6 +101,7 @@ class CardCanvas(PictureSlide):
         accent = self.theme_rgb("accent", (255, 200, 0))
         draw_centred(pixels, title, centre_y=rows, size=size, colour=accent)
         canvas.paste(pixels, left, top)
+        self.alt_text[top + rows // 2] = title
 
     def _text_block(
         self, canvas: Canvas, title: str, left: int, width: int, background: Any

@@ -53,6 +53,9 @@ class PictureSlide(Widget, can_focus=False):
         """Each frame drawn once at the current size, so looping a GIF costs no drawing."""
         self._drawn_size: tuple[int, int] = (0, 0)
         self._frame_timer: Timer | None = None
+        self.alt_text: dict[int, str] = {}
+        """Words drawn as pixels, by the row they are centred on: the picture as text
+        (``KioskApp.picture_text``) shows them where the pixels are."""
 
     def on_mount(self) -> None:
         if self.url:
