@@ -52,6 +52,7 @@ class TextSlideView(PictureSlide):
         top = max(0, (canvas.rows - rows - self._lines_below(canvas)) // 2)
         colour = rgb(self.content.text_color, self.theme_rgb("foreground", (255, 255, 255)))
         draw_centred(pixels, headline, centre_y=(top * 2) + rows, size=size, colour=colour)
+        self.alt_text = {top + rows // 2: headline}
         return rows
 
     def _lines_below(self, canvas: Canvas) -> int:
@@ -92,6 +93,7 @@ class TextSlideView(PictureSlide):
 
     def _meme(self, pixels: Image.Image) -> None:
         """Image-macro layout: white letters with a black outline, top and bottom."""
+        self.alt_text = {}
         for text, at_top in ((self.content.headline, True), (self.content.body, False)):
             budget = pixels.height // 2 + 2
             lines = _meme_lines(self.air.text(text).upper(), pixels.width - 8, budget)
@@ -101,6 +103,7 @@ class TextSlideView(PictureSlide):
             first = 4 if at_top else pixels.height - 4 - sum(size + gap for _, size in lines)
             for line, size in lines:
                 height = size + gap
+                self.alt_text[(first + height // 2) // 2] = line
                 draw_centred(
                     pixels,
                     line,
