@@ -26,7 +26,7 @@ from studio.onair import (
     request,
 )
 from studio.sandbox.clock import FakeClock
-from tests.kiosk.kiosk_helpers import ON_AIR, make_app, screen_text, settle
+from tests.kiosk.kiosk_helpers import GIF_URL, ON_AIR, make_app, screen_text, settle
 
 POLL = '{"cmd":"slides","slides":[{"type":"poll","content":{"question":"Build what next?","options":["Web scraper","Chess engine","Weather bot"]}}]}'
 
@@ -267,3 +267,28 @@ async def test_every_rtmp_destination_key_is_masked_on_the_kiosk(
         assert text.count("pushing to [REDACTED] now") == 2
         assert not any(key in text or key[:8] in text for key in keys)
     await link.close()
+
+
+async def test_the_picture_as_text_says_what_big_letters_say(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    app = make_app(tmp_path, clock)
+    slide = {"type": "text", "content": {"headline": "Ship it", "body": "a body line"}}
+    meme = {
+        "type": "text",
+        "content": {
+            "headline": "top words",
+            "body": "bottom words",
+            "theme": "meme",
+            "gif_url": GIF_URL,
+        },
+    }
+    async with app.run_test(size=ON_AIR) as pilot:
+        await app.apply(decode(json.dumps({"cmd": "slides", "slides": [slide]})))
+        await settle(pilot, lambda: app.scene == "slides")
+        lines = [line.strip() for line in (await app.picture_text()).splitlines()]
+        assert lines[:5] == ["SHIP IT", "", "━" * 48, "", "a body line"]
+        await app.apply(decode(json.dumps({"cmd": "slides", "slides": [meme]})))
+        await pilot.pause()
+        text = await app.picture_text()
+        assert "TOP WORDS" in text and "BOTTOM WORDS" in text
