@@ -171,7 +171,9 @@ async def register_retake(transport: httpx.AsyncBaseTransport, control: httpx.As
         )
     save_credentials(
         Paths.from_env(),
-        credentials_from_registration(reply, agent_name="three_legs", ticker="THREE"),
+        credentials_from_registration(
+            reply, agent_name="three_legs", ticker="THREE", origin=SANDBOX
+        ),
     )
     await control.post("/_sandbox/retake/verified", json={"agent": "three_legs"})
     return reply.user_db_id
