@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from studio.cli.clawcast_cmd import clawcast
+from studio.cli.control_cmd import VERBS
 from studio.cli.doctor_cmd import doctor
 from studio.cli.golive_cmd import golive
 from studio.cli.journal_cmd import journal
@@ -27,4 +28,5 @@ ALL: list[click.Command] = [
     retake,
     clawcast,
     doctor,
+    *VERBS,
 ]

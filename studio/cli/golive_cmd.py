@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from studio.errors import Problem, StudioError, ValidationFailed
+from studio.errors import Problem, ValidationFailed
 
 
 @click.command()
@@ -90,12 +89,31 @@ from studio.errors import Problem, StudioError, ValidationFailed
     default=None,
     help="What to do with a session a crashed studio left open (default: ask).",
 )
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Run the broadcast as a background service (no terminal); return once it listens.",
+)
+@click.option("--service-plan", type=click.Path(path_type=Path), hidden=True)
 def golive(**options: Any) -> None:
     """Go live: credentials, verification, fresh keys, one encode to every platform,
-    confirmation, thumbnail, chat, and a clean stop at the end or on Ctrl-C."""
+    confirmation, thumbnail, chat, and a clean stop at the end, on Ctrl-C or `studio stop`.
+
+    The broadcast is a service with a control API: the console, `studio events`,
+    `studio chat send`, `studio stop` and the other verbs attach to it. In a terminal it
+    runs in this process (closing the terminal does not end it); with --detach it runs
+    in the background, its output in golive.log in the studio's state folder."""
     from studio.golive.plan import Plan
     from studio.validation import check
 
+    service_plan = options.pop("service_plan")
+    detach = options.pop("detach")
+    if service_plan is not None:
+        from studio.control.service import read_plan
+
+        plan = read_plan(service_plan)
+        service_plan.unlink(missing_ok=True)
+        sys.exit(asyncio.run(_service(plan)))
     slides_file = options.pop("slides_file")
     options["kiosk"] = not options.pop("no_kiosk")
     if options["opening_message"] is None:
@@ -109,11 +127,23 @@ def golive(**options: Any) -> None:
         )
         if problems := plan.problems():
             raise ValidationFailed(problems, what="go-live options")
+        if detach and plan.headless:
+            raise ValidationFailed(
+                [
+                    Problem(
+                        "detach", "cannot be combined with --headless (attach with `studio events`)"
+                    )
+                ],
+                what="go-live options",
+            )
     except ValidationFailed as exc:
         raise ValidationFailed(
             [Problem(_flag(p.field), p.rule) for p in exc.problems], what="go-live options"
         ) from None
-    code = asyncio.run(_run(plan))
+    if detach:
+        _detach(plan)
+        return
+    code = asyncio.run(_foreground(plan))
     sys.exit(code)
 
 
@@ -137,40 +167,49 @@ def _read_slides(path: Path) -> list[dict[str, Any]]:
     return slides
 
 
-async def _run(plan: Any) -> int:
-    from studio.events import EventBus
-    from studio.golive.assemble import build, close_kiosk_link, print_json_events
-    from studio.golive.human_output import HumanOutput
-    from studio.golive.operator import GivenAnswers, LineOperator
-    from studio.golive.resume import settle_open_sessions
+def _detach(plan: Any) -> None:
+    from studio.control.service import spawn_detached
 
-    bus = EventBus()
-    if plan.headless:
-        bus.add_listener(print_json_events)
-        line_operator = LineOperator(bus)
-    else:
-        bus.add_listener(HumanOutput())
-        line_operator = LineOperator(bus, timeout=3600)
-    operator = GivenAnswers(
-        {"tweet_url": plan.tweet_url, "tx_hash": plan.tx_hash}, then=line_operator
-    )
-    try:
-        resume_session = await settle_open_sessions(plan, bus=bus, operator=operator)
-        golive = build(plan, bus=bus, operator=operator, resume_session=resume_session)
-    except StudioError as exc:
-        _report(plan, bus, exc)
-        return 1
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, golive.request_stop, f"stopped by {signal.Signals(sig).name}")
-    # `kill -USR1 <pid>`: reconnect now instead of waiting out the backoff
-    loop.add_signal_handler(signal.SIGUSR1, golive.reconnect_now)
-    try:
-        outcome = await golive.run()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
-            loop.remove_signal_handler(sig)
-        await close_kiosk_link(golive)
+    info = spawn_detached(plan)
+    click.echo(f"broadcast service started: pid {info.pid}")
+    click.echo(f"  control socket: {info.socket}")
+    click.echo(f"  log: {info.log}")
+    click.echo("  follow it with `studio events` (or `studio console`); end it with `studio stop`.")
+
+
+async def _service(plan: Any) -> int:
+    """The detached service itself: no terminal, its output in the log file."""
+    from studio.config import Paths
+    from studio.control.service import log_path, serve
+    from studio.golive.human_output import HumanOutput
+
+    async def on_ready(server: Any) -> None:
+        server.runtime.bus.add_listener(HumanOutput())
+
+    outcome = await serve(plan, log_file=log_path(Paths.from_env()), on_ready=on_ready)
+    click.echo(f"Session {outcome.session_id} ended: {outcome.reason}")
+    return 0 if outcome.ok else 1
+
+
+async def _foreground(plan: Any) -> int:
+    """Run the service in this process and attach to it as a client that prints every
+    event (JSON lines with --headless) and forwards standard input as answers."""
+    from studio.cli.attach import follow
+    from studio.control.client import ControlClient
+    from studio.control.service import serve
+
+    attached: list[asyncio.Task[None]] = []
+
+    async def on_ready(server: Any) -> None:
+        name = "golive --headless" if plan.headless else "golive"
+        client = await ControlClient.connect(server.socket_path, client=name)
+        attached.append(asyncio.create_task(follow(client, json_lines=plan.headless, stdin=True)))
+
+    outcome = await serve(plan, on_ready=on_ready)
+    if attached:
+        done, _ = await asyncio.wait(attached, timeout=10)
+        if not done:
+            attached[0].cancel()
     if not plan.headless:
         verdict = (
             "ended cleanly"
@@ -197,12 +236,3 @@ def exit_code(outcome: Any) -> int:
     if outcome.ok:
         return 0
     return EXIT_PARTIAL if outcome.partial and not outcome.errors else 1
-
-
-def _report(plan: Any, bus: Any, exc: StudioError) -> None:
-    from studio.golive.events import Failed
-
-    if plan.headless:
-        bus.publish(Failed(platform="studio", error=exc.message, fix=exc.fix))
-    else:
-        click.secho(f"error: {exc}", fg="red", err=True)

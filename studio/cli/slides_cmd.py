@@ -113,6 +113,18 @@ def validate_playlist(data: Any) -> Playlist:
     )
 
 
+def playlist_slides(path: Path) -> list[dict[str, Any]]:
+    """The slides of a valid playlist file, ready to send; ``ValidationFailed`` otherwise."""
+    try:
+        data = read_playlist(path)
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed([Problem("FILE", f"{path} is not a JSON file ({exc})")]) from None
+    playlist = validate_playlist(data)
+    if not playlist.slides:
+        raise ValidationFailed([Problem("FILE", "holds no slides")], what="playlist")
+    return [s.model_dump(mode="json", exclude_none=True) for s in playlist.slides]
+
+
 def _clock(seconds: float) -> str:
     whole = int(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
@@ -120,7 +132,19 @@ def _clock(seconds: float) -> str:
 
 @click.group()
 def slides() -> None:
-    """ClawCast slides: validate a playlist file, print an example."""
+    """ClawCast slides: validate a playlist file, print an example, push one on air."""
+
+
+@slides.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--loop", is_flag=True, help="Play the playlist again and again.")
+def push(file: Path, loop: bool) -> None:
+    """Show the playlist FILE on the running broadcast's kiosk (what RTMP viewers see)."""
+    from studio.cli.control_cmd import run_client
+
+    slides = playlist_slides(file)
+    run_client(lambda client: client.push_slides(slides, loop=loop))
+    click.echo(f"{len(slides)} slides on the kiosk")
 
 
 @slides.command()

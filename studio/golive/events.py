@@ -22,19 +22,34 @@ class StepChanged(Event):
 
 
 class OperatorNeeded(Event):
-    """The sequence waits for a human: ``need`` names what (``tweet_url``, ``tx_hash``)."""
+    """The sequence waits for a human: ``need`` names what (``tweet_url``, ``tx_hash``).
+
+    ``id`` names this step in the control API's ``answer`` command; a step asked again
+    after a wrong answer keeps its id."""
 
     kind: ClassVar[str] = "operator.needed"
     platform: str
     need: str
     prompt: str
     data: dict[str, Any] = {}
+    id: str | None = None
 
 
 class OperatorAnswered(Event):
     kind: ClassVar[str] = "operator.answered"
     platform: str
     need: str
+    id: str | None = None
+
+
+class OperatorWithdrawn(Event):
+    """A step nobody needs to answer any more (the broadcast stopped meanwhile)."""
+
+    kind: ClassVar[str] = "operator.withdrawn"
+    platform: str
+    need: str
+    id: str
+    reason: str = ""
 
 
 class Notice(Event):
@@ -152,9 +167,12 @@ class ThumbnailUploaded(Event):
 
 
 class ChatSent(Event):
+    """The studio sent a chat message; ``to`` is another agent's room (None: our own)."""
+
     kind: ClassVar[str] = "golive.chat_sent"
     platform: str
     text: str
+    to: str | None = None
 
 
 class PlatformStopped(Event):

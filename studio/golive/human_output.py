@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -13,7 +12,19 @@ from studio.inert_text import inert_data
 from studio.redaction import redact
 
 _OWN_LINES = {"operator.needed", "golive.failed"}
-_QUIET = {"encoder.stats", "process.output", "retake.feed", "golive.viewers"}
+_QUIET = {
+    "encoder.stats",
+    "process.output",
+    "retake.feed",
+    "golive.viewers",
+    "golive.health",
+    # the raw feed: its cleaned lines arrive as chat.line and chat.alert
+    "retake.chat",
+    "retake.tip",
+    "retake.trade",
+    "retake.rawtrade",
+    "retake.follow",
+}
 
 
 class HumanOutput:
@@ -22,8 +33,9 @@ class HumanOutput:
         self.stats_every = stats_every
         self._last_stats = 0.0
 
-    def __call__(self, event: Event) -> None:
-        data: dict[str, Any] = event.to_dict()
+    def __call__(self, event: Event | dict[str, Any]) -> None:
+        """Print one event (typed, or its JSON as the control API sends it)."""
+        data: dict[str, Any] = dict(event) if isinstance(event, dict) else event.to_dict()
         kind = data.pop("event")
         data.pop("at", None)
         if kind == "encoder.stats":
@@ -71,20 +83,18 @@ class HumanOutput:
         if kind == "pipeline.recovery_scheduled":
             return (
                 f"⟳ {data.get('reason')}: reconnecting in {data.get('delay')} s "
-                f"(to reconnect now: kill -USR1 {os.getpid()})"
+                "(to reconnect now: studio reconnect)"
             )
         if kind == "golive.state":
             return f"— {data['state']} —"
-        if kind == "retake.chat":
-            if data.get("type") not in (None, "message"):
-                return ""  # tips and trades in chat arrive as their own events too
-            return f"  💬 {data.get('author')}: {data.get('text')}"
-        if kind == "retake.tip":
-            return f"  💰 {data.get('sender_username') or 'someone'} tipped {data.get('amount')}"
-        if kind == "retake.trade":
-            return f"  📈 {data.get('action') or 'trade'} of ${data.get('usd_amount')} {data.get('token_ticker') or ''}"
-        if kind == "retake.follow":
-            return f"  ➕ {data.get('username') or 'someone'} followed"
+        if kind == "chat.line":
+            new = " (first time)" if data.get("first_time") else ""
+            return f"  💬 {data.get('author')}{new}: {data.get('text')}"
+        if kind == "chat.alert":
+            mark = {"tip": "💰", "trade": "📈", "follow": "➕"}.get(data.get("alert", ""), "·")
+            amount = f" {data['amount']}" if data.get("amount") else ""
+            detail = f" ({data['detail']})" if data.get("detail") else ""
+            return f"  {mark} {data.get('who')}: {data.get('alert')}{amount}{detail}"
         if kind == "encoder.stats":
 
             def show(value: Any, unit: str = "") -> str:

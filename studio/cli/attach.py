@@ -1,0 +1,161 @@
+"""Following a running broadcast at a terminal or in a pipe: ``studio golive`` in the
+foreground, ``--headless`` and ``studio events`` are all this loop over a
+``ControlClient``.
+
+Events are printed off the event loop, so a terminal or pipe that blocks holds up
+only this client (the server then drops its backlog and resyncs it), never the
+broadcast. A terminal that goes away (EIO, a closed pipe) ends the printing, not the
+show. Lines on standard input answer the newest operator step: a bare value, or
+``{"need": "tx_hash", "value": "0x…"}`` (the need or the step's id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import threading
+from typing import Any
+
+from studio.control.client import ControlClient
+from studio.errors import StudioError
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Pending:
+    """The operator steps waiting now, newest last, from the snapshot and the events."""
+
+    def __init__(self, snapshot: dict[str, Any]) -> None:
+        self.steps: dict[str, str] = {}
+        self.reset(snapshot)
+
+    def reset(self, snapshot: dict[str, Any]) -> None:
+        self.steps = {
+            str(p["id"]): str(p["need"]) for p in snapshot.get("pending", []) if p.get("id")
+        }
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind, step = event.get("event"), event.get("id")
+        if not step:
+            return
+        if kind == "operator.needed":
+            self.steps.pop(step, None)
+            self.steps[step] = str(event.get("need"))
+        elif kind in ("operator.answered", "operator.withdrawn"):
+            self.steps.pop(step, None)
+
+    def target(self, line: str) -> tuple[str | None, str]:
+        """Which step a line answers, and the value."""
+        text = line.strip()
+        if text.startswith("{"):
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                payload = None
+            if isinstance(payload, dict) and "value" in payload:
+                need = payload.get("need") or payload.get("id")
+                return (str(need) if need else self.newest), str(payload["value"])
+        return self.newest, text
+
+    @property
+    def newest(self) -> str | None:
+        return next(reversed(self.steps), None) if self.steps else None
+
+
+def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
+    """Read standard input on a daemon thread (it never holds up the process's exit)."""
+
+    def run() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=run, name="stdin-answers", daemon=True).start()
+
+
+async def follow(
+    client: ControlClient,
+    *,
+    json_lines: bool,
+    stdin: bool = False,
+    snapshot_first: bool = False,
+) -> None:
+    """Print every message until the broadcast says goodbye or the connection closes."""
+    from studio.golive.human_output import HumanOutput
+
+    human = None if json_lines else HumanOutput()
+    pending = Pending(client.snapshot)
+    answers: asyncio.Task[None] | None = None
+    if stdin:
+        answers = asyncio.create_task(_forward_answers(client, pending))
+    alive = True
+
+    async def show(text: str) -> None:
+        nonlocal alive
+        if not alive:
+            return
+        try:
+            await asyncio.to_thread(_write, text)
+        except (OSError, ValueError):  # the terminal is gone: stop printing, keep the show
+            alive = False
+
+    try:
+        if snapshot_first:
+            await show(_json({"event": "snapshot", "seq": client.seq, **client.snapshot}) + "\n")
+        async for message in client.messages():
+            op = message.get("op")
+            if op == "event":
+                event = message["event"]
+                pending.apply(event)
+                if human is None:
+                    await show(_json(event) + "\n")
+                elif alive:
+                    try:
+                        await asyncio.to_thread(human, event)
+                    except (OSError, ValueError):
+                        alive = False
+            elif op == "resync":
+                pending.reset(message.get("snapshot") or {})
+                if json_lines and snapshot_first:
+                    await show(
+                        _json(
+                            {
+                                "event": "snapshot",
+                                "seq": message.get("seq"),
+                                "dropped": message.get("dropped"),
+                                **(message.get("snapshot") or {}),
+                            }
+                        )
+                        + "\n"
+                    )
+            elif op == "bye":
+                break
+    finally:
+        if answers is not None:
+            answers.cancel()
+        await client.close()
+
+
+async def _forward_answers(client: ControlClient, pending: Pending) -> None:
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    _stdin_lines(asyncio.get_running_loop(), queue)
+    while (line := await queue.get()) is not None:
+        if not line.strip():
+            continue
+        step, value = pending.target(line)
+        if step is None:
+            sys.stderr.write("no operator step is waiting for an answer; line ignored\n")
+            continue
+        # a wrong answer comes back as a warning notice and the step asked again
+        try:
+            await client.request("answer", need=step, value=value)
+        except StudioError:  # the broadcast ended meanwhile
+            return

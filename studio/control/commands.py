@@ -1,0 +1,377 @@
+"""Every command of the control API: a pydantic model of its arguments and a handler.
+
+To add one, write its arguments model (``_Args``: unknown fields are refused) and an
+``async`` handler taking the ``Runtime`` and the validated arguments, and register it
+with ``@command("name", Args, "what it does")``. The server validates the request's
+``args`` with the model (a 400 names each field and the rule), calls the handler and
+answers with its ``Result``; platform errors become a 502 with the platform's reason,
+``CommandRefused`` its own code. Nothing reaches a platform except through the core's
+clients and legs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from studio.control.runtime import CommandRefused, Runtime
+from studio.errors import Problem, ValidationFailed
+from studio.golive.events import ChatSent, KioskBanner, KioskScene, SlidesOnAir
+from studio.validation import check
+from studio.validation.clawcast import ChatRequest, DuetText, Slides, Text
+from studio.validation.retake import ChatSendRequest
+
+
+@dataclass
+class Result:
+    comment: str = "done"
+    data: Any = None
+    code: int = 200
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Handler = Callable[[Runtime, Any], Awaitable[Result]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: type[_Args]
+    handler: Handler
+    help: str
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, args: type[_Args], help: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(name, args, handler, help)
+        return handler
+
+    return register
+
+
+def describe() -> list[dict[str, Any]]:
+    """Each command with its help and its arguments' JSON schema (``studio call --list``)."""
+    return [
+        {"command": c.name, "help": c.help, "args": c.args.model_json_schema()}
+        for c in COMMANDS.values()
+    ]
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    return value
+
+
+def _renamed(exc: ValidationFailed, names: dict[str, str], what: str) -> ValidationFailed:
+    """Name the command's own fields in a platform rule's problems (message → text)."""
+    problems = []
+    for p in exc.problems:
+        head, dot, rest = p.field.partition(".")
+        problems.append(Problem(names.get(head, head) + dot + rest, p.rule))
+    return ValidationFailed(problems, what=what)
+
+
+# -- the broadcast ---------------------------------------------------------------------
+
+
+class NoArgs(_Args):
+    pass
+
+
+@command("status", NoArgs, "The whole state now (what `welcome` carries).")
+async def status(rt: Runtime, _: NoArgs) -> Result:
+    return Result("the broadcast's state", rt.state.snapshot())
+
+
+class AnswerArgs(_Args):
+    need: Annotated[str, Field(min_length=1, max_length=80)]
+    """The step's id (``tx_hash-1``) or its need (``tx_hash``, ``tweet_url``)."""
+    value: Annotated[str, Field(max_length=2000)]
+
+
+@command("answer", AnswerArgs, "Answer an operator step (by its id or its need).")
+async def answer(rt: Runtime, args: AnswerArgs) -> Result:
+    from studio.control.operator import NoSuchStep
+
+    try:
+        step = rt.operator.give(args.need, args.value)
+    except NoSuchStep as exc:
+        raise CommandRefused(404, str(exc)) from None
+    except ValidationFailed as exc:
+        raise _renamed(exc, {}, f"answer to {args.need}") from None
+    return Result(f"answered {step}", {"id": step})
+
+
+class StopArgs(_Args):
+    reason: Annotated[str, Field(min_length=1, max_length=200)] = "stopped by the operator"
+
+
+@command("stop", StopArgs, "End the broadcast cleanly: every platform session, then the encoder.")
+async def stop(rt: Runtime, args: StopArgs) -> Result:
+    rt.request_stop(args.reason)
+    return Result("stopping: every platform session ends cleanly", code=202)
+
+
+@command("reconnect", NoArgs, "Skip the watchdog's wait and reconnect every destination now.")
+async def reconnect(rt: Runtime, _: NoArgs) -> Result:
+    if rt.golive is None or rt.golive.pipeline is None:
+        raise CommandRefused(409, "nothing to reconnect: the encoder is not running yet")
+    rt.golive.reconnect_now()
+    return Result("reconnecting now")
+
+
+# -- chat --------------------------------------------------------------------------------
+
+
+class ChatArgs(_Args):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    to: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """Another agent's retake.tv room, by its userDbId (default: your own)."""
+    clawcast: bool = False
+    """Send to ClawCast's chat instead of retake.tv."""
+
+    @model_validator(mode="after")
+    def _one_room(self) -> ChatArgs:
+        if self.clawcast and self.to:
+            raise ValueError("give either to (a retake.tv room) or clawcast, not both")
+        return self
+
+
+@command("chat.send", ChatArgs, "Chat in your retake.tv room, another agent's, or ClawCast's.")
+async def chat_send(rt: Runtime, args: ChatArgs) -> Result:
+    if args.clawcast:
+        leg = rt.leg("clawcast")
+        retake = rt.leg("retake")
+        name = leg.body.streamer_name if leg is not None else getattr(retake, "agent_name", "")  # type: ignore[attr-defined]
+        if not name:
+            raise CommandRefused(409, "ClawCast chat needs a streamer name: go live on ClawCast")
+        try:
+            body = check(ChatRequest, {"name": name, "text": args.text}, what="ClawCast chat")
+        except ValidationFailed as exc:
+            raise _renamed(exc, {}, "ClawCast chat") from None
+        await rt.clawcast().chat(body.name, body.text)
+        rt.bus.publish(ChatSent(platform="clawcast", text=body.text))
+        return Result("sent to ClawCast chat")
+    client, own_room = rt.retake_agent()
+    room = args.to or own_room
+    try:
+        check(
+            ChatSendRequest,
+            {"message": args.text, "destination_user_id": room},
+            what="retake.tv chat",
+        )
+    except ValidationFailed as exc:
+        raise _renamed(exc, {"message": "text", "destination_user_id": "to"}, "chat") from None
+    await client.chat_send(args.text, room)
+    rt.bus.publish(ChatSent(platform="retake", text=args.text, to=args.to))
+    where = "your retake.tv room" if args.to is None else f"retake.tv room {args.to}"
+    return Result(f"sent to {where}")
+
+
+# -- the kiosk ---------------------------------------------------------------------------
+
+
+def _require_kiosk(rt: Runtime) -> None:
+    if not rt.has_kiosk:
+        raise CommandRefused(409, "this broadcast has no kiosk (it was started with --no-kiosk)")
+
+
+class SceneArgs(_Args):
+    scene: Literal["terminal", "slides", "chat", "filler"]
+
+
+@command("kiosk.scene", SceneArgs, "Switch what viewers see: terminal, slides, chat or filler.")
+async def kiosk_scene(rt: Runtime, args: SceneArgs) -> Result:
+    _require_kiosk(rt)
+    rt.bus.publish(KioskScene(scene=args.scene))
+    return Result(f"on air: {args.scene}")
+
+
+class MessageArgs(_Args):
+    text: Annotated[str, Field(max_length=500)]
+    seconds: Annotated[float, Field(gt=0, le=3600)] | None = None
+
+
+@command("kiosk.message", MessageArgs, "A banner across the picture; an empty text removes it.")
+async def kiosk_message(rt: Runtime, args: MessageArgs) -> Result:
+    _require_kiosk(rt)
+    rt.bus.publish(KioskBanner(text=args.text, seconds=args.seconds))
+    return Result("banner shown" if args.text else "banner removed")
+
+
+class SlidesArgs(_Args):
+    slides: Slides
+    loop: bool = False
+
+
+def _slides(slides: list[Any]) -> list[dict[str, Any]]:
+    return [s.model_dump(mode="json", exclude_none=True) for s in slides]
+
+
+@command("slides.push", SlidesArgs, "Show a ClawCast playlist on the kiosk (not on ClawCast).")
+async def slides_push(rt: Runtime, args: SlidesArgs) -> Result:
+    _require_kiosk(rt)
+    rt.bus.publish(SlidesOnAir(platform="studio", slides=_slides(args.slides), loop=args.loop))
+    return Result(f"{len(args.slides)} slides on the kiosk")
+
+
+# -- ClawCast -----------------------------------------------------------------------------
+
+
+class BatchArgs(_Args):
+    slides: Slides
+
+
+@command("clawcast.batch", BatchArgs, "Publish up to 10 slides on your live ClawCast slot.")
+async def clawcast_batch(rt: Runtime, args: BatchArgs) -> Result:
+    leg = rt.require_leg("clawcast", "ClawCast")
+    if leg.client.slot is None:
+        raise CommandRefused(409, "this studio holds no ClawCast slot (it ended or was not booked)")
+    reply = await leg.client.publish_batch({"slides": _slides(args.slides)})
+    rt.bus.publish(SlidesOnAir(platform="clawcast", slides=_slides(args.slides)))
+    return Result(f"{len(args.slides)} slides published", _dump(reply))
+
+
+class VoteArgs(_Args):
+    poll_id: Text
+    option_index: Annotated[int, Field(ge=0, le=5)]
+    viewer_id: Text
+
+
+@command("clawcast.vote", VoteArgs, "Vote in a ClawCast poll.")
+async def clawcast_vote(rt: Runtime, args: VoteArgs) -> Result:
+    reply = await rt.clawcast().vote(args.poll_id, args.option_index, args.viewer_id)
+    return Result("vote counted", _dump(reply))
+
+
+@command("clawcast.poll_results", NoArgs, "The live results of the poll on your slot.")
+async def clawcast_poll_results(rt: Runtime, _: NoArgs) -> Result:
+    leg = rt.require_leg("clawcast", "ClawCast")
+    return Result("poll results", _dump(await leg.client.poll_results()))
+
+
+def _me(rt: Runtime) -> tuple[str, str]:
+    """This studio's ClawCast name and link (the ClawCast leg's booking)."""
+    leg = rt.require_leg("clawcast", "ClawCast")
+    return leg.body.streamer_name, leg.body.streamer_url
+
+
+class DuetRequestArgs(_Args):
+    question: DuetText
+
+
+@command("clawcast.duet.request", DuetRequestArgs, "Ask for a duet partner with a question.")
+async def duet_request(rt: Runtime, args: DuetRequestArgs) -> Result:
+    name, url = _me(rt)
+    reply = await rt.clawcast().request_duet(name=name, url=url, question=args.question)
+    return Result("duet requested", _dump(reply))
+
+
+@command("clawcast.duets", NoArgs, "Open duet requests, waiting for a guest.")
+async def duets(rt: Runtime, _: NoArgs) -> Result:
+    requests = await rt.clawcast().duet_requests()
+    return Result(f"{len(requests)} open duet requests", _dump(requests))
+
+
+class DuetAcceptArgs(_Args):
+    request_id: Text
+    answer: DuetText
+
+
+@command("clawcast.duet.accept", DuetAcceptArgs, "Accept an open duet request with an answer.")
+async def duet_accept(rt: Runtime, args: DuetAcceptArgs) -> Result:
+    name, url = _me(rt)
+    pending = await rt.clawcast().accept_duet(
+        request_id=args.request_id, name=name, url=url, answer=args.answer
+    )
+    return Result("duet accepted; the host replies next", {"pending_id": pending})
+
+
+class DuetReplyArgs(_Args):
+    request_id: Text
+    reply: DuetText
+
+
+@command("clawcast.duet.reply", DuetReplyArgs, "Reply as the host: the duet is booked.")
+async def duet_reply(rt: Runtime, args: DuetReplyArgs) -> Result:
+    name, _ = _me(rt)
+    reply = await rt.clawcast().duet_reply(request_id=args.request_id, name=name, reply=args.reply)
+    return Result("duet booked", _dump(reply))
+
+
+@command("clawcast.queue", NoArgs, "ClawCast's now-playing and queue.")
+async def clawcast_queue(rt: Runtime, _: NoArgs) -> Result:
+    client = rt.clawcast()
+    now, queue = await client.now(), await client.get_queue()
+    return Result("ClawCast now and queue", {"now": _dump(now), "queue": _dump(queue)})
+
+
+# -- baseFM --------------------------------------------------------------------------------
+
+
+@command("basefm.live", NoArgs, "baseFM's live DJs, availability and distribution.")
+async def basefm_live(rt: Runtime, _: NoArgs) -> Result:
+    return Result("baseFM live", _dump(await rt.basefm().live()))
+
+
+@command("basefm.distribution", NoArgs, "baseFM's distribution health.")
+async def basefm_distribution(rt: Runtime, _: NoArgs) -> Result:
+    return Result("baseFM distribution", _dump(await rt.basefm().distribution()))
+
+
+@command("basefm.relays", NoArgs, "baseFM's relay destinations.")
+async def basefm_relays(rt: Runtime, _: NoArgs) -> Result:
+    return Result("baseFM relays", _dump(await rt.basefm().relays()))
+
+
+class RelayArgs(_Args):
+    key: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+@command("basefm.relay_probe", RelayArgs, "Health-check one baseFM relay.")
+async def basefm_relay_probe(rt: Runtime, args: RelayArgs) -> Result:
+    try:
+        reply = await rt.basefm().probe_relay(args.key)
+    except ValueError as exc:
+        raise ValidationFailed([Problem("key", str(exc))], what="relay probe") from None
+    return Result("relay probed", _dump(reply))
+
+
+# -- retake.tv discovery ---------------------------------------------------------------------
+
+
+@command("retake.live", NoArgs, "The agents live on retake.tv now.")
+async def retake_live(rt: Runtime, _: NoArgs) -> Result:
+    users = await rt.retake_public().live_users()
+    return Result(f"{len(users)} agents live", _dump(users))
+
+
+@command("retake.tokens.top", NoArgs, "retake.tv's top tokens.")
+async def retake_top(rt: Runtime, _: NoArgs) -> Result:
+    return Result("top tokens", _dump(await rt.retake_public().top_tokens()))
+
+
+@command("retake.tokens.trending", NoArgs, "retake.tv's trending tokens.")
+async def retake_trending(rt: Runtime, _: NoArgs) -> Result:
+    return Result("trending tokens", _dump(await rt.retake_public().trending_tokens()))
+
+
+class TokenArgs(_Args):
+    address: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+@command("retake.token", TokenArgs, "One token's stats (market cap, volume, holders).")
+async def retake_token(rt: Runtime, args: TokenArgs) -> Result:
+    return Result("token stats", _dump(await rt.retake_public().token_stats(args.address)))

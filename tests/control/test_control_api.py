@@ -1,0 +1,388 @@
+"""The control API on a real Unix socket: list-then-watch with no gap, many clients, a
+client that stops reading or vanishes, bad requests named by field and rule, and
+commands reaching the in-process sandbox through the core's legs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+
+import pytest
+
+from studio.config import Paths
+from studio.control.client import CommandFailed, ControlClient, parse_event
+from studio.errors import Problem, ValidationFailed
+from studio.events import ListenerFailed
+from studio.golive.basefm_leg import BasefmLeg
+from studio.golive.clawcast_leg import ClawcastLeg
+from studio.golive.events import ChatLine, Notice, OperatorNeeded, Viewers
+from studio.golive.operator import Need
+from studio.golive.retake_leg import RetakeLeg
+from studio.golive.sequence import GoLive
+from studio.platforms.basefm import BasefmClient
+from studio.platforms.clawcast import ClawcastClient
+from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_credentials import load_credentials
+from studio.session_store import SessionStore
+from tests.control.control_helpers import SANDBOX, RawClient, served, until
+from tests.golive.golive_helpers import fake_context
+from tests.golive.test_golive_legs import registered
+
+
+def line(i: int) -> ChatLine:
+    return ChatLine(platform="retake", author=f"viewer{i % 7}", text=f"line {i}", id=f"c{i}")
+
+
+async def test_the_socket_is_private_and_the_welcome_carries_the_state():
+    async with served(chat_lines=50) as s:
+        for i in range(60):
+            s.bus.publish(line(i))
+        s.bus.publish(Viewers(platform="retake", viewers=12, live=True))
+        assert stat.S_IMODE(os.stat(s.socket_path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(s.socket_path.parent).st_mode) == 0o700
+        async with await ControlClient.connect(s.socket_path, client="t") as client:
+            assert client.seq == client.snapshot_seq == 61
+            chat = client.snapshot["chat"]
+            assert [c["text"] for c in chat] == [f"line {i}" for i in range(10, 60)]
+            assert client.snapshot["viewers"]["retake"]["viewers"] == 12
+            assert client.snapshot["viewers"]["retake"]["history"][0][1] == 12
+            assert "chat.send" in client.commands and client.server["pid"] == os.getpid()
+
+
+async def test_attaching_mid_stream_loses_nothing_and_repeats_nothing():
+    """A publisher runs flat out while clients attach: each client's snapshot plus its
+    events is every line exactly once, in order (list-then-watch)."""
+    async with served(chat_lines=100_000) as s:
+        total = 3000
+        published = asyncio.Event()
+
+        async def publisher() -> None:
+            for i in range(total):
+                s.bus.publish(line(i))
+                if i % 50 == 0:
+                    await asyncio.sleep(0.002)
+            published.set()
+
+        task = asyncio.create_task(publisher())
+        clients = []
+        for _ in range(4):
+            await asyncio.sleep(0.005)
+            clients.append(await ControlClient.connect(s.socket_path, events=["chat.*"]))
+        await published.wait()
+        await task
+        for client in clients:
+            seen = [c["text"] for c in client.snapshot["chat"]]
+            last_seq = client.snapshot_seq
+            messages = client.messages()
+            while len(seen) < total:
+                message = await asyncio.wait_for(anext(messages), 10)
+                assert message["op"] == "event" and message["seq"] == last_seq + 1
+                last_seq = message["seq"]
+                seen.append(message["event"]["text"])
+            assert seen == [f"line {i}" for i in range(total)]
+            await client.close()
+        mid_stream = [c for c in clients if 0 < len(c.snapshot["chat"]) < total]
+        assert len(mid_stream) >= 2
+
+
+async def test_two_clients_each_get_what_they_asked_for():
+    async with served() as s:
+        chat_only = await ControlClient.connect(s.socket_path, events=["chat.*"])
+        everything = await ControlClient.connect(s.socket_path)
+        s.bus.publish(Notice(platform="studio", text="hello"))
+        s.bus.publish(line(1))
+        first = await anext(chat_only.events())
+        assert first["event"] == "chat.line" and first["text"] == "line 1"
+        kinds = [(await anext(everything.events()))["event"] for _ in range(2)]
+        assert kinds == ["golive.notice", "chat.line"]
+        typed = parse_event(first)
+        assert isinstance(typed, ChatLine) and typed.author == "viewer1"
+        await chat_only.close()
+        await everything.close()
+
+
+async def test_a_client_that_stops_reading_costs_the_others_nothing():
+    """One client never reads; the broadcast publishes 20 000 events. Its queue stays
+    bounded, the reading client gets every event, and the stalled one is resynced."""
+    async with served(max_queue=500, stall_seconds=60) as s:
+        stalled = await RawClient.open(s.socket_path, limit=2**16)
+        await stalled.send({"op": "hello", "protocol": 1, "client": "stalled"})
+        await until(lambda: any(p.hello for p in s.server.peers))
+        reader = await ControlClient.connect(s.socket_path, events=["chat.*"])
+        peer = next(p for p in s.server.peers if p.hello and p.hello.client == "stalled")
+        got: list[int] = []
+
+        async def read_all() -> None:
+            async for message in reader.messages():
+                got.append(message["seq"])
+                if len(got) == 20_000:
+                    return
+
+        reading = asyncio.create_task(read_all())
+        longest = 0
+        for i in range(20_000):
+            s.bus.publish(line(i))
+            longest = max(longest, len(peer.events))
+            if i % 200 == 0:
+                await asyncio.sleep(0)
+        await asyncio.wait_for(reading, 30)
+        assert got == list(range(got[0], got[0] + 20_000))
+        assert longest <= 500
+        assert peer.lost > 0
+        # reading again, it is told how much it missed and gets a fresh snapshot
+        resync = await stalled.read_until(lambda m: m["op"] == "resync", within=20)
+        assert resync["dropped"] > 0 and resync["seq"] >= 20_000 - 500
+        assert resync["snapshot"]["chat"][-1]["text"] == f"line {19_999}"
+        await stalled.close()
+        await reader.close()
+
+
+async def test_a_client_stuck_with_a_full_socket_is_dropped():
+    async with served(max_queue=100, stall_seconds=0.3) as s:
+        stuck = await RawClient.open(s.socket_path, limit=2**16)
+        await stuck.send({"op": "hello", "protocol": 1, "client": "stuck"})
+        await until(lambda: any(p.hello for p in s.server.peers))
+        big = "x" * 4000
+        for i in range(2000):  # ~8 MB: far more than the socket buffers hold
+            s.bus.publish(ChatLine(platform="retake", author="a", text=big + str(i)))
+            if i % 100 == 0:
+                await asyncio.sleep(0)
+        await until(lambda: not s.server.peers, within=10)
+        assert s.server.disconnected == 1
+        await stuck.close()
+
+
+async def test_a_client_that_vanishes_is_forgotten_and_nothing_fails():
+    async with served() as s:
+        failures: list[ListenerFailed] = []
+        s.bus.add_listener(lambda e: failures.append(e) if isinstance(e, ListenerFailed) else None)
+        stay = await ControlClient.connect(s.socket_path)
+        gone = await RawClient.open(s.socket_path)
+        await gone.send({"op": "hello", "protocol": 1})
+        await until(lambda: len([p for p in s.server.peers if p.hello]) == 2)
+        gone.writer.transport.abort()
+        for i in range(100):
+            s.bus.publish(line(i))
+        await until(lambda: len(s.server.peers) == 1)
+        texts = [(await anext(stay.events()))["text"] for _ in range(100)]
+        assert texts[-1] == "line 99" and not failures
+        await stay.close()
+
+
+async def test_bad_input_is_answered_with_the_field_and_the_rule():
+    async with served() as s:
+        raw = await RawClient.open(s.socket_path)
+        await raw.send(b"this is not json")
+        reply = await raw.read()
+        assert reply["code"] == 400 and reply["problems"][0]["field"] == "(line)"
+        await raw.send({"op": "request", "id": "1", "command": "status"})
+        reply = await raw.read()
+        assert reply["id"] == "1" and reply["code"] == 400 and "hello" in reply["comment"]
+        await raw.send({"op": "hello", "protocol": 2})
+        reply = await raw.read()
+        assert reply["problems"] == [
+            {"field": "protocol", "rule": "must be 1; this studio speaks it"}
+        ]
+        await raw.send({"op": "hello", "protocol": 1, "events": ["Not A Kind"]})
+        reply = await raw.read()
+        assert reply["problems"][0]["field"] == "events[0]"
+        assert "prefix ending in .*" in reply["problems"][0]["rule"]
+        await raw.send({"op": "wave"})
+        assert (await raw.read())["problems"] == [
+            {"field": "op", "rule": "must be hello or request"}
+        ]
+        await raw.send({"op": "hello", "protocol": 1, "events": []})
+        assert (await raw.read())["op"] == "welcome"
+        await raw.send({"op": "request", "command": "status"})
+        reply = await raw.read()
+        assert reply["problems"] == [{"field": "id", "rule": "is required"}]
+        await raw.send({"op": "request", "id": 2, "command": "launch.rockets"})
+        reply = await raw.read()
+        assert reply["code"] == 404 and "chat.send" in reply["comment"]
+        await raw.close()
+        client = await ControlClient.connect(s.socket_path, events=[])
+        cases = {
+            ("chat.send", frozenset({"text": ""}.items())): ("text", "at least 1 character"),
+            ("kiosk.scene", frozenset({"scene": "stage"}.items())): ("scene", "'terminal'"),
+            ("kiosk.scene", frozenset({"scene": "chat", "loud": True}.items())): (
+                "loud",
+                "is not an argument of kiosk.scene",
+            ),
+            ("answer", frozenset({"value": "x"}.items())): ("need", "is required"),
+            (
+                "clawcast.vote",
+                frozenset({"poll_id": "p", "option_index": 9, "viewer_id": "v"}.items()),
+            ): (
+                "option_index",
+                "less than or equal to 5",
+            ),
+        }
+        for (command, args), (field, rule) in cases.items():
+            response = await client.request(command, **dict(args))
+            assert response.code == 400 and not response.ok, (command, response)
+            (problem,) = response.problems
+            assert problem["field"] == field and rule in problem["rule"], (command, problem)
+        both = await client.request("chat.send", text="hi", to="u1", clawcast=True)
+        assert both.code == 400 and "either to" in both.problems[0]["rule"]
+        with pytest.raises(CommandFailed, match="409.*retake.tv is not part of this broadcast"):
+            await client.send_chat("hello")
+        with pytest.raises(CommandFailed, match="404.*no operator step 'tx_hash'"):
+            await client.answer("tx_hash", "0x1")
+        await client.close()
+
+
+async def test_the_baseFM_payment_is_answered_over_the_api(transport, control, clock):
+    """baseFM's 402: the step appears with an id; a wrong txHash is refused naming the
+    rule and asked again under the same id; the right one pays and the stream is armed."""
+    ctx, recorder = fake_context(clock)
+    async with served(bus=ctx.bus, transport=transport) as s:
+        ctx.operator = s.runtime.operator
+        client = BasefmClient(
+            SANDBOX,
+            transport=transport,
+            store=SessionStore(Paths.from_env().sessions_file),
+            clock=clock.now,
+        )
+        leg = BasefmLeg(ctx, client, wallet="0x" + "77" * 20, name="API DJ")
+        operator = await ControlClient.connect(
+            s.socket_path, events=["operator.*", "golive.notice"]
+        )
+        preparing = asyncio.create_task(leg.prepare())
+        asked = await anext(operator.events())
+        assert asked["event"] == "operator.needed" and asked["need"] == "tx_hash"
+        assert asked["data"]["fee"] == 5 and asked["id"] == "tx_hash-1"
+        status = await operator.status()
+        assert [p["id"] for p in status["pending"]] == ["tx_hash-1"]
+        wrong = await operator.request("answer", need="tx_hash-1", value="0x1234")
+        assert wrong.code == 400 and wrong.problems[0]["field"] == "txHash"
+        notice = await anext(operator.events())
+        assert notice["event"] == "golive.notice" and "txHash" in notice["text"]
+        again = await anext(operator.events())
+        assert again["event"] == "operator.needed" and again["id"] == "tx_hash-1"
+        good = "0x" + "42" * 32
+        assert await operator.answer("tx_hash", good) == "tx_hash-1"
+        await asyncio.wait_for(preparing, 10)
+        answered = await anext(operator.events())
+        assert answered["event"] == "operator.answered" and answered["id"] == "tx_hash-1"
+        assert (await operator.status())["pending"] == []
+        state = (await control.get("/_sandbox/basefm/state")).json()
+        assert state["usedTxHashes"] == [good]
+        await operator.close()
+        await client.aclose()
+
+
+async def test_retake_verification_is_answered_over_the_api(transport, control, clock):
+    retake = await registered(transport)  # not verified yet
+    ctx, _ = fake_context(clock)
+    async with served(bus=ctx.bus, transport=transport) as s:
+        ctx.operator = s.runtime.operator
+        leg = RetakeLeg(ctx, retake, load_credentials(), paths=Paths.from_env())
+        client = await ControlClient.connect(s.socket_path, events=["operator.needed"])
+        preparing = asyncio.create_task(leg.prepare())
+        asked = await anext(client.events())
+        assert asked["need"] == "tweet_url"
+        bad = await client.request("answer", need=asked["id"], value="https://example.com/x")
+        assert bad.code == 400 and bad.problems[0]["field"] == "tweet_url"
+        url = "https://x.com/human/status/4242"
+        message = asked["data"]["verification_message"]
+        await control.post("/_sandbox/retake/tweets", json={"url": url, "text": message})
+        await client.answer(asked["id"], url)
+        await asyncio.wait_for(preparing, 10)
+        assert await retake.verification_status() is True
+        await client.close()
+
+
+async def test_chat_duets_and_votes_reach_the_sandbox_through_the_legs(transport, control, clock):
+    retake = await registered(transport, control)
+    ctx, recorder = fake_context(clock)
+    creds = load_credentials()
+    retake_leg = RetakeLeg(ctx, retake, creds, paths=Paths.from_env())
+    other = await RetakeClient(SANDBOX, transport=transport).register(
+        {
+            "agent_name": "other_bot",
+            "agent_description": "another agent's room",
+            "image_url": "https://example.com/b.png",
+            "wallet_address": "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
+            "ticker": "OTH",
+        }
+    )
+    clawcast = ClawcastClient(
+        SANDBOX,
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+    clawcast_leg = ClawcastLeg(
+        ctx, clawcast, streamer_name="api_bot", streamer_url="https://github.com/api-bot"
+    )
+    async with served(bus=ctx.bus, transport=transport) as s:
+        s.runtime.golive = GoLive(ctx, [retake_leg, clawcast_leg], pipeline_factory=None)
+        client = await ControlClient.connect(s.socket_path, events=["golive.chat_sent"])
+        await client.send_chat("hello from the API")
+        texts = [c.text for c in await retake.comments(creds.user_db_id)]
+        assert texts == ["hello from the API"]
+        sent = await anext(client.events())
+        assert sent["platform"] == "retake" and sent["text"] == "hello from the API"
+        await client.send_chat("visiting your room", to=other.user_db_id)
+        visits = [c.text for c in await retake.comments(other.user_db_id)]
+        assert visits == ["visiting your room"]
+        assert (await anext(client.events()))["to"] == other.user_db_id
+        await client.send_chat("hi from ClawCast", clawcast=True)
+        activity = (await control.get("/_sandbox/clawcast/activity")).json()["activity"]
+        assert any("hi from ClawCast" in str(a) for a in activity)
+        requested = await client.request_duet("Pair on a parser?")
+        listed = await client.duets()
+        assert [d["id"] for d in listed] == [requested["request_id"]]
+        assert listed[0]["host_name"] == "api_bot"
+        refused = await client.request(
+            "clawcast.vote", poll_id="nope", option_index=0, viewer_id="v"
+        )
+        assert refused.code == 502 and "Poll not found" in refused.comment
+        queue = await client.clawcast_queue()
+        assert "now" in queue and "queue" in queue
+        await client.close()
+    await clawcast.aclose()
+
+
+async def test_the_stop_command_reaches_the_sequence():
+    async with served() as s:
+        stops: list[str] = []
+
+        class Sequence:
+            legs: list = []
+            pipeline = None
+
+            def request_stop(self, reason: str) -> None:
+                stops.append(reason)
+
+        s.runtime.golive = Sequence()  # type: ignore[assignment]
+        client = await ControlClient.connect(s.socket_path, events=[])
+        response = await client.request("stop", reason="enough for today")
+        assert response.code == 202 and stops == ["enough for today"]
+        reconnect = await client.request("reconnect")
+        assert reconnect.code == 409 and "not running" in reconnect.comment
+        await client.close()
+
+
+def test_a_hello_with_a_bad_pattern_is_a_validation_failure():
+    from studio.control.protocol import decode_client
+
+    with pytest.raises(ValidationFailed) as info:
+        decode_client(b'{"op": "hello", "protocol": 1, "events": ["chat.*", "**"]}')
+    assert info.value.problems[0] == Problem(
+        "events[1]", "must be an event kind (golive.live), a prefix ending in .* (chat.*) or *"
+    )
+
+
+async def test_an_operator_step_withdrawn_on_stop_leaves_the_pending_list(clock):
+    ctx, _ = fake_context(clock)
+    async with served(bus=ctx.bus) as s:
+        need = Need(platform="basefm", need="tx_hash", prompt="pay", validate=lambda v: v)
+        waiting = asyncio.create_task(s.runtime.operator.answer(need))
+        await until(lambda: s.runtime.state.pending)
+        assert isinstance(parse_event(next(iter(s.runtime.state.pending.values()))), OperatorNeeded)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert s.runtime.state.pending == {}
