@@ -5,11 +5,13 @@ commands reaching the in-process sandbox through the core's legs."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 
 import pytest
 
+from studio import redaction
 from studio.config import Paths
 from studio.control.client import CommandFailed, ControlClient, parse_event
 from studio.errors import Problem, ValidationFailed
@@ -24,6 +26,7 @@ from studio.platforms.basefm import BasefmClient
 from studio.platforms.clawcast import ClawcastClient
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import load_credentials
+from studio.redaction import reveal
 from studio.session_store import SessionStore
 from tests.control.control_helpers import SANDBOX, RawClient, served, until
 from tests.golive.golive_helpers import fake_context
@@ -386,3 +389,42 @@ async def test_an_operator_step_withdrawn_on_stop_leaves_the_pending_list(clock)
         with pytest.raises(asyncio.CancelledError):
             await waiting
         assert s.runtime.state.pending == {}
+
+
+async def test_discovery_commands_answer_with_the_platforms_data(transport, control, clock):
+    retake = await registered(transport, control)
+    ctx, _ = fake_context(clock)
+    leg = RetakeLeg(ctx, retake, load_credentials(), paths=Paths.from_env())
+    destination = await leg.destination()  # stream/start creates the agent's token
+    key = reveal(destination.url).rsplit("/", 1)[1]
+    assert (await control.post(f"/_sandbox/ingest/retake/{key}")).status_code == 200
+    token = load_credentials().token_address
+    async with served(transport=transport) as s:  # no go-live: public clients
+        client = await ControlClient.connect(s.socket_path, events=[])
+        live = await client.call("retake.live")
+        assert "leg_bot" in json.dumps(live)
+        stats = await client.call("retake.token", address=token)
+        direct = await retake.token_stats(token)
+        assert stats["market_cap"] == direct.market_cap is not None
+        assert isinstance(await client.call("retake.tokens.top"), list)
+        assert isinstance(await client.call("retake.tokens.trending"), list)
+        basefm = await client.call("basefm.live")
+        assert basefm["availability"] and "djs" in basefm
+        assert isinstance(await client.call("basefm.distribution"), dict)
+        assert isinstance(await client.call("basefm.relays"), list)
+        probe = await client.request("basefm.relay_probe", key="no such relay!")
+        assert probe.code in (400, 502) and not probe.ok
+        await client.close()
+
+
+async def test_nothing_secret_leaves_the_socket():
+    redaction.register("sk_live_control_secret_123")
+    async with served() as s:
+        client = await ControlClient.connect(s.socket_path)
+        s.bus.publish(Notice(platform="studio", text="key sk_live_control_secret_123 leaked?"))
+        notice = await anext(client.events())
+        assert "sk_live_control_secret_123" not in json.dumps(notice)
+        assert "[REDACTED]" in notice["text"]
+        status = await client.status()
+        assert "sk_live_control_secret_123" not in json.dumps(status)
+        await client.close()
