@@ -311,6 +311,20 @@ async def duet_reply(rt: Runtime, args: DuetReplyArgs) -> Result:
     return Result("duet booked", _dump(reply))
 
 
+@command("clawcast.slot", NoArgs, "The slot this studio holds: position, start and end.")
+async def clawcast_slot(rt: Runtime, _: NoArgs) -> Result:
+    leg = rt.require_leg("clawcast", "ClawCast")
+    slot = leg.client.slot
+    if slot is None:
+        return Result("this studio holds no ClawCast slot", None)
+    now = leg.ctx.clock()
+    data = slot.model_dump(mode="json", exclude={"slot_jwt"})
+    data.update(
+        seconds_until_live=slot.seconds_until_live(now), seconds_left=slot.seconds_left(now)
+    )
+    return Result("this studio's ClawCast slot", data)
+
+
 @command("clawcast.queue", NoArgs, "ClawCast's now-playing and queue.")
 async def clawcast_queue(rt: Runtime, _: NoArgs) -> Result:
     client = rt.clawcast()

@@ -41,6 +41,8 @@ from studio.validation import check
 log = logging.getLogger(__name__)
 
 MAX_REQUESTS_IN_FLIGHT = 16
+MAX_UNREAD_REPLIES = 256
+"""A client this many answers behind is not reading them: it is disconnected."""
 
 
 class Peer:
@@ -216,6 +218,10 @@ class ControlServer:
             peer.writer.close()
 
     def _handle(self, peer: Peer, line: bytes) -> None:
+        if len(peer.replies) >= MAX_UNREAD_REPLIES:
+            log.warning("control client %s sends without reading its answers; dropped", peer.name)
+            self._drop(peer)
+            return
         try:
             message = decode_client(line)
         except ValidationFailed as exc:

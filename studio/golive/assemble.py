@@ -14,7 +14,7 @@ from typing import Any
 from studio.broadcast.destinations import Destination
 from studio.config import Paths, PlatformUrls
 from studio.errors import StudioError
-from studio.events import Event, EventBus
+from studio.events import EventBus
 from studio.golive.kiosk_feed import KioskFeed
 from studio.golive.leg import Leg, LegContext, Timing
 from studio.golive.operator import Operator
@@ -256,9 +256,3 @@ async def close_kiosk_link(golive: GoLive) -> None:
     if link is not None:
         await link.close()
         shutil.rmtree(link.socket_path.parent, ignore_errors=True)
-
-
-def print_json_events(event: Event, out: Any = None) -> None:
-    stream = out or sys.stdout
-    stream.write(event.to_json() + "\n")
-    stream.flush()

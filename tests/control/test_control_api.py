@@ -342,8 +342,13 @@ async def test_chat_duets_and_votes_reach_the_sandbox_through_the_legs(transport
             "clawcast.vote", poll_id="nope", option_index=0, viewer_id="v"
         )
         assert refused.code == 502 and "Poll not found" in refused.comment
+        assert await client.call("clawcast.slot") is None
+        await clawcast_leg.prepare()  # books the slot
+        slot = await client.call("clawcast.slot")
+        assert slot["streamer_name"] == "api_bot" and "slot_jwt" not in slot
+        assert slot["seconds_left"] > 0
         queue = await client.clawcast_queue()
-        assert "now" in queue and "queue" in queue
+        assert queue["now"]["streamer_name"] == "api_bot"
         await client.close()
     await clawcast.aclose()
 

@@ -247,3 +247,48 @@ def test_operator_steps_are_answered_with_the_answer_verb(world, tmp_path: Path)
     basefm = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
     assert basefm["usedTxHashes"] == [TX_HASH]
     assert [s["status"] for s in basefm["sessions"]] == ["ended"]
+
+
+def test_studio_golive_in_a_terminal_outlives_the_terminal(world, tmp_path: Path):
+    """`studio golive` in the foreground: SIGHUP and a closed output end the printing,
+    never the broadcast; it is still live for the verbs, and `studio stop` ends it."""
+    env = service_env(world, tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "studio",
+            "golive",
+            "--headless",
+            "--basefm",
+            "--basefm-wallet",
+            WALLET,
+            "--tx-hash",
+            TX_HASH,
+            "--no-kiosk",
+            "--log",
+            str(tmp_path / "a.log"),
+        ],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        read_until(proc, lambda e: e["event"] == "golive.live" and e["platform"] == "basefm")
+        proc.send_signal(signal.SIGHUP)
+        proc.stdout.close()  # the terminal is gone: every write now fails
+        proc.stdin.close()
+        time.sleep(1.0)
+        assert proc.poll() is None
+        live = wait_status(env, lambda s: s["legs"].get("basefm", {}).get("live"))
+        assert live["service"]["pid"] == proc.pid
+        assert studio(["stop"], env, timeout=90).returncode == 0
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    basefm = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
+    assert [s["status"] for s in basefm["sessions"]] == ["ended"]
