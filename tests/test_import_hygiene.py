@@ -20,6 +20,7 @@ def core_modules() -> list[str]:
 def test_core_modules_do_not_import_textual():
     modules = core_modules()
     assert "studio.golive.sequence" in modules and "studio.platforms.retake" in modules
+    assert "studio.control.server" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
