@@ -433,3 +433,74 @@ async def test_nothing_secret_leaves_the_socket():
         status = await client.status()
         assert "sk_live_control_secret_123" not in json.dumps(status)
         await client.close()
+
+
+async def test_scene_banner_and_slides_reach_the_kiosk_through_the_bus(clock):
+    from studio.golive.kiosk_feed import KioskFeed
+    from studio.onair.client import KioskLink
+    from tests.golive.golive_helpers import fake_kiosk
+
+    ctx, _ = fake_context(clock)
+    slides = [
+        {"type": "text", "content": {"headline": "Hello"}, "duration_seconds": 5},
+        {"type": "poll", "content": {"question": "Next?", "options": ["A", "B"]}},
+    ]
+    async with fake_kiosk() as (socket_path, lines), served(bus=ctx.bus) as s:
+        ctx.kiosk = KioskLink(socket_path)
+        ctx.bus.add_listener(KioskFeed(ctx.kiosk))
+        s.runtime.golive = GoLive(ctx, [], pipeline_factory=None, extra_destinations=[_rtmp()])
+        client = await ControlClient.connect(s.socket_path, events=["kiosk.*", "slides.*"])
+        await client.switch_scene("slides")
+        await client.show_message("back in 5", seconds=30)
+        await client.push_slides(slides, loop=True)
+        bad = await client.request("slides.push", slides=[{"type": "poll", "content": {}}])
+        assert bad.code == 400 and bad.problems[0]["field"].startswith("slides[0].content")
+        assert await ctx.kiosk.flush(5)
+        await ctx.kiosk.close()
+        kinds = [(await anext(client.events()))["event"] for _ in range(3)]
+        assert kinds == ["kiosk.scene", "kiosk.banner", "slides.on_air"]
+        await client.close()
+    sent = [line for line in lines if line["cmd"] in ("scene", "message", "slides")]
+    assert [line["cmd"] for line in sent] == ["scene", "message", "slides"]
+    assert sent[0]["scene"] == "slides" and sent[1] == {
+        "cmd": "message",
+        "text": "back in 5",
+        "seconds": 30.0,
+    }
+    assert [slide["type"] for slide in sent[2]["slides"]] == ["text", "poll"] and sent[2]["loop"]
+
+
+def _rtmp():
+    from studio.broadcast.destinations import Destination
+
+    return Destination(name="rtmp-1", url="rtmp://127.0.0.1/live/k")
+
+
+async def test_a_batch_is_published_on_the_live_slot(transport, control, clock):
+    ctx, recorder = fake_context(clock)
+    clawcast = ClawcastClient(
+        SANDBOX,
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+    leg = ClawcastLeg(ctx, clawcast, streamer_name="batch_bot", streamer_url="https://x.example")
+    async with served(bus=ctx.bus, transport=transport) as s:
+        s.runtime.golive = GoLive(ctx, [leg], pipeline_factory=None)
+        client = await ControlClient.connect(s.socket_path, events=[])
+        refused = await client.request(
+            "clawcast.batch", slides=[{"type": "text", "content": {"headline": "x"}}]
+        )
+        assert refused.code == 409 and "no ClawCast slot" in refused.comment
+        await leg.prepare()  # booked, live at once (nobody queued)
+        batch = [
+            {"type": "text", "content": {"headline": "One"}, "duration_seconds": 5},
+            {"type": "text", "content": {"headline": "Two"}, "duration_seconds": 5},
+        ]
+        await client.publish_batch(batch)
+        state = (await control.get("/_sandbox/clawcast/state")).json()
+        assert "One" in json.dumps(state) and "Two" in json.dumps(state)
+        (on_air,) = recorder.of("slides.on_air")
+        assert [s["content"]["headline"] for s in on_air.slides] == ["One", "Two"]
+        await client.close()
+    await clawcast.aclose()
