@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -115,11 +114,10 @@ async def _register(origin: str, paths: Any, auto: bool) -> None:
 
 
 async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path) -> int:
+    from studio.cli.attach import follow
     from studio.config import Paths
-    from studio.events import EventBus
-    from studio.golive.assemble import build, close_kiosk_link
-    from studio.golive.human_output import HumanOutput
-    from studio.golive.operator import GivenAnswers, LineOperator
+    from studio.control.client import ControlClient
+    from studio.control.service import serve
     from studio.golive.plan import Plan
     from studio.golive.rehearsal_cast import agent_writer, audience
     from studio.platforms.retake_credentials import load_credentials
@@ -142,6 +140,13 @@ async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path)
             click.secho(f"error: {exc}", fg="red", err=True)
             return 1
         creds = load_credentials(paths)
+        if auto:
+            click.echo("(rehearsal: the human steps are answered with rehearsal values)")
+        else:
+            click.echo(
+                "(rehearsal: when asked, any x.com status URL and any 0x + 64 hex txHash is accepted,"
+                f" e.g. {REHEARSAL_TWEET} and {REHEARSAL_TX})"
+            )
         plan = Plan(
             retake="retake" in chosen,
             basefm="basefm" in chosen,
@@ -152,54 +157,43 @@ async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path)
             basefm_name="Rehearsal DJ",
             clawcast_name=None if "retake" in chosen else "rehearsal_bot",
             clawcast_url=None if "retake" in chosen else "https://github.com/",
+            tweet_url=REHEARSAL_TWEET if auto else None,
+            tx_hash=REHEARSAL_TX if auto else None,
         )
-        bus = EventBus()
-        bus.add_listener(HumanOutput())
-        if auto:
-            click.echo("(rehearsal: the human steps are answered with rehearsal values)")
-            operator: Any = GivenAnswers({"tweet_url": REHEARSAL_TWEET, "tx_hash": REHEARSAL_TX})
-        else:
-            click.echo(
-                "(rehearsal: when asked, any x.com status URL and any 0x + 64 hex txHash is accepted,"
-                f" e.g. {REHEARSAL_TWEET} and {REHEARSAL_TX})"
-            )
-            operator = LineOperator(bus, timeout=600)
-        golive = build(plan, bus=bus, operator=operator, urls=world.urls, paths=paths)
         cast: list[asyncio.Task[None]] = []
         screenshot = folder / "on-air.png"
+        attached: list[asyncio.Task[None]] = []
 
-        def on_event(event: Any) -> None:
-            if event.kind == "golive.live" and not cast:
-                cast.append(asyncio.get_running_loop().create_task(agent_writer(log)))
-                if creds is not None and creds.user_db_id:
-                    cast.append(
-                        asyncio.get_running_loop().create_task(
-                            audience(world.origin, creds.user_db_id)
-                        )
-                    )
-                cast.append(
-                    asyncio.get_running_loop().create_task(_screenshot_later(golive, screenshot))
-                )
+        async def on_ready(server: Any) -> None:
+            runtime = server.runtime
 
-        bus.add_listener(on_event)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, golive.request_stop, "stopped by the operator")
+            def on_event(event: Any) -> None:
+                if event.kind == "golive.live" and not cast:
+                    loop = asyncio.get_running_loop()
+                    cast.append(loop.create_task(agent_writer(log)))
+                    if creds is not None and creds.user_db_id:
+                        cast.append(loop.create_task(audience(world.origin, creds.user_db_id)))
+                    cast.append(loop.create_task(_screenshot_later(runtime, screenshot)))
+
+            runtime.bus.add_listener(on_event)
+            client = await ControlClient.connect(server.socket_path, client="rehearse")
+            attached.append(asyncio.create_task(follow(client, json_lines=False, stdin=not auto)))
+
         try:
-            outcome = await golive.run()
+            outcome = await serve(plan, paths=paths, urls=world.urls, on_ready=on_ready)
         finally:
             for task in cast:
                 task.cancel()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-            await close_kiosk_link(golive)
+        if attached:
+            await asyncio.wait(attached, timeout=10)
         _report(world, outcome, screenshot, paths)
         return 0 if outcome.ok else 1
 
 
-async def _screenshot_later(golive: Any, path: Path, delay: float = 8.0) -> None:
+async def _screenshot_later(runtime: Any, path: Path, delay: float = 8.0) -> None:
     await asyncio.sleep(delay)
-    if golive.ctx.thumbnail is not None:
+    golive = runtime.golive
+    if golive is not None and golive.ctx.thumbnail is not None:
         try:
             image = await golive.ctx.thumbnail()
             await asyncio.to_thread(path.write_bytes, image)
