@@ -98,6 +98,8 @@ async def serve(
         "started_at": info.started_at,
         "platforms": plan.platforms + [f"rtmp-{i + 1}" for i in range(len(plan.rtmp))],
         "duration": plan.duration,
+        "kiosk": plan.kiosk,
+        "agent_log": str(plan.log),
     }
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []

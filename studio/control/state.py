@@ -18,7 +18,8 @@ console draws at once and the CLI's ``studio status`` prints:
 ``notices``       the newest notices and failures
 ``slides``        the playlist on air; ``poll_results`` the newest vote counts
 ``ended``         the ``golive.ended`` event once the broadcast is over
-``service``       pid, socket, log file and start time of the service
+``service``       pid, socket, log file and start time of the service; the plan's
+                  platforms, duration, whether a kiosk is on air and the agent's log
 """
 
 from __future__ import annotations

@@ -181,6 +181,9 @@ def test_a_detached_broadcast_outlives_its_clients_and_sighup(world, tmp_path: P
             lambda s: s["state"] == "live" and s["legs"].get("basefm", {}).get("live"),
         )
         assert running(pid) and live["service"]["pid"] == pid
+        assert live["service"]["kiosk"] is False and live["service"]["agent_log"] == str(log)
+        human = studio(["status"], env)
+        assert "retake: ● live" in human.stdout and "basefm: ● live" in human.stdout
         assert live["legs"]["retake"]["live"] is True
         agents = httpx.get(f"{world.origin}/_sandbox/retake/state").json()["agents"]
         assert [a["live"] for a in agents] == [True]
