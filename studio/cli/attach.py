@@ -159,3 +159,8 @@ async def _forward_answers(client: ControlClient, pending: Pending) -> None:
             await client.request("answer", need=step, value=value)
         except StudioError:  # the broadcast ended meanwhile
             return
+    if pending.newest is not None:
+        sys.stderr.write(
+            f"standard input closed while {pending.newest} waits for an answer: "
+            f"answer it with `studio answer {pending.newest} VALUE`\n"
+        )

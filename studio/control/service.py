@@ -41,6 +41,9 @@ from studio.events import EventBus
 from studio.golive.events import Failed, SessionEnded
 from studio.golive.operator import GivenAnswers
 
+STARTUP_GRACE = 1.0
+"""``--detach`` waits this long after the service listens, to report one that fails at once."""
+
 
 class AlreadyRunning(StudioError):
     pass
@@ -210,7 +213,16 @@ def spawn_detached(plan: Any, *, paths: Paths | None = None, within: float = 60.
     while time.monotonic() < deadline:
         info = read_service_file(paths)
         if info is not None and info.pid == child.pid and Path(info.socket).exists():
-            return info
+            try:  # a broadcast that cannot even start (no credentials) ends at once
+                code = child.wait(STARTUP_GRACE)
+            except subprocess.TimeoutExpired:
+                return info
+            if code == 0:
+                return info
+            raise StudioError(
+                f"the broadcast ended at once (exit {code}): " + _tail(log),
+                fix=f"Read {log} for the whole story.",
+            )
         if child.poll() is not None:
             raise StudioError(
                 f"the broadcast service ended at once (exit {child.returncode}): " + _tail(log),

@@ -295,3 +295,16 @@ def test_studio_golive_in_a_terminal_outlives_the_terminal(world, tmp_path: Path
             proc.wait()
     basefm = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
     assert [s["status"] for s in basefm["sessions"]] == ["ended"]
+
+
+def test_a_detached_broadcast_that_cannot_start_says_why(tmp_path: Path):
+    env = {
+        **os.environ,
+        "STUDIO_STATE_DIR": str(tmp_path / "state"),
+        "STUDIO_RETAKE_URL": "http://127.0.0.1:9",
+    }
+    env.pop("RETAKE_ACCESS_TOKEN", None)
+    done = studio(["golive", "--detach", "--retake", "--no-kiosk"], env)
+    assert done.returncode == 1
+    assert "ended at once" in done.stderr and "studio retake register" in done.stderr
+    assert not (tmp_path / "state" / "control.json").exists()
