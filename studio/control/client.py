@@ -79,15 +79,16 @@ class ControlClient:
         except TimeoutError:
             raise NoBroadcast(f"{path} did not accept a connection within {within:g} s") from None
         self = cls(reader, writer)
-        await self._send(
-            {"op": "hello", "protocol": PROTOCOL_VERSION, "client": client, "events": list(events)}
-        )
+        hello = {"op": "hello", "protocol": PROTOCOL_VERSION, "client": client}
         try:
+            await self._send({**hello, "events": list(events)})
             async with asyncio.timeout(within):
                 line = await reader.readline()
         except TimeoutError:
             await self.close()
             raise NoBroadcast(f"the studio on {path} did not answer within {within:g} s") from None
+        except (NoBroadcast, ConnectionError, OSError):
+            line = b""  # it closed as we came: the broadcast is ending
         if not line:
             await self.close()
             raise NoBroadcast(f"the studio on {path} closed the connection")

@@ -41,9 +41,6 @@ from studio.events import EventBus
 from studio.golive.events import Failed, SessionEnded
 from studio.golive.operator import GivenAnswers
 
-STARTUP_GRACE = 1.0
-"""``--detach`` waits this long after the service listens, to report one that fails at once."""
-
 
 class AlreadyRunning(StudioError):
     pass
@@ -213,14 +210,14 @@ def spawn_detached(plan: Any, *, paths: Paths | None = None, within: float = 60.
     while time.monotonic() < deadline:
         info = read_service_file(paths)
         if info is not None and info.pid == child.pid and Path(info.socket).exists():
-            try:  # a broadcast that cannot even start (no credentials) ends at once
-                code = child.wait(STARTUP_GRACE)
-            except subprocess.TimeoutExpired:
+            failure = asyncio.run(_started(Path(info.socket), deadline - time.monotonic()))
+            if failure is None:
                 return info
-            if code == 0:
-                return info
+            if not failure:  # it went away before saying why: its log says
+                child.wait(10)
+                failure = _tail(log)
             raise StudioError(
-                f"the broadcast ended at once (exit {code}): " + _tail(log),
+                f"the broadcast ended at once: {failure}",
                 fix=f"Read {log} for the whole story.",
             )
         if child.poll() is not None:
@@ -233,6 +230,40 @@ def spawn_detached(plan: Any, *, paths: Paths | None = None, within: float = 60.
         f"the broadcast service (pid {child.pid}) did not start listening within {within:g} s",
         fix=f"Read {log}; end it with `kill {child.pid}` if it hangs.",
     )
+
+
+async def _started(socket_path: Path, within: float) -> str | None:
+    """Attach and wait until the go-live runs or waits for the operator (None), or the
+    service ends before that: why, from its failure ("" when it did not say)."""
+    from studio.control.client import ControlClient
+    from studio.control.endpoint import NoBroadcast
+
+    try:
+        client = await ControlClient.connect(
+            socket_path,
+            events=["golive.state", "golive.failed", "operator.needed"],
+            client="golive --detach",
+        )
+    except NoBroadcast:
+        return ""
+    failure = ""
+    try:
+        snapshot = client.snapshot
+        if snapshot.get("state") not in (None, "idle") or snapshot.get("pending"):
+            return None
+        async with asyncio.timeout(max(1.0, within)):
+            async for event in client.events():
+                if event["event"] == "golive.failed":
+                    failure = str(event.get("error"))
+                    if event.get("fix"):
+                        failure += f" Fix: {event['fix']}"
+                else:
+                    return None
+    except TimeoutError:
+        return None  # still preparing: it runs; `studio status` follows it
+    finally:
+        await client.close()
+    return failure
 
 
 def read_plan(path: Path) -> Any:
