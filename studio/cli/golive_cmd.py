@@ -188,7 +188,7 @@ async def _service(plan: Any) -> int:
 
     outcome = await serve(plan, log_file=log_path(Paths.from_env()), on_ready=on_ready)
     click.echo(f"Session {outcome.session_id} ended: {outcome.reason}")
-    return 0 if outcome.ok else 1
+    return exit_code(outcome)
 
 
 async def _foreground(plan: Any) -> int:

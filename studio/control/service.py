@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,18 +39,11 @@ from studio.errors import StudioError
 from studio.events import EventBus
 from studio.golive.events import Failed, SessionEnded
 from studio.golive.operator import GivenAnswers
+from studio.golive.sequence import Outcome
 
 
 class AlreadyRunning(StudioError):
     pass
-
-
-@dataclass
-class ServiceOutcome:
-    ok: bool
-    reason: str
-    session_id: int | None
-    errors: list[str]
 
 
 def check_not_running(paths: Paths) -> None:
@@ -73,7 +65,7 @@ async def serve(
     on_ready: Callable[[ControlServer], Awaitable[Any]] | None = None,
     build_options: dict[str, Any] | None = None,
     install_signals: bool = True,
-) -> ServiceOutcome:
+) -> Outcome:
     """Run one broadcast behind the control API until it ends."""
     from studio.golive.assemble import build, close_kiosk_link
     from studio.golive.resume import settle_open_sessions
@@ -111,7 +103,7 @@ async def serve(
         loop.add_signal_handler(signal.SIGUSR1, _reconnect, runtime)
         handled.append(signal.SIGUSR1)
     golive = None
-    outcome = ServiceOutcome(False, "not started", None, [])
+    outcome = Outcome(False, "not started", None)
     try:
         if on_ready is not None:
             await on_ready(server)
@@ -137,14 +129,13 @@ async def serve(
                 runtime.golive = golive
         except StudioError as exc:
             bus.publish(Failed(platform="studio", error=exc.message, fix=exc.fix))
-            outcome = ServiceOutcome(False, exc.message, None, [str(exc)])
+            outcome = Outcome(False, exc.message, None, errors=[str(exc)])
         if golive is None and not outcome.errors:
             reason = runtime.stop_reason or "stopped"
             bus.publish(SessionEnded(session_id=None, ok=True, reason=reason))
-            outcome = ServiceOutcome(True, reason, None, [])
+            outcome = Outcome(True, reason, None)
         if golive is not None:
-            result = await golive.run()
-            outcome = ServiceOutcome(result.ok, result.reason, result.session_id, result.errors)
+            outcome = await golive.run()
     finally:
         if golive is not None:
             await close_kiosk_link(golive)
