@@ -116,7 +116,7 @@ async def register(origin: str, *, verified: bool) -> str:
         )
     save_credentials(
         Paths.from_env(),
-        credentials_from_registration(reply, agent_name="service_bot", ticker="SRV"),
+        credentials_from_registration(reply, agent_name="service_bot", ticker="SRV", origin=origin),
     )
     if verified:
         async with httpx.AsyncClient(base_url=origin) as control:
