@@ -1,7 +1,8 @@
 """Supervised asyncio child processes: bounded start and stop, redacted output lines.
 
 Every child runs in its own process group, so ``stop`` (SIGTERM, then SIGKILL after a
-bounded wait) also ends whatever it started (xterm's shell, say). Output lines pass
+bounded wait) also ends whatever it started (xterm's shell, say), and gets a
+parent-death signal, so it also ends when the studio is killed (``studio.children``). Output lines pass
 through ``studio.redaction.redact`` before any callback sees them: FFmpeg prints its
 output URLs, and those contain stream keys.
 """
@@ -15,6 +16,7 @@ import os
 import signal
 from collections.abc import Callable, Mapping, Sequence
 
+from studio.children import die_with_parent
 from studio.errors import StudioError
 from studio.redaction import redact
 
@@ -95,6 +97,7 @@ class ManagedProcess:
                 env=env,
                 pass_fds=self._pass_fds,
                 start_new_session=True,
+                preexec_fn=die_with_parent(),
             )
         except OSError as exc:
             raise ProcessFailed(
@@ -186,6 +189,7 @@ async def run_capture(
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, **env} if env is not None else None,
         start_new_session=True,
+        preexec_fn=die_with_parent(),
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), limit)

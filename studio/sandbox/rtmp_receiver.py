@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from studio.children import die_with_parent
 from studio.errors import StudioError
 
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
@@ -145,6 +146,13 @@ class RtmpReceiver:
     def start(self, timeout: float = 10.0) -> RtmpReceiver:
         if self.running:
             return self
+        self._spawn()
+        self._wait_listening(timeout)
+        return self
+
+    def _spawn(self) -> None:
+        """Start nginx. Call from the thread that owns the receiver: nginx gets a
+        parent-death signal, which fires when that thread ends (``studio.children``)."""
         binary = shutil.which(self.nginx)
         if binary is None:
             raise StudioError(
@@ -183,7 +191,15 @@ class RtmpReceiver:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def _wait_listening(self, timeout: float) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         while not port_open("127.0.0.1", self.port):
             if self._process.poll() is not None:
@@ -202,7 +218,6 @@ class RtmpReceiver:
                     fix="Look at the nginx error log, or choose another port with --rtmp-port.",
                 )
             time.sleep(0.05)
-        return self
 
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None
@@ -232,8 +247,14 @@ class RtmpReceiver:
         return path.read_text(errors="replace") if path.exists() else ""
 
     async def __aenter__(self) -> RtmpReceiver:
-        """As ``with``, but nginx starts and stops in a worker thread (no blocking)."""
-        return await asyncio.to_thread(self.start)
+        """As ``with``, but the wait for nginx and its stop run in a worker thread.
+
+        nginx itself is started from the event loop's thread, so its parent-death
+        signal is tied to the loop, not to a pool thread that may end first."""
+        if not self.running:
+            self._spawn()
+            await asyncio.to_thread(self._wait_listening, 10.0)
+        return self
 
     async def __aexit__(self, *exc: object) -> None:
         await asyncio.to_thread(self.stop)
