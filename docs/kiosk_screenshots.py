@@ -9,6 +9,7 @@ with local files, because there is no network here.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -24,8 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
+from studio.broadcast import xauth  # noqa: E402
 from studio.broadcast.terminal import BACKGROUND, ON_AIR_GRIDS, xterm_argv  # noqa: E402
 from studio.broadcast.thumbnails import TitleBand, band_png  # noqa: E402
+from studio.children import die_with_parent  # noqa: E402
 from tests.kiosk.kiosk_helpers import make_pictures  # noqa: E402
 from tests.kiosk.test_kiosk_snapshots import AGENT_LOG, SLIDES  # noqa: E402
 
@@ -37,6 +40,11 @@ STUDIO = str(ROOT / ".venv" / "bin" / "studio")
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
+    # The display admits only holders of its cookie, as the broadcast's does; granting
+    # it sets XAUTHORITY for this script and everything it starts.
+    cookie = xauth.new_cookie()
+    server_authority = asyncio.run(xauth.server_authority(cookie))
+    asyncio.run(xauth.grant(DISPLAY, cookie))
     sock, log = work / "kiosk.sock", work / "stream.log"
     env = dict(
         os.environ, XDG_CACHE_HOME=str(work / "cache"), COLORTERM="truecolor", DISPLAY=DISPLAY
@@ -57,11 +65,13 @@ def main() -> None:
                     "-screen",
                     "0",
                     "1280x720x24",
-                    "-ac",
+                    "-auth",
+                    str(server_authority),
                     "-nolisten",
                     "tcp",
                     "-nocursor",
-                ]
+                ],
+                preexec_fn=die_with_parent(),
             )
         )
         time.sleep(1.0)
@@ -69,7 +79,9 @@ def main() -> None:
         kiosk += ["--name", "agent_smith", "--title", "Fixing the parser live, come watch"]
         kiosk += ["--platform", "retake", "--platform", "clawcast"]
         kiosk += ["--link", "https://retake.tv/agent_smith"]
-        started.append(subprocess.Popen(xterm_argv(DISPLAY, kiosk), env=env))
+        started.append(
+            subprocess.Popen(xterm_argv(DISPLAY, kiosk), env=env, preexec_fn=die_with_parent())
+        )
         for _ in range(100):
             if sock.exists():
                 break

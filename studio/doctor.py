@@ -57,7 +57,14 @@ async def check_xvfb(ctx: DoctorContext) -> CheckResult:
     path = shutil.which("Xvfb")
     if path is None:
         return CheckResult("Xvfb", False, "Xvfb is not installed", _apt("xvfb"))
-    return CheckResult("Xvfb", True, path)
+    if shutil.which("xauth") is None:
+        return CheckResult(
+            "Xvfb",
+            False,
+            "xauth is missing: the display cannot be locked with a cookie",
+            _apt("xauth"),
+        )
+    return CheckResult("Xvfb", True, f"{path}, with an xauth cookie")
 
 
 async def check_xterm(ctx: DoctorContext) -> CheckResult:

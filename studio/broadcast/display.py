@@ -1,7 +1,9 @@
 """The virtual display the broadcast is captured from: Xvfb on a free display number.
 
 Xvfb picks the number itself (``-displayfd``) and writes it to a pipe once it accepts
-clients, so two studios (or two tests) never fight over ``:99``.
+clients, so two studios (or two tests) never fight over ``:99``. It admits only
+clients holding its cookie (``studio.broadcast.xauth``): ``XAUTHORITY`` of this process
+and its children, never any local user.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from pathlib import Path
 
+from studio.broadcast import xauth
 from studio.broadcast.processes import LineHandler, ManagedProcess, ProcessFailed
 
 FRAME = (1280, 720)
@@ -17,7 +21,12 @@ DEPTH = 24
 
 
 def xvfb_argv(
-    displayfd: int, width: int = FRAME[0], height: int = FRAME[1], depth: int = DEPTH
+    displayfd: int,
+    width: int = FRAME[0],
+    height: int = FRAME[1],
+    depth: int = DEPTH,
+    *,
+    authority: Path,
 ) -> list[str]:
     return [
         "Xvfb",
@@ -26,7 +35,8 @@ def xvfb_argv(
         "-screen",
         "0",
         f"{width}x{height}x{depth}",
-        "-ac",
+        "-auth",
+        str(authority),
         "-nolisten",
         "tcp",
         "-nocursor",
@@ -50,6 +60,7 @@ class VirtualDisplay:
         self.name: str | None = None
         self._on_stderr = on_stderr
         self.process: ManagedProcess | None = None
+        self._server_authority: Path | None = None
 
     @property
     def running(self) -> bool:
@@ -59,10 +70,12 @@ class VirtualDisplay:
         """Start Xvfb and wait until it accepts clients; the display name."""
         if self.running and self.name:
             return self.name
+        cookie = xauth.new_cookie()
+        self._server_authority = await xauth.server_authority(cookie)
         read_fd, write_fd = os.pipe()
         self.process = ManagedProcess(
             "Xvfb",
-            xvfb_argv(write_fd, *self.size, self.depth),
+            xvfb_argv(write_fd, *self.size, self.depth, authority=self._server_authority),
             pass_fds=(write_fd,),
             on_stderr=self._on_stderr or (lambda _line: None),
         )
@@ -81,6 +94,7 @@ class VirtualDisplay:
             ) from None
         finally:
             os.close(read_fd)
+        await xauth.grant(f":{number}", cookie)
         self.name = f":{number}"
         return self.name
 
@@ -105,6 +119,12 @@ class VirtualDisplay:
     async def stop(self) -> None:
         if self.process is not None:
             await self.process.stop()
+        if self.name is not None:
+            with contextlib.suppress(ProcessFailed):
+                await xauth.revoke(self.name)
+        if self._server_authority is not None:
+            self._server_authority.unlink(missing_ok=True)
+            self._server_authority = None
         self.name = None
 
     async def __aenter__(self) -> VirtualDisplay:

@@ -179,12 +179,18 @@ class ManagedProcess:
 
 
 async def run_capture(
-    argv: Sequence[str], limit: float = 10.0, env: Mapping[str, str] | None = None
+    argv: Sequence[str],
+    limit: float = 10.0,
+    env: Mapping[str, str] | None = None,
+    *,
+    input: bytes | None = None,
 ) -> tuple[int, str, str]:
-    """Run a short command to completion: (exit code, stdout, stderr). Bounded by ``limit`` seconds."""
+    """Run a short command to completion: (exit code, stdout, stderr). Bounded by ``limit`` seconds.
+
+    ``input`` goes to its standard input (the place for secrets: never the command line)."""
     proc = await asyncio.create_subprocess_exec(
         *argv,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, **env} if env is not None else None,
@@ -192,7 +198,7 @@ async def run_capture(
         preexec_fn=die_with_parent(),
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), limit)
+        out, err = await asyncio.wait_for(proc.communicate(input), limit)
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

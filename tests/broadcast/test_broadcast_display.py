@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from studio.broadcast.display import VirtualDisplay
+from studio.broadcast.processes import run_capture
 from studio.broadcast.terminal import (
     BACKGROUND,
     ON_AIR_GRID,
@@ -44,6 +46,34 @@ async def test_two_displays_get_different_numbers() -> None:
         await first.stop()
         await second.stop()
     assert not first.running and not second.running
+
+
+async def test_a_client_without_the_cookie_is_refused(
+    display: VirtualDisplay, tmp_path: Path
+) -> None:
+    """Any local user may find the display's socket; only the studio's clients get in."""
+    need("xdpyinfo")
+    assert display.name
+    ours = await run_capture(["xdpyinfo", "-display", display.name], limit=10)
+    assert ours[0] == 0 and f"name of display:    {display.name}" in ours[1]
+    stranger = {k: v for k, v in os.environ.items() if k != "XAUTHORITY"} | {"HOME": str(tmp_path)}
+    code, _, err = await run_capture(
+        [
+            "env",
+            "-i",
+            *[f"{k}={v}" for k, v in stranger.items()],
+            "xdpyinfo",
+            "-display",
+            display.name,
+        ],
+        limit=10,
+    )
+    assert code != 0 and "unable to open display" in err
+    shot = await asyncio.to_thread(capture, display.name)  # mss, in this process
+    assert shot.size == (1280, 720)
+    cookie_file = os.environ["XAUTHORITY"]
+    assert os.stat(cookie_file).st_mode & 0o777 == 0o600
+    assert os.stat(os.path.dirname(cookie_file)).st_mode & 0o777 == 0o700
 
 
 async def test_screenshot_is_the_frame_and_blank_until_the_terminal_draws(
