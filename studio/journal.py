@@ -8,7 +8,9 @@ recorded and every text passes through the redaction layer.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.redaction import redact, redact_data
+from studio.secure_file import private_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -85,14 +88,19 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        # SQLite creates the -wal and -shm files with the database file's own mode: a
+        # database that is 0600 before it is opened keeps both of them private too.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for file in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+            with contextlib.suppress(FileNotFoundError):
+                file.chmod(0o600)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
-        path.chmod(0o600)
 
     def close(self) -> None:
         with self._lock:

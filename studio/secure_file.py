@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def private_dir(path: Path) -> int | None:
+    """Make ``path`` a folder only its owner can enter (0700), creating it if need be.
+
+    A folder that existed with a looser mode is tightened, with a warning: the old
+    mode is returned so the caller can tell the operator; None if nothing changed."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode == 0o700:
+        return None
+    path.chmod(0o700)
+    log.warning("%s was open to other users (mode %03o); it is now 0700", path, mode)
+    return mode
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -16,7 +34,7 @@ def write_private(path: Path, data: bytes) -> None:
     folder, fsynced, then renamed over the target, so a reader sees either the old
     file or the new one and the secret is never world-readable, not even briefly.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)

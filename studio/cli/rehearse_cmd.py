@@ -21,6 +21,7 @@ import click
 import platformdirs
 
 from studio.errors import StudioError
+from studio.secure_file import private_dir
 
 REHEARSAL_TWEET = "https://x.com/rehearsal_human/status/1790000000000000000"
 REHEARSAL_TX = "0x" + "5eed" * 16
@@ -72,7 +73,7 @@ def rehearse(duration: float, platforms: str, auto: bool | None, folder: Path) -
 
 def _isolate(folder: Path) -> None:
     """The rehearsal's own credentials and state; a real token is never sent to it."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(folder)
     os.environ["STUDIO_RETAKE_CREDENTIALS"] = str(folder / "retake-credentials.json")
     os.environ["STUDIO_STATE_DIR"] = str(folder / "state")
     os.environ.pop("RETAKE_ACCESS_TOKEN", None)

@@ -15,6 +15,7 @@ from studio.broadcast.destinations import Destination
 from studio.config import Paths, PlatformUrls
 from studio.errors import StudioError
 from studio.events import EventBus
+from studio.golive.events import Notice
 from studio.golive.kiosk_feed import KioskFeed
 from studio.golive.leg import Leg, LegContext, Timing
 from studio.golive.operator import Operator
@@ -22,6 +23,7 @@ from studio.golive.plan import Plan
 from studio.golive.sequence import GoLive
 from studio.journal import Journal
 from studio.onair.client import KioskLink
+from studio.secure_file import private_dir
 
 FIRST_PICTURE_WAIT = 20.0
 """Seconds a thumbnail waits for the kiosk's first frame (a cold start under load)."""
@@ -59,7 +61,16 @@ def build(
 ) -> GoLive:
     urls = urls or PlatformUrls.from_env()
     paths = paths or Paths.from_env()
-    paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    loose = private_dir(paths.state_dir)
+    if loose is not None:
+        bus.publish(
+            Notice(
+                platform="studio",
+                level="warning",
+                text=f"The state folder {paths.state_dir} was open to other users "
+                f"(mode {loose:03o}); it is now 0700, as it holds session tokens.",
+            )
+        )
     plan.log.touch(exist_ok=True)
     # a private folder of its own: short enough for a Unix socket path (107 bytes)
     socket_path = Path(tempfile.mkdtemp(prefix="studio-kiosk-")) / "kiosk.sock"
