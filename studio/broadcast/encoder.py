@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
-from studio.broadcast.ffmpeg_command import IO_TIMEOUT_US, FeedPort, encoder_argv
+from studio.broadcast.ffmpeg_command import IO_TIMEOUT_US, FeedPipe, encoder_argv
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.progress import ProgressParser
 from studio.events import EventBus
@@ -38,7 +38,7 @@ class Encoder:
         destinations: Sequence[Destination],
         bus: EventBus,
         *,
-        feeds: Sequence[FeedPort] = (),
+        feeds: Sequence[FeedPipe] = (),
         on_destination_failed: SlaveFailed | None = None,
         ffmpeg: str = "ffmpeg",
         name: str = "ffmpeg",
@@ -58,6 +58,7 @@ class Encoder:
             encoder_argv(display, self.destinations, self.feeds, ffmpeg=ffmpeg),
             on_stdout=self._parser.feed,
             on_stderr=self._on_stderr,
+            pass_fds=[feed.fd for feed in self.feeds],
         )
 
     @property

@@ -2,9 +2,11 @@
 
 The encoder captures the display once, encodes once (the seed's settings), and
 writes the same packets through the tee muxer to every destination (FLV over RTMP)
-and to one loopback MPEG-TS feed per destination. A destination that fails is
-dropped from the tee (``onfail=ignore``) and is then served by its own small
-``-c copy`` relay reading its feed, so the encode never stops for it.
+and to one private MPEG-TS feed per destination: a pipe to the studio, never a
+loopback port another local user could read or write (``feed_pump.py``). A
+destination that fails is dropped from the tee (``onfail=ignore``) and is then served
+by its own small ``-c copy`` relay reading its feed on standard input, so the encode
+never stops for it.
 
 The command lines contain stream keys: never log them unredacted
 (``ManagedProcess.command_line`` is the redacted form).
@@ -44,23 +46,21 @@ ENCODE = [
 
 
 @dataclass(frozen=True)
-class FeedPort:
-    """Where the encoder sends a destination's loopback copy (MPEG-TS over UDP)."""
+class FeedPipe:
+    """The write end of the pipe the encoder sends a destination's copy into (MPEG-TS).
+
+    ``fd`` is passed to the encoder as is (``pass_fds``), so it has the same number there."""
 
     destination: str
-    port: int
+    fd: int
 
     @property
     def write_url(self) -> str:
-        return f"udp://127.0.0.1:{self.port}?pkt_size=1316"
+        return f"pipe:{self.fd}"
 
-    @property
-    def read_url(self) -> str:
-        # timeout (µs): the relay ends if the encoder stops feeding it
-        return (
-            f"udp://127.0.0.1:{self.port}?fifo_size=100000&overrun_nonfatal=1"
-            f"&timeout={IO_TIMEOUT_US}"
-        )
+
+RELAY_INPUT = "pipe:0"
+"""A relay reads its destination's feed on its standard input."""
 
 
 def tee_quote(target: str) -> str:
@@ -76,7 +76,7 @@ def tee_quote(target: str) -> str:
     return "'" + target.replace("'", "'\\''") + "'"
 
 
-def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPort]) -> str:
+def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPipe]) -> str:
     """The tee target: destinations first (slave #i is ``destinations[i]``), then feeds.
 
     Each destination writes through its own fifo thread that drops packets rather than
@@ -98,7 +98,7 @@ def tee_slaves(destinations: Sequence[Destination], feeds: Sequence[FeedPort]) -
 def encoder_argv(
     display: str,
     destinations: Sequence[Destination],
-    feeds: Sequence[FeedPort] = (),
+    feeds: Sequence[FeedPipe] = (),
     *,
     ffmpeg: str = "ffmpeg",
     video_size: str = VIDEO_SIZE,
@@ -119,12 +119,12 @@ def encoder_argv(
     ]  # fmt: skip
 
 
-def relay_argv(feed: FeedPort, destination: Destination, *, ffmpeg: str = "ffmpeg") -> list[str]:
-    """A copy of the encoded stream from ``feed`` to ``destination``, no re-encode."""
+def relay_argv(destination: Destination, *, ffmpeg: str = "ffmpeg") -> list[str]:
+    """A copy of the encoded stream on standard input to ``destination``, no re-encode."""
     return [
         ffmpeg,
         *COMMON,
-        "-analyzeduration", "3000000", "-f", "mpegts", "-i", feed.read_url,
+        "-analyzeduration", "3000000", "-f", "mpegts", "-i", RELAY_INPUT,
         "-map", "0", "-c", "copy",
         "-rw_timeout", str(IO_TIMEOUT_US),
         "-f", "flv", "-flvflags", "no_duration_filesize",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from studio.backoff import OBS_RECONNECT, Backoff
@@ -35,7 +34,7 @@ from studio.broadcast.events import (
     ProcessStarted,
     RecoveryScheduled,
 )
-from studio.broadcast.ffmpeg_command import FeedPort
+from studio.broadcast.feed_pump import FeedPump
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.relay import DestinationRelay, RefreshOne
 from studio.broadcast.terminal import DEFAULT_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal
@@ -47,12 +46,6 @@ from studio.events import EventBus
 log = logging.getLogger(__name__)
 
 RefreshAll = Callable[[], Awaitable[Sequence[Destination]]]
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class BroadcastPipeline:
@@ -97,7 +90,7 @@ class BroadcastPipeline:
         self.terminal: Terminal | None = None
         self.encoder: Encoder | None = None
         self.relays: dict[str, DestinationRelay] = {}
-        self.feeds: dict[str, FeedPort] = {}
+        self.feeds: dict[str, FeedPump] = {}
         self.recoveries = 0
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
@@ -225,16 +218,21 @@ class BroadcastPipeline:
                 self.destinations = fresh
         for destination in self.destinations:
             if destination.name not in self.feeds:
-                self.feeds[destination.name] = FeedPort(destination.name, free_udp_port())
+                self.feeds[destination.name] = FeedPump(destination.name)
+        pumps = [self.feeds[d.name] for d in self.destinations]
         self.encoder = Encoder(
             self.display.name,
             self.destinations,
             self.bus,
-            feeds=[self.feeds[d.name] for d in self.destinations],
+            feeds=[pump.open() for pump in pumps],
             on_destination_failed=self._destination_failed,
             ffmpeg=self.ffmpeg,
         )
-        await self.encoder.start()
+        try:
+            await self.encoder.start()
+        finally:
+            for pump in pumps:
+                pump.encoder_started()
         self._changed.set()
         self.bus.publish(ProcessStarted(process="ffmpeg", pid=self.encoder.process.pid))
 
@@ -264,6 +262,8 @@ class BroadcastPipeline:
 
     async def _stop_all(self) -> None:
         await self._stop_encoder()
+        for pump in self.feeds.values():
+            pump.close()
         if self.terminal is not None:
             await self.terminal.stop()
         await self.display.stop()

@@ -41,6 +41,7 @@ class ManagedProcess:
         on_stdout: LineHandler | None = None,
         on_stderr: LineHandler | None = None,
         pass_fds: Sequence[int] = (),
+        stdin: int | None = None,
         keep_stderr_lines: int = 40,
     ) -> None:
         self.name = name
@@ -49,6 +50,7 @@ class ManagedProcess:
         self._on_stdout = on_stdout
         self._on_stderr = on_stderr
         self._pass_fds = tuple(pass_fds)
+        self._stdin = stdin
         self._keep = keep_stderr_lines
         self.stderr_tail: list[str] = []
         self._proc: asyncio.subprocess.Process | None = None
@@ -91,7 +93,7 @@ class ManagedProcess:
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self._argv,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=self._stdin if self._stdin is not None else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE if self._on_stdout else asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 env=env,

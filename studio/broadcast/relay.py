@@ -1,7 +1,7 @@
 """Retrying one destination on its own, without touching the encode.
 
-When the tee drops a destination, a ``DestinationRelay`` copies the encoder's loopback
-feed for that destination to its RTMP URL with a small ``ffmpeg -c copy`` process,
+When the tee drops a destination, a ``DestinationRelay`` copies the encoder's private
+feed for that destination (a pipe, ``feed_pump.py``) to its RTMP URL with a small ``ffmpeg -c copy`` process,
 retrying with OBS-style backoff until it stays up. ``refresh`` (if given) is awaited
 before each attempt, so a platform that hands out fresh keys (retake.tv: never reuse
 an old key) gets a new URL each time.
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 
 from studio.backoff import OBS_RECONNECT, Backoff
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, EncoderStats
-from studio.broadcast.ffmpeg_command import FeedPort, relay_argv
+from studio.broadcast.feed_pump import FeedPump
+from studio.broadcast.ffmpeg_command import relay_argv
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.progress import ProgressParser
 from studio.broadcast.watchdog import RetryTimer
@@ -35,7 +37,7 @@ class DestinationRelay:
     def __init__(
         self,
         destination: Destination,
-        feed: FeedPort,
+        feed: FeedPump,
         bus: EventBus,
         *,
         refresh: RefreshOne | None = None,
@@ -102,17 +104,23 @@ class DestinationRelay:
                     continue
             self._started_at = time.monotonic()
             parser = ProgressParser(self._on_stats, source=f"relay:{self.name}")
+            feed = self.feed.attach()
             self.process = ManagedProcess(
                 f"relay:{self.name}",
-                relay_argv(self.feed, self.destination, ffmpeg=self.ffmpeg),
+                relay_argv(self.destination, ffmpeg=self.ffmpeg),
                 on_stdout=parser.feed,
                 on_stderr=lambda line: log.debug("relay %s: %s", self.name, line),
+                stdin=feed,
             )
             self._set_state(DestinationState.CONNECTING)
             try:
-                await self.process.start()
+                try:
+                    await self.process.start()
+                finally:
+                    os.close(feed)
                 code = await self.process.wait()
             finally:
+                self.feed.detach()
                 await self.process.stop()
             reason = (
                 self.process.stderr_tail[-1] if self.process.stderr_tail else f"exit code {code}"

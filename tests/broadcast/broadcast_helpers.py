@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,20 @@ async def wait_until(predicate, limit: float, what: str) -> None:  # noqa: ANN00
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {limit} s waiting for: {what}")
         await asyncio.sleep(0.1)
+
+
+def udp_sockets(pid: int) -> set[int]:
+    """Inodes of the UDP sockets process ``pid`` holds (any local user can reach those)."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            held.add(int(target[8:-1]))
+    udp = set()
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            udp.add(int(line.split()[9]))
+    return held & udp

@@ -13,7 +13,7 @@ from PIL import Image
 from studio.backoff import Backoff
 from studio.broadcast.destinations import Destination
 from studio.broadcast.events import EncoderStats
-from studio.broadcast.ffmpeg_command import FeedPort, encoder_argv, relay_argv, tee_slaves
+from studio.broadcast.ffmpeg_command import FeedPipe, encoder_argv, relay_argv, tee_slaves
 from studio.broadcast.progress import ProgressParser
 from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
 from studio.broadcast.thumbnails import (
@@ -82,7 +82,7 @@ def test_progress_blocks_become_stats() -> None:
 def test_encoder_command_follows_the_seed_and_tees_every_destination() -> None:
     a = Destination.from_parts("retake", "rtmp://127.0.0.1:1935/retake", "keyalpha0001")
     b = Destination.from_parts("basefm", "rtmp://127.0.0.1:1935/basefm", "keybravo0001")
-    feeds = [FeedPort("retake", 40001), FeedPort("basefm", 40002)]
+    feeds = [FeedPipe("retake", 11), FeedPipe("basefm", 12)]
     argv = encoder_argv(":7", [a, b], feeds)
     joined = " ".join(argv)
     # -thread_queue_size comes before -f x11grab
@@ -104,18 +104,16 @@ def test_encoder_command_follows_the_seed_and_tees_every_destination() -> None:
         "/retake/keyalpha0001'"
     )
     assert slaves[1].endswith("/basefm/keybravo0001'")
-    assert (
-        slaves[2]
-        == "[f=mpegts:onfail=ignore:bsfs/v=dump_extra]'udp://127.0.0.1:40001?pkt_size=1316'"
-    )
+    assert slaves[2] == "[f=mpegts:onfail=ignore:bsfs/v=dump_extra]'pipe:11'"
+    assert slaves[3] == "[f=mpegts:onfail=ignore:bsfs/v=dump_extra]'pipe:12'"
 
 
 def test_tee_escapes_separators_and_relay_copies() -> None:
     odd = Destination(name="x", url="rtmp://h/app/a|b[c]")
     assert tee_slaves([odd], []).endswith("]'rtmp://h/app/a|b[c]'")
-    relay = relay_argv(FeedPort("x", 40003), odd)
+    relay = relay_argv(odd)
     assert relay[relay.index("-c") + 1] == "copy" and relay[-1] == "rtmp://h/app/a|b[c]"
-    assert "udp://127.0.0.1:40003" in relay[relay.index("-i") + 1]
+    assert relay[relay.index("-i") + 1] == "pipe:0"
     with pytest.raises(ValueError):
         encoder_argv(":1", [], [])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from studio.backoff import Backoff
 from studio.broadcast import BroadcastPipeline, Destination, DestinationState, is_blank
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver, free_port
-from tests.broadcast.broadcast_helpers import KIOSK, Recorder, ffprobe, need, wait_until
+from tests.broadcast.broadcast_helpers import (
+    KIOSK,
+    Recorder,
+    ffprobe,
+    need,
+    udp_sockets,
+    wait_until,
+)
 
 pytestmark = pytest.mark.processes
 
@@ -110,6 +118,12 @@ async def test_an_unreachable_destination_is_retried_alone_and_rejoins(
             await wait_until(
                 lambda: size_of(late.recordings("extra")) > first, 10, "the relayed stream grows"
             )
+            # the relay's feed is a private pipe: no loopback UDP that another user could
+            # read the stream from or inject into
+            relay = live.relays["extra-2"].process
+            assert relay is not None and relay.pid and live.encoder and live.encoder.process.pid
+            assert os.readlink(f"/proc/{relay.pid}/fd/0").startswith("pipe:")
+            assert udp_sockets(relay.pid) == set() == udp_sockets(live.encoder.process.pid)
         assert live.recoveries == 0
     streams = {s["codec_type"] for s in ffprobe(receiver.recordings("extra")[0])}
     assert streams == {"video", "audio"}
