@@ -7,8 +7,9 @@ the *thread* that forked the child ends: start children from the event loop's th
 (asyncio's ``create_subprocess_exec``), never from a worker thread.
 
 ``identify`` reads what a resumed studio needs to recognise a leftover child: its pid,
-start time (in clock ticks since boot) and command line. ``end_leftover`` ends it only
-if all three still match, so a pid the system has since given to another program is
+start time (in clock ticks since boot) and a digest of its command line (FFmpeg's
+holds stream keys, so the line itself is never kept). ``end_leftover`` ends it only if
+all three still match, so a pid the system has since given to another program is
 never touched.
 """
 
@@ -17,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import hashlib
 import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
@@ -50,14 +52,14 @@ class ChildIdentity:
 
     pid: int
     start_ticks: int
-    cmdline: str
-
-    def to_dict(self) -> dict[str, int | str]:
-        return {"pid": self.pid, "start_ticks": self.start_ticks, "cmdline": self.cmdline}
+    command_digest: str
+    """SHA-256 of the command line: recognisable, but no stream key in the clear."""
+    program: str = field(default="", compare=False)
+    """The program's name, for people (``ffmpeg``, ``Xvfb``); not compared."""
 
 
 def identify(pid: int) -> ChildIdentity | None:
-    """The running process ``pid`` as (pid, start time, command line); None if gone."""
+    """The running process ``pid`` as (pid, start time, command digest); None if gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -67,8 +69,13 @@ def identify(pid: int) -> ChildIdentity | None:
     fields = stat[stat.rindex(")") + 2 :].split()
     if fields[0] == "Z":  # a zombie is already dead
         return None
-    cmdline = raw.rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace")
-    return ChildIdentity(pid=pid, start_ticks=int(fields[19]), cmdline=cmdline)
+    program = os.path.basename(raw.split(b"\0", 1)[0].decode(errors="replace"))
+    return ChildIdentity(
+        pid=pid,
+        start_ticks=int(fields[19]),
+        command_digest=hashlib.sha256(raw).hexdigest(),
+        program=program,
+    )
 
 
 def is_same(record: ChildIdentity) -> bool:

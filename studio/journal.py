@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.children import ChildIdentity
 from studio.redaction import redact, redact_data
 from studio.secure_file import private_dir
 
@@ -62,6 +63,14 @@ CREATE TABLE IF NOT EXISTS events (
     at REAL NOT NULL,
     kind TEXT NOT NULL,
     data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS children (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    at REAL NOT NULL,
+    name TEXT NOT NULL,               -- Xvfb | xterm | ffmpeg | relay:<destination>
+    pid INTEGER NOT NULL,
+    start_ticks INTEGER NOT NULL,     -- /proc/<pid>/stat field 22: tells a reused pid apart
+    command_digest TEXT NOT NULL      -- SHA-256 of /proc/<pid>/cmdline (it holds stream keys)
 );
 CREATE INDEX IF NOT EXISTS transcript_by_session ON transcript(session_id, at);
 CREATE INDEX IF NOT EXISTS samples_by_session ON samples(session_id, kind, at);
@@ -208,7 +217,33 @@ class Journal:
             (session_id, at or time.time(), kind, _dumps(data)),
         )
 
+    def child(self, session_id: int, name: str, identity: ChildIdentity) -> None:
+        """A process the session started: a resumed studio ends it if it outlived us."""
+        self._exec(
+            "INSERT INTO children (session_id, at, name, pid, start_ticks, command_digest) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                time.time(),
+                name,
+                identity.pid,
+                identity.start_ticks,
+                identity.command_digest,
+            ),
+        )
+
     # -- reading back -------------------------------------------------------------
+    def children_of(self, session_id: int) -> list[tuple[str, ChildIdentity]]:
+        rows = self._exec(
+            "SELECT name, pid, start_ticks, command_digest FROM children "
+            "WHERE session_id = ? ORDER BY at, rowid",
+            (session_id,),
+        ).fetchall()
+        return [
+            (name, ChildIdentity(pid=pid, start_ticks=ticks, command_digest=digest, program=name))
+            for name, pid, ticks, digest in rows
+        ]
+
     def transcript_of(self, session_id: int) -> list[dict[str, Any]]:
         rows = self._exec(
             "SELECT at, platform, kind, external_id, author, text, data FROM transcript "

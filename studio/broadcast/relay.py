@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from studio.backoff import OBS_RECONNECT, Backoff
 from studio.broadcast.destinations import Destination, DestinationState
-from studio.broadcast.events import DestinationStateChanged, EncoderStats
+from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessStarted
 from studio.broadcast.feed_pump import FeedPump
 from studio.broadcast.ffmpeg_command import relay_argv
 from studio.broadcast.processes import ManagedProcess
@@ -118,6 +118,7 @@ class DestinationRelay:
                     await self.process.start()
                 finally:
                     os.close(feed)
+                self.bus.publish(ProcessStarted(process=self.process.name, pid=self.process.pid))
                 code = await self.process.wait()
             finally:
                 self.feed.detach()

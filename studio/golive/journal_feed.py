@@ -7,7 +7,10 @@
   destinations table;
 * every other studio event (steps, notices, live, thumbnails, the pipeline's crashes
   and recoveries, the session's start and end) goes to the events table. The raw
-  platform feed (its cleaned lines are in the transcript) and process output are not.
+  platform feed (its cleaned lines are in the transcript) and process output are not;
+* every child process started (``ProcessStarted``) is also recorded with its pid,
+  start time and command digest, so a studio resumed after a ``kill -9`` can end
+  leftovers (``studio.children``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
+from studio.broadcast.events import (
+    DestinationStateChanged,
+    EncoderStats,
+    ProcessOutput,
+    ProcessStarted,
+)
+from studio.children import identify
 from studio.events import Event
 from studio.golive.events import AudienceAlert, ChatLine, StreamHealth, Viewers
 from studio.golive.leg import LegContext
@@ -57,6 +66,8 @@ class JournalFeed:
 
     def __call__(self, event: Event) -> None:
         data = event.to_dict()
+        if isinstance(event, ProcessStarted) and event.pid:
+            self._child(event.process, event.pid)
         if isinstance(event, ChatLine):
             self._transcript(event, "chat", event.id, event.author, event.text, data)
         elif isinstance(event, AudienceAlert):
@@ -84,6 +95,11 @@ class JournalFeed:
         elif not isinstance(event, NOT_EVENTS):
             kind = event.kind
             self.ctx.record(lambda j, sid: j.event(sid, kind, data, data.get("at")))
+
+    def _child(self, name: str, pid: int) -> None:
+        identity = identify(pid)  # read /proc now, while the pid is surely this child
+        if identity is not None:
+            self.ctx.record(lambda j, sid: j.child(sid, name, identity))
 
     def _sample(self, kind: str, data: dict[str, Any], at: float) -> None:
         self.ctx.record(lambda j, sid: j.sample(sid, kind, data, at))

@@ -1,5 +1,11 @@
 """A studio that crashed or was killed left its session open: offer to resume or stop it.
 
+First, whatever the dead studio's own processes left running (an FFmpeg still pushing
+to the old Mux key, say: the parent-death signal covers almost every case, but not a
+studio whose children were started from a thread that is still alive elsewhere) is
+ended, each one only if its pid, start time and command still match the journal's
+record: a pid the system gave to another program since is never touched.
+
 Resuming reuses the journal's session and recovers each platform's session from what
 was kept (the baseFM session token, the ClawCast slot JWT; retake.tv gets fresh keys
 and a new stream/start, as its crash procedure says). Stopping ends every platform
@@ -8,10 +14,12 @@ session that can still be ended and closes the journal's session.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
+from studio.children import end_leftover
 from studio.config import Paths, PlatformUrls
 from studio.errors import Problem, StudioError, ValidationFailed
 from studio.events import EventBus
@@ -69,6 +77,16 @@ async def settle_open_sessions(
             )
         if not sessions:
             return None
+        for record in sessions:
+            ended = await end_leftovers(journal, record.id)
+            if ended:
+                bus.publish(
+                    Notice(
+                        platform="studio",
+                        level="warning",
+                        text=f"ended what session {record.id} left running: {', '.join(ended)}",
+                    )
+                )
         *older, latest = sessions
         for record in older:
             journal.close_session(record.id, status="abandoned")
@@ -98,6 +116,15 @@ async def settle_open_sessions(
         return None
     finally:
         journal.close()
+
+
+async def end_leftovers(journal: Journal, session_id: int) -> list[str]:
+    """End the processes of ``session_id`` that outlived their studio; their names."""
+    ended: list[str] = []
+    for name, identity in journal.children_of(session_id):
+        if await asyncio.to_thread(end_leftover, identity):
+            ended.append(f"{name} (pid {identity.pid})")
+    return ended
 
 
 async def stop_platform_sessions(

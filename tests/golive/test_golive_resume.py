@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from studio.children import ChildIdentity, identify
 from studio.config import Paths, PlatformUrls
 from studio.errors import StudioError
 from studio.events import EventBus
@@ -138,3 +140,52 @@ async def test_a_studio_still_running_is_not_touched(tmp_path):
     finally:
         runner.kill()
         runner.wait()
+
+
+def leftover(*argv: str) -> subprocess.Popen:
+    """A process of the dead studio that is still running (in its own session, as the
+    studio starts its children)."""
+    proc = subprocess.Popen(list(argv), start_new_session=True)
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    for _ in range(200):  # until it has exec'd
+        if argv[-1].encode() in cmdline.read_bytes():
+            break
+        time.sleep(0.01)
+    return proc
+
+
+async def test_leftover_children_are_ended_but_a_reused_pid_is_not(tmp_path):
+    paths = Paths.from_env()
+    journal = Journal(paths.journal)
+    sid = journal.open_session(["retake"], pid=dead_pid())
+    ffmpeg = leftover("sleep", "61")
+    stranger = leftover("sleep", "62")
+    try:
+        journal.child(sid, "ffmpeg", identify(ffmpeg.pid))
+        # the journal's record of a child whose pid now belongs to another program:
+        # same pid, other start time and command
+        reused = identify(stranger.pid)
+        journal.child(
+            sid,
+            "relay:retake",
+            ChildIdentity(pid=reused.pid, start_ticks=reused.start_ticks - 1, command_digest="0"),
+        )
+        bus = EventBus()
+        notices: list = []
+        bus.add_listener(
+            lambda e: notices.append(e.to_dict()) if e.kind == "golive.notice" else None
+        )
+        resumed = await settle_open_sessions(
+            Plan(resume=True), bus=bus, operator=GivenAnswers({}), paths=paths
+        )
+        assert resumed == sid
+        assert ffmpeg.wait(5) == -signal.SIGTERM
+        assert stranger.poll() is None, "a reused pid must never be killed"
+        assert notices[0]["text"] == (
+            f"ended what session {sid} left running: ffmpeg (pid {ffmpeg.pid})"
+        )
+    finally:
+        for proc in (ffmpeg, stranger):
+            proc.kill()
+            proc.wait()
+        journal.close()
