@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from studio.children import end_leftover, identify
-from tests.broadcast.broadcast_helpers import need, need_rtmp
+from tests.broadcast.broadcast_helpers import alive, descendants, need, need_rtmp
 
 pytestmark = pytest.mark.processes
 
@@ -48,40 +48,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def descendants(root: int) -> dict[int, str]:
-    """Every living process below ``root``, with its command line."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: dict[int, str] = {}
-    todo = list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        try:
-            found[pid] = (
-                Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-            )
-        except OSError:
-            continue
-        todo += children.get(pid, [])
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def test_a_killed_owner_takes_every_child_with_it(tmp_path: Path) -> None:
