@@ -2,7 +2,7 @@
 hypothesis makes up, either accepts it or raises its typed error with a message that
 names the field, and a client refuses bad input before anything is sent.
 
-``STUDIO_RELIABILITY=long`` runs ten times as many examples."""
+``STUDIO_RELIABILITY=long`` runs five times as many examples."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from studio.validation import clawcast as clawcast_rules
 from studio.validation import retake as retake_rules
 from tests.reliability.conftest import LONG
 
-EXAMPLES = 500 if LONG else 12
+EXAMPLES = 50 if LONG else 10
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
