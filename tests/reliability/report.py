@@ -94,6 +94,13 @@ def render(figures: dict[str, dict[str, Any]], results: dict[str, str]) -> str:
             )
             + " |",
             "",
+            "Only the studio's own process is held to the 20 MiB limit. A child that grows "
+            "is reported above: on a machine too loaded for a real-time encode (load "
+            f"average {soak.get('load_average', '?')} on {os.cpu_count()} cores here), "
+            "FFmpeg's capture queue (`-thread_queue_size 512` raw 1280x720 frames, in "
+            "shared memory that Xvfb maps too) probably fills, which shows as growth of "
+            "both FFmpeg and Xvfb; with the encode at real-time speed both stay flat.",
+            "",
         ]
     else:
         lines += ["Not run.", ""]
