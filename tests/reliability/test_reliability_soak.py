@@ -129,7 +129,8 @@ async def register(origin: str) -> str:
             }
         )
     save_credentials(
-        Paths.from_env(), credentials_from_registration(reply, agent_name="soak_bot", ticker="SOAK")
+        Paths.from_env(),
+        credentials_from_registration(reply, agent_name="soak_bot", ticker="SOAK", origin=origin),
     )
     return reply.user_db_id
 
