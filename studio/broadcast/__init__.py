@@ -1,9 +1,10 @@
-"""The broadcast pipeline: virtual display, on-air terminal, one FFmpeg encode to
+"""The broadcast pipeline: virtual display, on-air terminal, sound server, one FFmpeg encode to
 every destination, per-destination retries, a watchdog and thumbnails. No UI here."""
 
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.display import VirtualDisplay
 from studio.broadcast.events import (
+    AudioStateChanged,
     DestinationStateChanged,
     EncoderStats,
     PipelineRecovered,
@@ -14,11 +15,13 @@ from studio.broadcast.events import (
     RecoveryScheduled,
 )
 from studio.broadcast.pipeline import BroadcastPipeline
+from studio.broadcast.sound_server import SoundServer
 from studio.broadcast.terminal import ON_AIR_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal, measured_grid
 from studio.broadcast.thumbnails import TitleBand, band_png, capture, is_blank, thumbnail_png
 
 __all__ = [
     "ON_AIR_GRID",
+    "AudioStateChanged",
     "ON_AIR_GRIDS",
     "BroadcastPipeline",
     "Destination",
@@ -32,6 +35,7 @@ __all__ = [
     "ProcessOutput",
     "ProcessStarted",
     "RecoveryScheduled",
+    "SoundServer",
     "Terminal",
     "TitleBand",
     "VirtualDisplay",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
-from studio.broadcast.ffmpeg_command import IO_TIMEOUT_US, FeedPipe, encoder_argv
+from studio.broadcast.ffmpeg_command import IO_TIMEOUT_US, SILENCE, FeedPipe, encoder_argv
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.progress import ProgressParser
 from studio.events import EventBus
@@ -40,10 +40,12 @@ class Encoder:
         *,
         feeds: Sequence[FeedPipe] = (),
         on_destination_failed: SlaveFailed | None = None,
+        audio: Sequence[str] = SILENCE,
         ffmpeg: str = "ffmpeg",
         name: str = "ffmpeg",
     ) -> None:
         self.display = display
+        self.audio = list(audio)
         self.destinations = list(destinations)
         self.feeds = list(feeds)
         self.bus = bus
@@ -55,7 +57,7 @@ class Encoder:
         self._parser = ProgressParser(self._on_stats, source=name)
         self.process = ManagedProcess(
             name,
-            encoder_argv(display, self.destinations, self.feeds, ffmpeg=ffmpeg),
+            encoder_argv(display, self.destinations, self.feeds, audio=self.audio, ffmpeg=ffmpeg),
             on_stdout=self._parser.feed,
             on_stderr=self._on_stderr,
             pass_fds=[feed.fd for feed in self.feeds],

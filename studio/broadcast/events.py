@@ -6,6 +6,8 @@ after redaction.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from studio.events import Event
 
 
@@ -76,3 +78,11 @@ class PipelineStateChanged(Event):
     state: str
     display: str | None = None
     grid: tuple[int, int] | None = None
+
+
+class AudioStateChanged(Event):
+    """``on``: the stream's audio is the studio's sink; ``silent``: a silent track, and why."""
+
+    kind = "audio.state"
+    state: Literal["on", "silent"]
+    reason: str = ""

@@ -36,8 +36,24 @@ COMMON = [
     "1",
 ]
 
+SILENCE = ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100"]
+"""The audio input when there is no sound server: a silent track (players need one)."""
+
+
+def pulse_input(server: str, source: str) -> list[str]:
+    """The audio input from a PulseAudio source (the studio sink's monitor)."""
+    return [
+        "-thread_queue_size", "1024",
+        "-f", "pulse", "-server", server, "-name", "studio-encoder",
+        "-sample_rate", "44100", "-channels", "2", "-fragment_size", "4096",
+        "-i", source,
+    ]  # fmt: skip
+
+
 ENCODE = [
     "-map", "0:v", "-map", "1:a",
+    # a continuous, monotonic audio track whatever the sound server's timing
+    "-af", "aresample=async=1",
     "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
     "-b:v", "1500k", "-maxrate", "1500k", "-bufsize", "3000k",
     "-pix_fmt", "yuv420p", "-g", "60", "-r", str(FRAMERATE),
@@ -100,6 +116,7 @@ def encoder_argv(
     destinations: Sequence[Destination],
     feeds: Sequence[FeedPipe] = (),
     *,
+    audio: Sequence[str] = SILENCE,
     ffmpeg: str = "ffmpeg",
     video_size: str = VIDEO_SIZE,
     framerate: int = FRAMERATE,
@@ -112,7 +129,7 @@ def encoder_argv(
         "-thread_queue_size", "512",
         "-f", "x11grab", "-video_size", video_size, "-framerate", str(framerate),
         "-draw_mouse", "0", "-i", display,
-        "-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100",
+        *audio,
         *ENCODE,
         "-flags", "+global_header",
         "-f", "tee", tee_slaves(destinations, feeds),

@@ -26,6 +26,7 @@ from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.display import FRAME, VirtualDisplay
 from studio.broadcast.encoder import Encoder
 from studio.broadcast.events import (
+    AudioStateChanged,
     DestinationStateChanged,
     EncoderStats,
     PipelineRecovered,
@@ -35,8 +36,10 @@ from studio.broadcast.events import (
     RecoveryScheduled,
 )
 from studio.broadcast.feed_pump import FeedPump
+from studio.broadcast.ffmpeg_command import SILENCE, pulse_input
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.relay import DestinationRelay, RefreshOne
+from studio.broadcast.sound_server import SoundServer
 from studio.broadcast.terminal import DEFAULT_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal
 from studio.broadcast.thumbnails import thumbnail_png
 from studio.broadcast.watchdog import RetryTimer
@@ -63,6 +66,7 @@ class BroadcastPipeline:
         frame: tuple[int, int] = FRAME,
         on_air_grid: OnAirGrid = ON_AIR_GRIDS[DEFAULT_GRID],
         ffmpeg: str = "ffmpeg",
+        sound: bool = True,
     ) -> None:
         if not destinations:
             raise StudioError(
@@ -87,6 +91,8 @@ class BroadcastPipeline:
         self.ffmpeg = ffmpeg
         self.timer = RetryTimer(backoff)
         self.display = VirtualDisplay(*frame)
+        self.sound = SoundServer() if sound else None
+        self.silent_because: str | None = None if sound else "the studio was asked for no sound"
         self.terminal: Terminal | None = None
         self.encoder: Encoder | None = None
         self.relays: dict[str, DestinationRelay] = {}
@@ -143,6 +149,7 @@ class BroadcastPipeline:
         """Display → terminal → encoder, then the watchdog. Raises if any fails."""
         self._stopping = False
         try:
+            await self._start_sound()
             await self._start_display()
             await self._start_terminal()
             await self._start_encoder(refresh=False)
@@ -184,6 +191,31 @@ class BroadcastPipeline:
         await self._start_encoder(refresh=False)
 
     # -- components ------------------------------------------------------------------
+    async def _start_sound(self) -> None:
+        """The sound server, or a silent track and the reason: never a reason to stay off air."""
+        if self.sound is None:
+            return
+        try:
+            await self.sound.start()
+        except Exception as exc:  # noqa: BLE001 - any failure means: go on silent
+            self.silent_because = str(exc)
+            log.warning("no sound server, the stream goes on silent: %s", exc)
+            self.bus.publish(AudioStateChanged(state="silent", reason=self.silent_because))
+            return
+        self.silent_because = None
+        self._changed.set()
+        self.bus.publish(
+            ProcessStarted(
+                process="pulseaudio", pid=self.sound.process.pid if self.sound.process else None
+            )
+        )
+        self.bus.publish(AudioStateChanged(state="on"))
+
+    def _audio_input(self) -> list[str]:
+        if self.sound is not None and self.sound.running:
+            return pulse_input(self.sound.server, self.sound.monitor)
+        return list(SILENCE)
+
     async def _start_display(self) -> None:
         await self.display.start()
         self._changed.set()
@@ -226,6 +258,7 @@ class BroadcastPipeline:
             self.bus,
             feeds=[pump.open() for pump in pumps],
             on_destination_failed=self._destination_failed,
+            audio=self._audio_input(),
             ffmpeg=self.ffmpeg,
         )
         try:
@@ -267,6 +300,8 @@ class BroadcastPipeline:
         if self.terminal is not None:
             await self.terminal.stop()
         await self.display.stop()
+        if self.sound is not None:
+            await self.sound.stop()
 
     def _publish_state(self, state: str) -> None:
         self.bus.publish(
@@ -280,6 +315,9 @@ class BroadcastPipeline:
             "Xvfb": self.display.process,
             "xterm": self.terminal.process if self.terminal else None,
             "ffmpeg": self.encoder.process if self.encoder else None,
+            "pulseaudio": self.sound.process
+            if self.sound and self.silent_because is None
+            else None,
         }
         return {name: p for name, p in candidates.items() if p is not None and not p.stopping}
 
@@ -344,13 +382,21 @@ class BroadcastPipeline:
             await self._stop_all()
             await self._start_display()
             restarted.append("Xvfb")
+        if self.sound is not None and self.silent_because is None and not self.sound.running:
+            await self._start_sound()
+            restarted.append("pulseaudio")
         if self.terminal is None or not self.terminal.running:
             if self.terminal is not None:
                 await self.terminal.stop()
             await self._start_terminal()
             restarted.append("xterm")
         encoder_display = self.encoder.display if self.encoder else None
-        if self.encoder is None or not self.encoder.running or encoder_display != self.display.name:
+        if (
+            self.encoder is None
+            or not self.encoder.running
+            or encoder_display != self.display.name
+            or self.encoder.audio != self._audio_input()
+        ):
             await self._stop_encoder()
             await self._start_encoder(refresh=True)
             restarted.append("ffmpeg")
