@@ -33,7 +33,7 @@ MAX_QUEUED = 5
 MAX_SECONDS = 45.0
 """No utterance plays longer than this, whatever the engine made of it."""
 SYNTH_LIMIT = 30.0
-PAUSE = 0.4
+PAUSE = 0.6
 """Seconds of silence between two utterances, so two lines never run into one."""
 
 

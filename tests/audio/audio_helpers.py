@@ -57,9 +57,13 @@ def levels(path: Path, window: float = 0.1, pre: str = "") -> list[tuple[float, 
 
 
 def spans(
-    measured: list[tuple[float, float]], threshold: float = LOUD_DB, window: float = 0.1
+    measured: list[tuple[float, float]],
+    threshold: float = LOUD_DB,
+    window: float = 0.1,
+    bridge: float = 0.5,
 ) -> list[tuple[float, float]]:
-    """(start, end) of each run of windows louder than ``threshold``."""
+    """(start, end) of each run of windows louder than ``threshold``; quieter gaps shorter
+    than ``bridge`` seconds (between words and sentences) do not end a run."""
     found: list[tuple[float, float]] = []
     start: float | None = None
     last = 0.0
@@ -73,7 +77,13 @@ def spans(
             start = None
     if start is not None:
         found.append((start, last))
-    return found
+    merged: list[tuple[float, float]] = []
+    for a, b in found:
+        if merged and a - merged[-1][1] < bridge:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def loudest(measured: list[tuple[float, float]], start: float, end: float) -> float:
@@ -93,7 +103,8 @@ def audio_packet_times(path: Path) -> list[float]:
         ],
         capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip
-    return [float(x) for x in out.split() if x and x != "N/A"]
+    values = (x.strip(",") for x in out.split())
+    return [float(x) for x in values if x and x != "N/A"]
 
 
 def tone(path: Path, frequency: int, seconds: float) -> Path:

@@ -65,7 +65,12 @@ async def test_one_encode_reaches_two_destinations_in_the_seed_format(
     assert stats is not None and 25 <= stats.fps <= 35
     assert stats.drop_frames >= 0 and stats.frame >= 100
     assert len(recorder.of("encoder.stats")) >= 3
-    assert [e.process for e in recorder.of("process.started")] == ["Xvfb", "xterm", "ffmpeg"]
+    assert [e.process for e in recorder.of("process.started")] == [
+        "pulseaudio",
+        "Xvfb",
+        "xterm",
+        "ffmpeg",
+    ]
     for app in ("retake", "basefm"):
         (recording,) = receiver.recordings(app)
         streams = {s["codec_type"]: s for s in ffprobe(recording)}
