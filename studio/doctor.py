@@ -114,6 +114,55 @@ async def check_ffmpeg(ctx: DoctorContext) -> CheckResult:
     )
 
 
+async def check_sound(ctx: DoctorContext) -> CheckResult:
+    """Start the studio's own sound server briefly; without one the stream is silent."""
+    from studio.broadcast.sound_server import SoundServer, missing_programs
+
+    name = "sound"
+    silent = "; the stream will carry a silent track and `studio say` cannot speak"
+    missing = missing_programs()
+    if missing:
+        return CheckResult(
+            name,
+            False,
+            f"no sound server: {', '.join(missing)} missing{silent}",
+            _apt("pulseaudio pulseaudio-utils"),
+            required=False,
+        )
+    code, out, _ = await run_capture(["ffmpeg", "-hide_banner", "-devices"], limit=10)
+    if code != 0 or not _listed(out, "pulse"):
+        return CheckResult(
+            name,
+            False,
+            f"this FFmpeg cannot record from PulseAudio (no pulse input){silent}",
+            "Install Debian's full build: sudo apt-get install ffmpeg.",
+            required=False,
+        )
+    server = SoundServer()
+    try:
+        await server.start(limit=10)
+        _, info, _ = await server.pactl("info")
+    except Exception as exc:
+        return CheckResult(name, False, f"{exc}{silent}", INSTALL, required=False)
+    finally:
+        await server.stop()
+    version = next(
+        (line.split(":", 1)[1].strip() for line in info.splitlines() if "Server Version" in line),
+        "?",
+    )
+    if shutil.which("espeak-ng") is None:
+        return CheckResult(
+            name,
+            False,
+            f"PulseAudio {version} runs, but espeak-ng is missing, so `studio say` cannot speak",
+            _apt("espeak-ng"),
+            required=False,
+        )
+    return CheckResult(
+        name, True, f"PulseAudio {version} with a private sink; speech by espeak-ng", required=False
+    )
+
+
 async def check_rtmp_receiver(ctx: DoctorContext) -> CheckResult:
     from studio.sandbox.rtmp_receiver import RTMP_MODULE
 
@@ -278,6 +327,7 @@ CHECKS: list[Check] = [
     check_ffmpeg,
     check_fonts,
     check_display,
+    check_sound,
     check_rtmp_receiver,
     check_platform_urls,
     check_credentials,

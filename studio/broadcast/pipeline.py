@@ -293,13 +293,16 @@ class BroadcastPipeline:
         if self.encoder is not None:
             await self.encoder.stop()
 
-    async def _stop_all(self) -> None:
+    async def _stop_picture(self) -> None:
         await self._stop_encoder()
         for pump in self.feeds.values():
             pump.close()
         if self.terminal is not None:
             await self.terminal.stop()
         await self.display.stop()
+
+    async def _stop_all(self) -> None:
+        await self._stop_picture()
         if self.sound is not None:
             await self.sound.stop()
 
@@ -379,7 +382,7 @@ class BroadcastPipeline:
     async def _restart_what_died(self) -> list[str]:
         restarted: list[str] = []
         if not self.display.running:
-            await self._stop_all()
+            await self._stop_picture()
             await self._start_display()
             restarted.append("Xvfb")
         if self.sound is not None and self.silent_because is None and not self.sound.running:

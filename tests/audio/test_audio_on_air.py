@@ -3,6 +3,8 @@ encode to nginx-rtmp, and the recording measured with FFmpeg's astats per window
 
 from __future__ import annotations
 
+import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,52 @@ async def test_music_loops_on_air_and_ducks_under_speech(
     holes = [t for t, level in music if start + 0.2 < t < ended - 1.0 and level < SILENT_DB]
     assert all(b - a > 0.15 for a, b in zip(holes, holes[1:], strict=False)), holes
     assert len(holes) <= len(recorder.of("audio.track_started")), holes
+
+
+async def test_a_dead_sound_server_comes_back_and_the_voice_with_it(
+    receiver: RtmpReceiver, bus: EventBus, recorder: Recorder
+) -> None:
+    async with pipeline(receiver, bus) as live:
+        desk = AudioDesk(live.sound, bus)  # type: ignore[arg-type]
+        try:
+            assert await live.wait_live(limit=15)
+            assert live.sound is not None and live.sound.process is not None
+            live.sound.process.signal(signal.SIGKILL)
+            await wait_until(lambda: recorder.of("pipeline.recovered"), 20, "recovery")
+            assert recorder.of("pipeline.recovered")[0].restarted[0] == "pulseaudio"
+            assert live.sound.running and live.encoder is not None and live.encoder.running
+            assert live.encoder.audio[-1] == "studio.monitor"
+            assert live.sound.server in live.encoder.audio
+            await encode_until(live, out_time(live) + 1)
+            desk.say("Back on air.")
+            await desk.voice.wait_idle(30)
+        finally:
+            await desk.close()
+    (finished,) = recorder.of("audio.speech_finished")
+    assert finished.error == ""
+
+
+async def test_without_a_sound_server_the_stream_carries_silence_and_says_why(
+    receiver: RtmpReceiver,
+    bus: EventBus,
+    recorder: Recorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in ("Xvfb", "xterm", "xwininfo", "ffmpeg", "xdotool", "sh"):
+        if found := shutil.which(program):
+            (bin_dir / program).symlink_to(found)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    async with pipeline(receiver, bus) as live:
+        assert await live.wait_live(limit=15)
+        await encode_until(live, 3)
+    (state,) = recorder.of("audio.state")
+    assert state.state == "silent"
+    assert "pulseaudio (pulseaudio)" in state.reason and "scripts/install" in state.reason
+    assert live.silent_because == state.reason
+    monkeypatch.undo()
+    (recording,) = receiver.recordings("retake")
+    assert {s["codec_type"] for s in ffprobe(recording)} == {"video", "audio"}
+    assert all(level < SILENT_DB for _, level in levels(recording))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,9 @@ def test_doctor_passes_on_an_installed_machine() -> None:
     for name in ("Xvfb", "xterm", "FFmpeg", "fonts", "display smoke test", "platform URLs"):
         assert rows[name]["status"] == "ok", rows[name]
     assert "160x45" in rows["display smoke test"]["detail"]
+    if all(shutil.which(p) for p in ("pulseaudio", "pactl", "paplay", "espeak-ng")):
+        assert rows["sound"]["status"] == "ok", rows["sound"]
+        assert rows["sound"]["detail"].startswith("PulseAudio 1")
     assert rows["retake.tv verification"]["status"] == "skip"
 
 
@@ -44,6 +48,9 @@ async def test_missing_programs_fail_with_the_install_command(
         assert results[name].status == "FAIL", results[name]
         assert results[name].fix and "apt-get install" in results[name].fix
     assert results["RTMP receiver"].status == "warn"  # rehearsal only: not required
+    sound = results["sound"]  # a silent stream still goes on air: a warning, and why
+    assert sound.status == "warn" and "no sound server: pulseaudio (pulseaudio)" in sound.detail
+    assert "silent track" in sound.detail and "pulseaudio pulseaudio-utils" in (sound.fix or "")
     assert not all_required_ok(list(results.values()))
 
 
