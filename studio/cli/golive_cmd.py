@@ -84,6 +84,23 @@ from studio.errors import Problem, ValidationFailed
     "(by default that platform is dropped and the others go on).",
 )
 @click.option(
+    "--music",
+    type=click.Path(path_type=Path),
+    help="Play an audio file, or a folder's audio files in name order, on air (a DJ set).",
+)
+@click.option("--loop", is_flag=True, help="Play --music again and again until the end.")
+@click.option("--tip-sound", type=click.Path(path_type=Path), help="A short sound played on a tip.")
+@click.option(
+    "--follow-sound", type=click.Path(path_type=Path), help="A short sound played on a follow."
+)
+@click.option("--voice", help="The espeak-ng voice `studio say` speaks with (default en-us).")
+@click.option(
+    "--voice-model",
+    type=click.Path(path_type=Path),
+    help="Speak with piper and this voice model (.onnx) instead of espeak-ng.",
+)
+@click.option("--no-captions", is_flag=True, help="Do not caption speech on the kiosk.")
+@click.option(
     "--resume/--stop-open",
     "resume",
     default=None,
@@ -116,6 +133,7 @@ def golive(**options: Any) -> None:
         sys.exit(asyncio.run(_service(plan)))
     slides_file = options.pop("slides_file")
     options["kiosk"] = not options.pop("no_kiosk")
+    options["captions"] = not options.pop("no_captions")
     if options["opening_message"] is None:
         options.pop("opening_message")
     options["rtmp"] = list(options["rtmp"])

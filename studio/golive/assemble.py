@@ -124,6 +124,10 @@ def build(
             refresh_destination=refresh_one,
             on_air_grid=on_air_grid(plan.grid),
         )
+        if pipeline.sound is not None:
+            from studio.golive.audio_setup import audio_desk
+
+            golive.audio = audio_desk(plan, pipeline.sound, bus, kiosk)
         return pipeline
 
     journal = Journal(paths.journal)

@@ -67,6 +67,13 @@ class Plan(BaseModel):
     all_or_nothing: bool = False
     """End the whole broadcast when one platform fails to prepare or confirm (by
     default that platform is dropped and the others go on)."""
+    music: Path | None = None
+    loop: bool = False
+    tip_sound: Path | None = None
+    follow_sound: Path | None = None
+    voice: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+-]{1,40}$")] = "en-us"
+    voice_model: Path | None = None
+    captions: bool = True
 
     @model_validator(mode="after")
     def _needs(self) -> Plan:
@@ -84,6 +91,23 @@ class Plan(BaseModel):
                     "is required with basefm (the DJ's wallet on Base, 0x + 40 hex)",
                 )
             )
+        found += self._audio_problems()
+        return found
+
+    def _audio_problems(self) -> list[Problem]:
+        from studio.audio.music import audio_file_problem, playlist
+
+        found: list[Problem] = []
+        if self.music is not None:
+            found += playlist(self.music, "music")[1]
+        elif self.loop:
+            found.append(Problem("loop", "needs music to loop (a file or a folder)"))
+        for field in ("tip_sound", "follow_sound"):
+            path = getattr(self, field)
+            if path is not None and (problem := audio_file_problem(path, field)):
+                found.append(problem)
+        if self.voice_model is not None and not self.voice_model.is_file():
+            found.append(Problem("voice_model", f"{self.voice_model} is not a file"))
         return found
 
     @property

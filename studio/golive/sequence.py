@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from studio.audio.desk import AudioDesk
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event
@@ -110,6 +111,8 @@ class GoLive:
         self.failed: dict[str, str] = {}
         self._ended: dict[str, Any] = {}
         self.pipeline: Pipeline | None = None
+        self.audio: AudioDesk | None = None
+        """The stream's sound (speech, music, mixer) once the broadcast has a sound server."""
         self.state = "idle"
         self._stop = asyncio.Event()
         self._stop_reason = "stopped by the operator"
@@ -385,6 +388,8 @@ class GoLive:
                 errors.append(error)
             else:
                 summary[leg.platform] = stats
+        if self.audio is not None:
+            await self.audio.close()
         if self.pipeline is not None:
             try:
                 await self.pipeline.stop()

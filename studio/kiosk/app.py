@@ -36,6 +36,7 @@ from studio.kiosk.scenes.terminal.terminal_view import TerminalView
 from studio.kiosk.scenes.ticker.ticker_bar import TickerBar
 from studio.onair.protocol import (
     Alert,
+    Caption,
     ChatMessage,
     PollResults,
     PushSlides,
@@ -50,6 +51,8 @@ from studio.ui.app_base import AppBase
 log = logging.getLogger(__name__)
 
 IDLE_CHECK_SECONDS = 1.0
+CAPTION_SECONDS = 60.0
+"""A caption whose end never arrived is taken down after this long."""
 
 
 class KioskApp(AppBase):
@@ -136,6 +139,7 @@ class KioskApp(AppBase):
                     id="filler",
                 )
             yield ChatFeed(air=self.air, id="chat", classes="hidden")
+        yield TimedBanner(air=self.air, frozen=cfg.frozen, id="caption")
         yield TimedBanner(air=self.air, frozen=cfg.frozen, id="message")
         yield TickerBar(self.state, air=self.air, clock=cfg.clock, frozen=cfg.frozen, id="ticker")
 
@@ -263,6 +267,10 @@ class KioskApp(AppBase):
             self.deck.set_poll_results(tuple(command.results))
         elif isinstance(command, ShowMessage):
             self.query_one("#message", TimedBanner).show(command.text, command.seconds)
+        elif isinstance(command, Caption):
+            self.query_one("#caption", TimedBanner).show(
+                command.text, CAPTION_SECONDS, label=" ♪ SAYS   "
+            )
         elif isinstance(command, ChatMessage):
             self.state.chat_messages += 1
             self.chat.add(ChatEntry(command.author, command.text, command.first_time))

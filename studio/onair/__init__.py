@@ -8,6 +8,7 @@ from studio.onair.fingerprints import FingerprintMasker, fingerprints_of
 from studio.onair.protocol import (
     SCENES,
     Alert,
+    Caption,
     ChatMessage,
     PollResults,
     PushSlides,
@@ -26,6 +27,7 @@ from studio.onair.protocol import (
 __all__ = [
     "SCENES",
     "Alert",
+    "Caption",
     "ChatMessage",
     "FingerprintMasker",
     "KioskLink",

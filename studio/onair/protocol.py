@@ -58,6 +58,13 @@ class ShowMessage(_Command):
     seconds: Annotated[float, Field(gt=0, le=3600)] | None = None
 
 
+class Caption(_Command):
+    """What the studio's voice is saying now; an empty text takes the caption down."""
+
+    cmd: Literal["caption"] = "caption"
+    text: str = Field(max_length=500)
+
+
 class ChatMessage(_Command):
     cmd: Literal["chat"] = "chat"
     author: str = Field(min_length=1, max_length=80)
@@ -118,6 +125,7 @@ Command = Annotated[
     | PushSlides
     | PollResults
     | ShowMessage
+    | Caption
     | ChatMessage
     | Alert
     | TickerUpdate
@@ -141,6 +149,7 @@ _TAGS = {
     "slides",
     "poll_results",
     "message",
+    "caption",
     "chat",
     "alert",
     "ticker",

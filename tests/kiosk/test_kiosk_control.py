@@ -16,6 +16,7 @@ from studio.kiosk.on_air_state import Storefront
 from studio.kiosk.scenes.banners.banners import TimedBanner
 from studio.kiosk.scenes.slides.slide_cards import PollSlideView
 from studio.onair import (
+    Caption,
     ChatMessage,
     KioskLink,
     KioskUnreachable,
@@ -58,6 +59,11 @@ async def test_commands_over_the_socket_change_what_is_on_air(
         await settle(pilot, lambda: "Back in five" in screen_text(app))
         assert (await request(ShowMessage(text=""), sock)).ok
         await settle(pilot, lambda: app.query_one("#message", TimedBanner).has_class("hidden"))
+
+        assert (await request(Caption(text="Hello viewers, welcome in"), sock)).ok
+        await settle(pilot, lambda: "SAYS   Hello viewers, welcome in" in screen_text(app))
+        assert (await request(Caption(text=""), sock)).ok
+        await settle(pilot, lambda: app.query_one("#caption", TimedBanner).has_class("hidden"))
 
 
 async def test_a_broken_command_is_refused_with_the_rule_it_broke(
