@@ -4,7 +4,6 @@ the playlist looping into the one encode, speech over it, the recording measured
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
