@@ -180,3 +180,48 @@ def test_a_playlist_names_what_is_wrong(tmp_path: Path) -> None:
     tone(folder / "b.wav", 440, 0.5)
     tone(folder / "a.flac", 440, 0.5)
     assert playlist(folder) == ([folder / "a.flac", folder / "b.wav"], [])
+
+
+async def test_a_tip_plays_its_sound_once_even_when_seen_twice(
+    sound: SoundServer, tmp_path: Path
+) -> None:
+    from studio.platforms.retake_live import RetakeFollow, RetakeTip
+
+    bus = EventBus()
+    recorder = Recorder(bus)
+    chime = tone(tmp_path / "chime.wav", 880, 1.5)
+    desk = AudioDesk(sound, bus, alert_sounds={"tip": chime})
+    path = tmp_path / "alerts.wav"
+    try:
+        recording = asyncio.create_task(
+            run_capture(
+                [
+                    "ffmpeg",
+                    "-v",
+                    "error",
+                    "-f",
+                    "pulse",
+                    "-server",
+                    sound.server,
+                    "-i",
+                    sound.monitor,
+                    "-t",
+                    "4",
+                    "-y",
+                    str(path),
+                ],
+                limit=15,
+            )  # fmt: skip
+        )
+        await wait_until(lambda: path.exists() and path.stat().st_size > 100_000, 10, "recording")
+        bus.publish(RetakeTip(sender_username="alice", amount=5))
+        bus.publish(RetakeTip(sender_username="alice", amount=5))  # the same tip, seen again
+        bus.publish(RetakeFollow(username="bob"))  # no sound configured for follows
+        code, _, err = await recording
+        assert code == 0, err
+    finally:
+        await desk.close()
+    assert [(e.alert, e.title) for e in recorder.of("audio.sound")] == [("tip", "chime")]
+    measured = levels(path)
+    loud = [t for t, level in measured if level > -30]
+    assert loud and 1.2 <= loud[-1] - loud[0] + 0.1 <= 1.8  # one chime of 1.5 s, not two
