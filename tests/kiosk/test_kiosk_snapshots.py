@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from studio.onair import (
     Alert,
+    Caption,
     ChatMessage,
     PollResults,
     ShowMessage,
@@ -267,6 +268,14 @@ def test_scene_message_banner(
         await app.apply(ShowMessage(text="Poll results in two minutes — vote in the chat!"))
 
     assert _take(snap_compare, tmp_path, clock, step, grid, log_lines=AGENT_LOG)
+
+
+def test_scene_speech_caption(snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+    async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
+        await _wait_for_log(pilot, app, clock)
+        await app.apply(Caption(text="The parser fix is in. Next up: the deploy, live."))
+
+    assert _take(snap_compare, tmp_path, clock, step, log_lines=AGENT_LOG)
 
 
 @pytest.mark.parametrize("card", ["brb", "stats"])
