@@ -1,7 +1,6 @@
-"""Short sounds tied to alerts: a tip or a follow on the bus plays its configured file.
-
-A tip can reach the bus twice (as a chat line and as its own event): a sound of an
-alert already playing is not started again."""
+"""Short sounds tied to alerts: a tip or a follow on the bus (``AudienceAlert``, once
+per tip however it arrived) plays its configured file. A sound still playing is not
+started again on top of itself: a burst of follows is one bell, not a din."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from pathlib import Path
 from studio.audio.events import SoundPlayed
 from studio.audio.playback import Playback
 from studio.events import Event, EventBus
-from studio.platforms.retake_live import RetakeFollow, RetakeTip
+from studio.golive.events import AudienceAlert
 
 ALERTS = ("tip", "follow")
 SOUND_SECONDS = 10.0
@@ -20,10 +19,8 @@ SOUND_SECONDS = 10.0
 
 
 def alert_of(event: Event) -> str | None:
-    if isinstance(event, RetakeTip):
-        return "tip"
-    if isinstance(event, RetakeFollow):
-        return "follow"
+    if isinstance(event, AudienceAlert) and event.alert in ALERTS:
+        return event.alert
     return None
 
 

@@ -127,7 +127,7 @@ def build(
         if pipeline.sound is not None:
             from studio.golive.audio_setup import audio_desk
 
-            golive.audio = audio_desk(plan, pipeline.sound, bus, kiosk)
+            golive.audio = audio_desk(plan, pipeline.sound, bus)
         return pipeline
 
     journal = Journal(paths.journal)
@@ -186,7 +186,7 @@ def build(
     ctx.thumbnail = thumbnail
     ctx.keep_thumbnail = keep_thumbnail
     if kiosk is not None:
-        golive.detach_kiosk = bus.add_listener(KioskFeed(kiosk))
+        golive.detach_kiosk = bus.add_listener(KioskFeed(kiosk, captions=plan.captions))
     return golive
 
 

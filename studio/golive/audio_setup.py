@@ -1,8 +1,8 @@
 """The stream's sound for a go-live: the audio desk on the broadcast's sound server,
-the plan's music and alert sounds, and speech captions on the kiosk.
+with the plan's voice, music and alert sounds.
 
 Captions follow the bus: the voice publishes ``SpeechStarted``/``SpeechFinished``
-and ``Captions`` turns them into kiosk commands; the voice never calls the kiosk."""
+and the kiosk feed (``kiosk_feed.py``) turns them into captions."""
 
 from __future__ import annotations
 
@@ -11,29 +11,13 @@ import logging
 from pathlib import Path
 
 from studio.audio.desk import AudioDesk
-from studio.audio.events import SpeechFinished, SpeechStarted
 from studio.audio.speech import EspeakEngine, PiperEngine, SpeechEngine
 from studio.broadcast.events import ProcessStarted
 from studio.broadcast.sound_server import SoundServer
 from studio.events import Event, EventBus
 from studio.golive.plan import Plan
-from studio.onair.client import KioskLink
-from studio.onair.protocol import Caption
 
 log = logging.getLogger(__name__)
-
-
-class Captions:
-    """Speech events on the bus → the kiosk's caption."""
-
-    def __init__(self, kiosk: KioskLink) -> None:
-        self.kiosk = kiosk
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, SpeechStarted):
-            self.kiosk.send(Caption(text=event.text[:500]))
-        elif isinstance(event, SpeechFinished):
-            self.kiosk.send(Caption(text=""))
 
 
 def speech_engine(plan: Plan) -> SpeechEngine:
@@ -42,17 +26,13 @@ def speech_engine(plan: Plan) -> SpeechEngine:
     return EspeakEngine(voice=plan.voice)
 
 
-def audio_desk(
-    plan: Plan, server: SoundServer, bus: EventBus, kiosk: KioskLink | None
-) -> AudioDesk:
+def audio_desk(plan: Plan, server: SoundServer, bus: EventBus) -> AudioDesk:
     sounds = {
         alert: path
         for alert, path in (("tip", plan.tip_sound), ("follow", plan.follow_sound))
         if path is not None
     }
     desk = AudioDesk(server, bus, engine=speech_engine(plan), alert_sounds=sounds)
-    if plan.captions and kiosk is not None:
-        bus.add_listener(Captions(kiosk))
     if plan.music is not None:
         bus.add_listener(_MusicStarter(desk, plan.music, plan.loop))
     return desk

@@ -3,7 +3,8 @@
 The only place that builds on-air commands from what happens during a broadcast:
 chat lines for the overlay (a viewer's first line marked), alerts for tips, trades and
 follows, the ticker from retake.tv's live state and viewers, slides and poll results
-from ClawCast, and the operator's scene switches and banners. Legs never talk to the
+from ClawCast, the operator's scene switches and banners, and captions of what the
+studio's voice says. Legs never talk to the
 kiosk; they publish, and this listener translates.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from studio.audio.events import SpeechFinished, SpeechStarted
 from studio.events import Event
 from studio.golive.events import (
     AudienceAlert,
@@ -25,6 +27,7 @@ from studio.golive.events import (
 from studio.onair.client import KioskLink
 from studio.onair.protocol import (
     Alert,
+    Caption,
     ChatMessage,
     PollResults,
     PushSlides,
@@ -75,15 +78,23 @@ def kiosk_command(event: Event) -> list[BaseModel]:
         return [SwitchScene(scene=event.scene)]
     if isinstance(event, KioskBanner):
         return [ShowMessage(text=event.text, seconds=event.seconds)]
+    if isinstance(event, SpeechStarted):
+        return [Caption(text=event.text[:500])]
+    if isinstance(event, SpeechFinished):
+        return [Caption(text="")]
     return []
 
 
 class KioskFeed:
-    """A bus listener that sends each event's kiosk commands down the link (never blocks)."""
+    """A bus listener that sends each event's kiosk commands down the link (never blocks).
 
-    def __init__(self, link: KioskLink) -> None:
+    With ``captions`` off, what the voice says is heard but not captioned."""
+
+    def __init__(self, link: KioskLink, *, captions: bool = True) -> None:
         self.link = link
+        self.captions = captions
 
     def __call__(self, event: Event) -> None:
         for command in kiosk_command(event):
-            self.link.send(command)
+            if self.captions or not isinstance(command, Caption):
+                self.link.send(command)

@@ -182,10 +182,10 @@ def test_a_playlist_names_what_is_wrong(tmp_path: Path) -> None:
     assert playlist(folder) == ([folder / "a.flac", folder / "b.wav"], [])
 
 
-async def test_a_tip_plays_its_sound_once_even_when_seen_twice(
+async def test_a_tip_plays_its_sound_and_a_burst_is_one_sound(
     sound: SoundServer, tmp_path: Path
 ) -> None:
-    from studio.platforms.retake_live import RetakeFollow, RetakeTip
+    from studio.golive.events import AudienceAlert
 
     bus = EventBus()
     recorder = Recorder(bus)
@@ -214,9 +214,10 @@ async def test_a_tip_plays_its_sound_once_even_when_seen_twice(
             )  # fmt: skip
         )
         await wait_until(lambda: path.exists() and path.stat().st_size > 100_000, 10, "recording")
-        bus.publish(RetakeTip(sender_username="alice", amount=5))
-        bus.publish(RetakeTip(sender_username="alice", amount=5))  # the same tip, seen again
-        bus.publish(RetakeFollow(username="bob"))  # no sound configured for follows
+        tip = AudienceAlert(platform="retake", alert="tip", who="alice", amount="5.00")
+        bus.publish(tip)
+        bus.publish(tip.model_copy(update={"who": "carol"}))  # while the chime still plays
+        bus.publish(AudienceAlert(platform="retake", alert="follow", who="bob"))  # no sound set
         code, _, err = await recording
         assert code == 0, err
     finally:
