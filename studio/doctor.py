@@ -116,7 +116,7 @@ async def check_ffmpeg(ctx: DoctorContext) -> CheckResult:
 
 async def check_sound(ctx: DoctorContext) -> CheckResult:
     """Start the studio's own sound server briefly; without one the stream is silent."""
-    from studio.broadcast.sound_server import SoundServer, missing_programs
+    from studio.broadcast.sound_server import SoundServer, ffmpeg_reads_pulse, missing_programs
 
     name = "sound"
     silent = "; the stream will carry a silent track and `studio say` cannot speak"
@@ -129,8 +129,7 @@ async def check_sound(ctx: DoctorContext) -> CheckResult:
             _apt("pulseaudio pulseaudio-utils"),
             required=False,
         )
-    code, out, _ = await run_capture(["ffmpeg", "-hide_banner", "-devices"], limit=10)
-    if code != 0 or not _listed(out, "pulse"):
+    if not await ffmpeg_reads_pulse():
         return CheckResult(
             name,
             False,

@@ -196,7 +196,7 @@ class BroadcastPipeline:
         if self.sound is None:
             return
         try:
-            await self.sound.start()
+            await self.sound.start(ffmpeg=self.ffmpeg)
         except Exception as exc:  # noqa: BLE001 - any failure means: go on silent
             self.silent_because = str(exc)
             log.warning("no sound server, the stream goes on silent: %s", exc)

@@ -70,6 +70,12 @@ def missing_programs() -> list[str]:
     return [f"{p} ({pkg})" for p, pkg in PROGRAMS.items() if shutil.which(p) is None]
 
 
+async def ffmpeg_reads_pulse(ffmpeg: str = "ffmpeg") -> bool:
+    """Whether this FFmpeg has the PulseAudio input device (Debian's full build does)."""
+    code, out, _ = await run_capture([ffmpeg, "-hide_banner", "-devices"], limit=10)
+    return code == 0 and any(line.split()[1:2] == ["pulse"] for line in out.splitlines())
+
+
 class SoundServer:
     """PulseAudio in a private folder; ``server`` is what clients connect to."""
 
@@ -102,7 +108,7 @@ class SoundServer:
         """What a client process needs to reach this server and nothing else."""
         return {"PULSE_SERVER": self.server, "PULSE_SINK": SINK}
 
-    async def start(self, limit: float = 10.0) -> None:
+    async def start(self, limit: float = 10.0, *, ffmpeg: str = "ffmpeg") -> None:
         """Start PulseAudio and wait until its sink answers; raises ``ProcessFailed``."""
         if self.running:
             return
@@ -111,6 +117,11 @@ class SoundServer:
             raise ProcessFailed(
                 f"There is no sound server: {', '.join(missing)} missing.",
                 fix="Run scripts/install (it installs pulseaudio and pulseaudio-utils).",
+            )
+        if not await ffmpeg_reads_pulse(ffmpeg):
+            raise ProcessFailed(
+                "This FFmpeg cannot record from PulseAudio (it has no pulse input device).",
+                fix="Install Debian's full build: sudo apt-get install ffmpeg.",
             )
         if self.folder is None:
             # short, private (0700) and ours: the socket path must fit in 107 bytes

@@ -176,7 +176,7 @@ async def test_without_a_sound_server_the_stream_carries_silence_and_says_why(
 ) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for program in ("Xvfb", "xterm", "xwininfo", "ffmpeg", "xdotool", "sh"):
+    for program in ("Xvfb", "xterm", "xwininfo", "xauth", "ffmpeg", "xdotool", "sh"):
         if found := shutil.which(program):
             (bin_dir / program).symlink_to(found)
     monkeypatch.setenv("PATH", str(bin_dir))
