@@ -17,7 +17,7 @@ from studio.audio.playback import Mixer, Playback
 from studio.audio.speech import EspeakEngine, SpeechEngine, Voice
 from studio.broadcast.events import ProcessStarted
 from studio.broadcast.sound_server import SoundServer
-from studio.errors import ValidationFailed
+from studio.errors import StudioError, ValidationFailed
 from studio.events import Event, EventBus
 
 
@@ -48,14 +48,25 @@ class AudioDesk:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def _require_sound(self) -> None:
+        if not self.server.running:
+            raise StudioError(
+                "Nothing can be heard now: the stream has no sound server (its track is silent).",
+                fix="Run `studio doctor` to see why; the broadcast itself goes on.",
+            )
+
     def say(self, text: str) -> int:
-        return self.voice.say(text)
+        """Queue a line to speak; its utterance number. Raises naming the rule broken."""
+        utterance = self.voice.check(text)
+        self._require_sound()
+        return self.voice.say(utterance)
 
     async def play_music(self, path: Path, *, loop: bool = False) -> int:
         """Play a file or a folder's audio files (replacing what plays); the track count."""
         tracks, problems = playlist(path)
         if problems:
             raise ValidationFailed(problems, what="music")
+        self._require_sound()
         await self.stop_music()
         self.music = Music(self.playback, self.bus, tracks, loop=loop)
         self.music.start()

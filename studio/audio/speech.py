@@ -153,8 +153,8 @@ class Voice:
     def busy(self) -> bool:
         return self._speaking or not self._queue.empty()
 
-    def say(self, text: str) -> int:
-        """Queue ``text``; its utterance number. Raises ``ValidationFailed`` naming the rule."""
+    def check(self, text: str) -> str:
+        """``text`` as it would be spoken; raises ``ValidationFailed`` naming the rule broken."""
         cleaned = speakable(text, self.max_chars)
         if self._queue.full():
             raise ValidationFailed(
@@ -167,6 +167,11 @@ class Voice:
                 ],
                 what="speech",
             )
+        return cleaned
+
+    def say(self, text: str) -> int:
+        """Queue ``text``; its utterance number. Raises ``ValidationFailed`` naming the rule."""
+        cleaned = self.check(text)
         utterance = next(self._ids)
         self._queue.put_nowait((utterance, cleaned))
         if self._worker is None or self._worker.done():

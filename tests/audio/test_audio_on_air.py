@@ -12,6 +12,7 @@ import pytest
 from studio.audio import AudioDesk
 from studio.backoff import Backoff
 from studio.broadcast import BroadcastPipeline, Destination
+from studio.errors import StudioError
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver
 from tests.audio.audio_helpers import (
@@ -182,6 +183,12 @@ async def test_without_a_sound_server_the_stream_carries_silence_and_says_why(
     monkeypatch.setenv("PATH", str(bin_dir))
     async with pipeline(receiver, bus) as live:
         assert await live.wait_live(limit=15)
+        assert live.sound is not None
+        desk = AudioDesk(live.sound, bus)
+        with pytest.raises(StudioError) as unheard:
+            desk.say("Can anyone hear me?")
+        assert "no sound server" in str(unheard.value) and "studio doctor" in str(unheard.value)
+        await desk.close()
         await encode_until(live, 3)
     (state,) = recorder.of("audio.state")
     assert state.state == "silent"
