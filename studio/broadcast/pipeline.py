@@ -387,7 +387,7 @@ class BroadcastPipeline:
             restarted.append("Xvfb")
         if self.sound is not None and self.silent_because is None and not self.sound.running:
             await self._start_sound()
-            restarted.append("pulseaudio")
+            restarted.append("pulseaudio")  # the encoder follows: its input was the old server
         if self.terminal is None or not self.terminal.running:
             if self.terminal is not None:
                 await self.terminal.stop()
@@ -399,6 +399,7 @@ class BroadcastPipeline:
             or not self.encoder.running
             or encoder_display != self.display.name
             or self.encoder.audio != self._audio_input()
+            or "pulseaudio" in restarted
         ):
             await self._stop_encoder()
             await self._start_encoder(refresh=True)

@@ -155,17 +155,22 @@ async def test_a_dead_sound_server_comes_back_and_the_voice_with_it(
             assert live.sound is not None and live.sound.process is not None
             live.sound.process.signal(signal.SIGKILL)
             await wait_until(lambda: recorder.of("pipeline.recovered"), 20, "recovery")
-            assert recorder.of("pipeline.recovered")[0].restarted[0] == "pulseaudio"
+            assert recorder.of("pipeline.recovered")[0].restarted == ["pulseaudio", "ffmpeg"]
             assert live.sound.running and live.encoder is not None and live.encoder.running
             assert live.encoder.audio[-1] == "studio.monitor"
             assert live.sound.server in live.encoder.audio
             await encode_until(live, out_time(live) + 1)
             desk.say("Back on air.")
             await desk.voice.wait_idle(30)
+            await encode_until(live, out_time(live) + 1)
         finally:
             await desk.close()
     (finished,) = recorder.of("audio.speech_finished")
     assert finished.error == ""
+    # the encoder's new recording (after the restart) carries the voice
+    newest = receiver.recordings("retake")[-1]
+    assert len(receiver.recordings("retake")) == 2
+    assert len(spans(levels(newest))) == 1
 
 
 async def test_without_a_sound_server_the_stream_carries_silence_and_says_why(
