@@ -102,6 +102,12 @@ async def test_say_is_heard_after_it_and_silence_elsewhere_with_one_ffmpeg(
         assert loudest(measured, a, b) > -30
     # silence elsewhere: before, between and after the speech
     quiet = [(0.5, a1 - 0.3), (b1 + 0.3, a2 - 0.3), (b3 + 0.3, ended - 1.0)]
+    print(
+        "ffmpeg pid",
+        pid,
+        "quiet windows at most (dB):",
+        [loudest(measured, a, b) for a, b in quiet],
+    )
     for a, b in quiet:
         assert loudest(measured, a, b) < SILENT_DB, (a, b, measured)
 
