@@ -270,12 +270,14 @@ def test_scene_message_banner(
     assert _take(snap_compare, tmp_path, clock, step, grid, log_lines=AGENT_LOG)
 
 
-def test_scene_speech_caption(snap_compare: Any, tmp_path: Path, clock: FakeClock) -> None:
+def test_scene_speech_caption(
+    snap_compare: Any, tmp_path: Path, clock: FakeClock, grid: tuple[int, int]
+) -> None:
     async def step(pilot: Pilot, app: Any, clock: FakeClock) -> None:
         await _wait_for_log(pilot, app, clock)
         await app.apply(Caption(text="The parser fix is in. Next up: the deploy, live."))
 
-    assert _take(snap_compare, tmp_path, clock, step, log_lines=AGENT_LOG)
+    assert _take(snap_compare, tmp_path, clock, step, grid, log_lines=AGENT_LOG)
 
 
 @pytest.mark.parametrize("card", ["brb", "stats"])
