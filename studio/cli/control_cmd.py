@@ -172,6 +172,52 @@ def banner(text: str, seconds: float | None) -> None:
     click.echo("banner shown" if text else "banner removed")
 
 
+# -- sound ---------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("text")
+def say(text: str) -> None:
+    """Speak TEXT into the live stream (queued after anything still being said)."""
+    data = _call("say", text=text)
+    click.echo(f"queued: utterance {data['utterance']}")
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["play", "stop", "skip"]))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--loop", is_flag=True, help="Play PATH again and again.")
+def music(action: str, path: Path | None, loop: bool) -> None:
+    """Play PATH (a file, or a folder's audio files) into the stream, skip a track, or stop."""
+    args: dict[str, Any] = {"action": action, "loop": loop}
+    if path is not None:
+        args["path"] = str(path.resolve())  # the service may run elsewhere in the tree
+    data = _call("music", **args)
+    click.echo(f"playing {data['tracks']} track(s)" if action == "play" else f"music: {action}")
+
+
+@click.command()
+@click.argument("percent", type=int)
+@click.option(
+    "--target",
+    type=click.Choice(["master", "speech", "music", "sound"]),
+    default="master",
+    show_default=True,
+)
+def volume(percent: int, target: str) -> None:
+    """Set the volume of the whole stream (or one --target) to PERCENT (0-150)."""
+    _call("volume", target=target, percent=percent)
+    click.echo(f"{target} at {percent} %")
+
+
+@click.command()
+@click.option("--off", is_flag=True, help="Unmute.")
+def mute(off: bool) -> None:
+    """Mute the stream's sound (the track carries silence); --off to unmute."""
+    _call("mute", muted=not off)
+    click.echo("unmuted" if off else "muted")
+
+
 # -- ClawCast ------------------------------------------------------------------------------
 
 
@@ -274,6 +320,10 @@ VERBS: list[click.Command] = [
     chat,
     scene,
     banner,
+    say,
+    music,
+    volume,
+    mute,
     batch,
     vote,
     poll,

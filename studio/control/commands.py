@@ -13,16 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from studio.audio.playback import MAX_VOLUME
+from studio.audio.speech import MAX_CHARS
 from studio.control.runtime import CommandRefused, Runtime
 from studio.errors import Problem, ValidationFailed
 from studio.golive.events import ChatSent, KioskBanner, KioskScene, SlidesOnAir
 from studio.validation import check
 from studio.validation.clawcast import ChatRequest, DuetText, Slides, Text
 from studio.validation.retake import ChatSendRequest
+
+if TYPE_CHECKING:
+    from studio.audio.desk import AudioDesk
 
 
 @dataclass
@@ -389,3 +395,77 @@ class TokenArgs(_Args):
 @command("retake.token", TokenArgs, "One token's stats (market cap, volume, holders).")
 async def retake_token(rt: Runtime, args: TokenArgs) -> Result:
     return Result("token stats", _dump(await rt.retake_public().token_stats(args.address)))
+
+
+# -- sound -------------------------------------------------------------------------------
+
+
+def _audio(rt: Runtime) -> AudioDesk:
+    if rt.golive is None or rt.golive.audio is None:
+        raise CommandRefused(
+            409, "there is no sound yet: the encoder has not started, or runs without sound"
+        )
+    return rt.golive.audio
+
+
+class SayArgs(_Args):
+    text: Annotated[str, Field(min_length=1, max_length=MAX_CHARS)]
+
+
+@command("say", SayArgs, "Speak into the live stream: queued, one line at a time, captioned.")
+async def say(rt: Runtime, args: SayArgs) -> Result:
+    utterance = _audio(rt).say(args.text)
+    return Result(f"queued as utterance {utterance}", {"utterance": utterance}, code=202)
+
+
+class MusicArgs(_Args):
+    action: Literal["play", "stop", "skip"] = "play"
+    path: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """A file or a folder (its audio files in name order), as the studio sees it."""
+    loop: bool = False
+
+    @model_validator(mode="after")
+    def _path_to_play(self) -> MusicArgs:
+        if self.action == "play" and not self.path:
+            raise ValueError("play needs a path (a file or a folder)")
+        return self
+
+
+@command("music", MusicArgs, "Play a file or a folder into the stream (or loop it), skip, stop.")
+async def music(rt: Runtime, args: MusicArgs) -> Result:
+    desk = _audio(rt)
+    if args.action == "stop":
+        await desk.stop_music()
+        return Result("music stopped")
+    if args.action == "skip":
+        desk.skip_track()
+        return Result("next track")
+    assert args.path is not None
+    try:
+        tracks = await desk.play_music(Path(args.path), loop=args.loop)
+    except ValidationFailed as exc:
+        raise _renamed(exc, {"music": "path"}, "music") from None
+    looped = ", looped" if args.loop else ""
+    return Result(f"playing {tracks} track(s){looped}", {"tracks": tracks})
+
+
+class VolumeArgs(_Args):
+    target: Literal["master", "speech", "music", "sound"] = "master"
+    percent: Annotated[int, Field(ge=0, le=MAX_VOLUME)]
+
+
+@command("volume", VolumeArgs, "Set a volume in percent: master, speech, music or sound.")
+async def volume(rt: Runtime, args: VolumeArgs) -> Result:
+    desk = _audio(rt)
+    await desk.set_volume(args.target, args.percent)
+    return Result(f"{args.target} at {args.percent} %", {"volumes": desk.mixer.volumes})
+
+
+class MuteArgs(_Args):
+    muted: bool = True
+
+
+@command("mute", MuteArgs, "Mute the stream's sound (the track carries silence), or unmute.")
+async def mute(rt: Runtime, args: MuteArgs) -> Result:
+    await _audio(rt).set_muted(args.muted)
+    return Result("muted" if args.muted else "unmuted", {"muted": args.muted})
