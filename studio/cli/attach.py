@@ -6,7 +6,10 @@ Events are printed off the event loop, so a terminal or pipe that blocks holds u
 only this client (the server then drops its backlog and resyncs it), never the
 broadcast. A terminal that goes away (EIO, a closed pipe) ends the printing, not the
 show. Lines on standard input answer the newest operator step: a bare value, or
-``{"need": "tx_hash", "value": "0x…"}`` (the need or the step's id).
+``{"need": "tx_hash", "value": "0x…"}`` (the need or the step's id). A line
+``{"command": "say", "args": {"text": "…"}}`` is any control API command instead
+(``say``, ``music``, ``volume``, ``mute``, ``chat.send``, …); a refusal is reported on
+standard error.
 """
 
 from __future__ import annotations
@@ -68,6 +71,21 @@ class Pending:
     @property
     def newest(self) -> str | None:
         return next(reversed(self.steps), None) if self.steps else None
+
+
+def command_of(line: str) -> tuple[str, dict[str, Any]] | None:
+    """``{"command": NAME, "args": {…}}`` on a line: the command and its arguments."""
+    text = line.strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("command"), str):
+        return None
+    args = payload.get("args") or {}
+    return (payload["command"], args) if isinstance(args, dict) else None
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
@@ -149,6 +167,14 @@ async def _forward_answers(client: ControlClient, pending: Pending) -> None:
     _stdin_lines(asyncio.get_running_loop(), queue)
     while (line := await queue.get()) is not None:
         if not line.strip():
+            continue
+        if (command := command_of(line)) is not None:
+            try:
+                response = await client.request(command[0], **command[1])
+            except StudioError:  # the broadcast ended meanwhile
+                return
+            if not response.ok:
+                sys.stderr.write(f"{command[0]}: {response.code} {response.comment}\n")
             continue
         step, value = pending.target(line)
         if step is None:

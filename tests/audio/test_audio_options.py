@@ -39,3 +39,16 @@ async def test_a_missing_neural_voice_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(StudioError) as missing:
         await engine.synthesize("hello", tmp_path / "out.wav")
     assert "voice.onnx" in str(missing.value) and "--voice-model" in str(missing.value)
+
+
+def test_a_headless_stdin_line_can_be_a_command() -> None:
+    from studio.cli.attach import command_of
+
+    assert command_of('{"command": "say", "args": {"text": "hi there"}}') == (
+        "say",
+        {"text": "hi there"},
+    )
+    assert command_of('{"command": "mute"}') == ("mute", {})
+    assert command_of('{"need": "tx_hash", "value": "0xab"}') is None  # an answer
+    assert command_of("0xabc") is None
+    assert command_of('{"command": "say", "args": "hi"}') is None
