@@ -95,6 +95,12 @@ def mean_db(measured: list[tuple[float, float]], start: float, end: float) -> fl
     return sum(inside) / len(inside) if inside else float("-inf")
 
 
+def median_db(measured: list[tuple[float, float]], start: float, end: float) -> float:
+    """The median level of the windows in [start, end): a few odd windows do not move it."""
+    inside = sorted(lvl for t, lvl in measured if start <= t < end)
+    return inside[len(inside) // 2] if inside else float("-inf")
+
+
 def audio_packet_times(path: Path) -> list[float]:
     out = subprocess.run(
         [
