@@ -22,6 +22,7 @@ from typing import Protocol
 from studio.audio.events import SpeechFinished, SpeechStarted
 from studio.audio.playback import Playback
 from studio.broadcast.processes import run_capture
+from studio.children import die_with_parent
 from studio.errors import Problem, StudioError, ValidationFailed
 from studio.events import EventBus
 
@@ -97,6 +98,7 @@ class PiperEngine:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
         try:
             _, err = await asyncio.wait_for(process.communicate(text.encode()), SYNTH_LIMIT)
