@@ -46,6 +46,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         "STUDIO_BASEFM_URL",
         "STUDIO_RETAKE_CREDENTIALS",
         "STUDIO_STATE_DIR",
+        "RETAKE_PRIVY_JWT",
+        "STUDIO_NOTIFY_COMMAND",
     ):
         monkeypatch.delenv(name, raising=False)
     yield home

@@ -25,6 +25,7 @@ from studio.platforms._http import ApiClient, PlatformError, UnexpectedResponse
 from studio.platforms.retake_chat_order import Order, in_time_order, page_order
 from studio.platforms.retake_credentials import RetakeCredentials, load_credentials
 from studio.platforms.retake_errors import PLATFORM, RetakeNoCredentials, map_retake_error
+from studio.platforms.retake_jwt import refuse_jwt_as_access_token
 from studio.platforms.retake_models import (
     ChatEvent,
     ChatSent,
@@ -119,6 +120,7 @@ class RetakeClient(ApiClient):
         return client
 
     def set_token(self, token: str | SecretStr | None) -> None:
+        refuse_jwt_as_access_token(token)
         if isinstance(token, str):
             token = SecretStr(token) if token else None
         register(token)
@@ -420,7 +422,11 @@ class SkillCache:
 
 
 def _segment(value: str, name: str) -> str:
-    check(IdPath, {"value": value}, what=name)
+    """``value`` as one URL path segment; a bad one is named by ``name`` (not "value")."""
+    try:
+        check(IdPath, {"value": value}, what=name)
+    except ValidationFailed as exc:
+        raise ValidationFailed([Problem(name, p.rule) for p in exc.problems], what=name) from None
     return quote(value, safe="")
 
 

@@ -133,3 +133,51 @@ def map_retake_error(response: httpx.Response, body: Any) -> PlatformError:
     return RetakeError(
         said, fix="Check the request against the retake.tv skill document.", **common
     )
+
+
+# -- section 6: the account, with a Privy user JWT --------------------------------------
+
+JWT_FIX = (
+    "Get a fresh Privy user JWT for the agent's retake.tv user and set RETAKE_PRIVY_JWT "
+    "(or `studio retake jwt save`); the agent's access_token does not work here."
+)
+
+
+class RetakeJwtRejected(RetakeAuthError):
+    """401 on a section-6 call: the Privy user JWT is invalid, expired or missing."""
+
+
+class RetakeNotOwner(RetakeError):
+    """403 on a session-owner control: the session belongs to someone else."""
+
+
+class RetakeSessionConflict(RetakeError):
+    """409 on a session-owner control: no active session, or one is already active."""
+
+
+def map_account_error(response: httpx.Response, body: Any) -> PlatformError:
+    status = response.status_code
+    said = error_text(body) or response.reason_phrase or "request failed"
+    common: dict[str, Any] = {"platform": PLATFORM, "status": status, "payload": body}
+    if status == 401:
+        return RetakeJwtRejected(f"the Privy user JWT was refused ({said})", fix=JWT_FIX, **common)
+    if status == 403:
+        return RetakeNotOwner(
+            f"not allowed ({said})",
+            fix="Only the session's owner can end, update, delete it or list its muted users; "
+            "use the JWT of the user who started it.",
+            **common,
+        )
+    if status == 409:
+        return RetakeSessionConflict(
+            f"session conflict ({said})",
+            fix="End the active session first, or start one (`studio retake session start`).",
+            **common,
+        )
+    if status == 400:
+        return RetakeBadInput(
+            f"bad input ({said})",
+            fix="Check the fields; a username must not be taken by another agent.",
+            **common,
+        )
+    return map_retake_error(response, body)

@@ -38,15 +38,19 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import socketio
-from pydantic import model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from studio.backoff import Backoff
 from studio.events import Event
 from studio.inert_text import inert_data
 from studio.platforms._http import PlatformError
 from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_errors import PLATFORM
+from studio.platforms.retake_jwt import PrivyJwt, WrongCredential
 from studio.platforms.retake_models import Comment
 from studio.redaction import redact
+from studio.validation import check
+from studio.validation.retake import SocketMessage
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +372,95 @@ class RetakeChatPoller:
                 await task
 
 
+# -- client-to-server message -------------------------------------------------------------
+
+
+class SocketNotConnected(PlatformError):
+    """A socket ``message`` could not be sent: there is no connection."""
+
+
+class SocketAck(BaseModel):
+    """The server's acknowledgement of a ``message`` (``ok``, or a status and error)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+    id: str | None = Field(None, alias="_id")
+
+
+def message_payload(jwt: PrivyJwt, message: SocketMessage | dict[str, Any]) -> dict[str, Any]:
+    """The document's payload: the validated message plus ``sender_token``.
+
+    Raises ``WrongCredential`` when ``jwt`` is not a ``PrivyJwt`` (an access token
+    never goes into a socket payload)."""
+    if not isinstance(jwt, PrivyJwt):
+        raise WrongCredential(
+            f"the socket message takes the Privy user JWT as sender_token, not a {type(jwt).__name__}",
+            fix="Load it with load_privy_jwt() (RETAKE_PRIVY_JWT); the access_token never goes "
+            "into a socket payload.",
+        )
+    checked = check(SocketMessage, message, what="socket message")
+    return {**checked.model_dump(exclude_none=True), "sender_token": jwt.reveal()}
+
+
+async def emit_message(
+    sio: socketio.AsyncClient,
+    jwt: PrivyJwt,
+    message: SocketMessage | dict[str, Any],
+    *,
+    wait_seconds: float = 5.0,
+) -> SocketAck:
+    """Emit ``message`` and wait for the server's acknowledgement. A refusal (401, 403,
+    404, 409, 400) raises a ``PlatformError`` naming it; a server that does not
+    acknowledge within ``wait_seconds`` gives ``SocketAck(ok=True)`` with no id, since the
+    document does not promise an acknowledgement."""
+    payload = message_payload(jwt, message)
+    try:
+        reply = await sio.call("message", payload, timeout=wait_seconds)
+    except socketio.exceptions.TimeoutError:
+        return SocketAck(ok=True)
+    ack = SocketAck.model_validate(reply) if isinstance(reply, dict) else SocketAck(ok=True)
+    if not ack.ok:
+        raise PlatformError(
+            f"the socket message was refused: {ack.error or 'no reason given'}",
+            platform=PLATFORM,
+            status=ack.status,
+            fix="Check the session_id and streamer_id, and that the Privy JWT is fresh "
+            "(RETAKE_PRIVY_JWT).",
+        )
+    return ack
+
+
+async def send_socket_message(
+    origin: str,
+    jwt: PrivyJwt,
+    message: SocketMessage | dict[str, Any],
+    *,
+    wait_seconds: float = 5.0,
+    transports: list[str] | None = None,
+) -> SocketAck:
+    """Connect, send one ``message``, disconnect (the CLI's way)."""
+    message_payload(jwt, message)  # validate before connecting: nothing sent on bad input
+    sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+    try:
+        await sio.connect(
+            origin, socketio_path="socket.io", transports=transports, wait_timeout=wait_seconds
+        )
+    except (socketio.exceptions.ConnectionError, OSError, TimeoutError) as exc:
+        raise SocketNotConnected(
+            f"could not connect to {origin}/socket.io/ ({type(exc).__name__})",
+            platform=PLATFORM,
+            fix="Check the network and STUDIO_RETAKE_URL, then send again.",
+        ) from None
+    try:
+        return await emit_message(sio, jwt, message, wait_seconds=wait_seconds)
+    finally:
+        with contextlib.suppress(Exception):
+            await sio.disconnect()
+
+
 # -- the socket feed ---------------------------------------------------------------------
 
 
@@ -458,6 +551,24 @@ class RetakeLive:
         await self.poller.stop()
         self.connected = False
         await self._state("stopped")
+
+    async def leave(self, room: str) -> None:
+        """Leave ``room`` (``leaveRoom``) now and stop joining it on reconnects."""
+        if room in self.rooms:
+            self.rooms.remove(room)
+        if self._sio is not None and self.connected:
+            await self._sio.emit("leaveRoom", {"roomId": room})
+
+    async def send(self, jwt: PrivyJwt, message: SocketMessage | dict[str, Any]) -> SocketAck:
+        """Send a chat line, tip or trade as the client-to-server ``message`` on the feed's
+        own connection, with the Privy user JWT as ``sender_token``."""
+        if self._sio is None or not self.connected:
+            raise SocketNotConnected(
+                "the retake.tv socket is not connected, so the message was not sent",
+                platform=PLATFORM,
+                fix="Wait for the feed to reconnect (retake.feed connected), then send again.",
+            )
+        return await emit_message(self._sio, jwt, message, wait_seconds=self.join_timeout)
 
     async def join(self, room: str) -> None:
         """Join ``room`` now (if connected) and on every reconnect, e.g. the pinned-message

@@ -27,7 +27,17 @@ from starlette.routing import BaseRoute, Route
 from studio.errors import ValidationFailed
 from studio.sandbox.replies import json_body
 from studio.sandbox.retake_state import Agent, Refused, RetakeWorld, iso
-from studio.validation.retake import DEFAULT_COMMENTS, check_image_upload
+from studio.validation import check
+from studio.validation.retake import (
+    DEFAULT_COMMENTS,
+    BioRequest,
+    SessionStartRequest,
+    SessionUpdateRequest,
+    SocketMessage,
+    TokenNameRequest,
+    UsernameRequest,
+    check_image_upload,
+)
 
 if TYPE_CHECKING:
     from studio.sandbox.app import Sandbox
@@ -131,21 +141,87 @@ class RetakeSandbox:
 
         @sio.on("message")
         async def message(sid: str, data: Any) -> dict[str, Any]:
-            # Viewers' chat over the socket needs a Privy JWT, which an agent has not got.
-            if not isinstance(data, dict) or not data.get("sender_token"):
-                return {"ok": False, "error": "sender_token (a user JWT) is required"}
-            streamer = str(data.get("streamer_id", ""))
             try:
-                comment = self.world.add_comment(
-                    streamer,
-                    str(data.get("text", "")),
-                    self.now(),
-                    username=str(data.get("sender_username", "viewer")),
-                )
+                event = await self.receive_message(data)
             except Refused as exc:
-                return {"ok": False, "error": exc.message}
-            await self.emit_chat(streamer, comment)
-            return {"ok": True}
+                return {"ok": False, "status": exc.status, "error": exc.message}
+            return {"ok": True, "_id": event["_id"]}
+
+    async def receive_message(self, data: Any) -> dict[str, Any]:
+        """The client-to-server ``message``: chat, tip or trade, with the sender's Privy
+        JWT in ``sender_token``. Answered (acknowledged) with ``ok`` or a status and
+        error, as the REST routes would be: 400, 401, 403, 404, 409."""
+        w, now = self.world, self.now()
+        if not isinstance(data, dict):
+            raise Refused(400, "The payload must be an object.")
+        token = data.get("sender_token")
+        if not isinstance(token, str) or not token:
+            raise Refused(401, "sender_token (a Privy user JWT) is required")
+        sender = w.user_for_jwt(token, now)
+        try:
+            msg = check(
+                SocketMessage,
+                {k: v for k, v in data.items() if k != "sender_token"},
+                what="message",
+            )
+        except ValidationFailed as exc:
+            raise Refused(400, exc.message) from None
+        if msg.sender_username != sender.name:
+            raise Refused(403, "sender_username is not the JWT's user")
+        streamer = w.streamer(msg.streamer_id)
+        if streamer.session is None:
+            raise Refused(409, "No active session")
+        if streamer.session.session_id != msg.session_id:
+            raise Refused(404, f"Session '{msg.session_id}' not found")
+        if msg.type == "message":
+            assert msg.text is not None
+            comment = w.add_comment(
+                streamer.user_db_id, msg.text, now, username=sender.name, wallet=sender.wallet
+            )
+            await self.emit_chat(streamer.user_db_id, comment)
+            return w.chat_events[streamer.user_db_id][-1]
+        if msg.tip_data is not None:
+            receiver = w.streamer(msg.tip_data.receiver_id)
+            tip_data = msg.tip_data.model_dump()
+            w.add_tip(receiver, sender.name, msg.tip_data.amount)
+            event = w.add_chat_event(
+                streamer.user_db_id, "tip", sender.name, msg.text, now, tip_data=tip_data
+            )
+            await self.sio.emit("message", event, room=streamer.user_db_id)
+            await self.sio.emit(
+                "tip_received",
+                {
+                    "receiver_id": receiver.user_db_id,
+                    "sender_username": sender.name,
+                    "amount": msg.tip_data.amount,
+                    "timestamp": iso(now),
+                    "_id": event["_id"],
+                },
+                room=f"live_{receiver.user_db_id}",
+            )
+            return event
+        assert msg.trade_data is not None
+        return await self._trade(
+            streamer, msg.trade_data.type, msg.trade_data.amount, sender.name, msg.text
+        )
+
+    async def _trade(
+        self, a: Agent, action: str, usd: float, username: str, text: str | None = None
+    ) -> dict[str, Any]:
+        """A buy or sell of ``a``'s token: in its chat (with the trade's own id) and in the
+        ``trades`` and ``trades_{tokenAddress}`` rooms."""
+        w, now = self.world, self.now()
+        t = w.add_trade(a, action, usd, now, username)
+        trade_data = {"amount": usd, "type": action, "tx_hash": None}
+        event = w.add_chat_event(
+            a.user_db_id, "trade", username, text, now, event_id=t["id"], trade_data=trade_data
+        )
+        public = _public_trade(t)
+        await self.sio.emit("message", event, room=a.user_db_id)
+        await self.sio.emit("newtrade", public, room="trades")
+        await self.sio.emit("newtrade", public, room=f"trades_{a.token_address}")
+        await self.sio.emit("rawtrade", {**public, "raw": {"signature": t["id"]}}, room="trades")
+        return event
 
     async def emit_chat(self, streamer_id: str, comment: dict[str, Any]) -> None:
         event = self.world.chat_events[streamer_id][-1]
@@ -294,6 +370,7 @@ class RetakeSandbox:
             Route(f"{API}/agent/update-thumbnail", _guard(update_thumbnail), methods=["POST"]),
             Route(f"{API}/agent/stream/chat/send", _guard(chat_send), methods=["POST"]),
             Route(f"{API}/agent/stream/comments", _guard(comments), methods=["GET"]),
+            *self._account_routes(),
             *self._public_routes(),
             Route("/skill.json", self._skill_json, methods=["GET"]),
             Route("/skill.md", self._skill_md, methods=["GET"]),
@@ -317,6 +394,191 @@ class RetakeSandbox:
             }
         )
         del self.requests[:-500]
+
+    # -- section 6: profile, following, session-owner controls (Privy JWT) ------------
+    def _account_routes(self) -> list[BaseRoute]:
+        w = self.world
+
+        def user(request: Request) -> Agent:
+            self._record(request)
+            return w.user_for(request.headers.get("authorization"), self.now())
+
+        async def body_of(request: Request, model: Any, what: str) -> Any:
+            body = await _json(request)
+            if not isinstance(body, dict):
+                raise Refused(400, "The body must be a JSON object.")
+            try:
+                return check(model, body, what=what)
+            except ValidationFailed as exc:
+                raise Refused(400, exc.message) from None
+
+        async def image_of(request: Request, required: bool) -> tuple[bytes | None, Any]:
+            if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+                raise Refused(400, "The body must be multipart/form-data.")
+            form = await request.form()
+            upload = form.get("image")
+            if upload is None or isinstance(upload, str):
+                if required:
+                    raise Refused(400, "multipart field 'image' (a JPEG or PNG file) is required")
+                return None, form
+            data = await upload.read()
+            try:
+                check_image_upload(data)
+            except ValidationFailed:
+                raise Refused(400, "image must be a JPEG or PNG") from None
+            return data, form
+
+        def image_url(a: Agent, kind: str) -> str:
+            return (
+                f"{self.sandbox.config.origin}/images/{a.user_db_id}/{kind}/{w.next_id(kind)}.png"
+            )
+
+        async def me(request: Request) -> Response:
+            return JSONResponse(w.profile(user(request)))
+
+        async def bio(request: Request) -> Response:
+            a = user(request)
+            a.description = (await body_of(request, BioRequest, "bio")).bio
+            return JSONResponse(w.profile(a))
+
+        async def username(request: Request) -> Response:
+            a = user(request)
+            w.rename(a, (await body_of(request, UsernameRequest, "username")).username)
+            return JSONResponse(w.profile(a))
+
+        async def pfp(request: Request) -> Response:
+            a = user(request)
+            a.pfp, _ = await image_of(request, required=True)
+            a.pfp_url = image_url(a, "pfp")
+            return JSONResponse(w.profile(a))
+
+        async def banner(request: Request) -> Response:
+            a = user(request)
+            data, form = await image_of(request, required=False)
+            url = form.get("url")
+            if data is None and not url:
+                raise Refused(400, "multipart 'image' or 'url' is required")
+            if url is not None and (not isinstance(url, str) or not url.startswith("https://")):
+                raise Refused(400, "url must be an https:// URL")
+            a.banner = data
+            a.banner_url = image_url(a, "banner") if data is not None else str(url)
+            profile = w.profile(a)
+            if url:
+                profile["banner_link"] = url
+            return JSONResponse(profile)
+
+        async def token_name(request: Request) -> Response:
+            a = user(request)
+            a.token_name = (await body_of(request, TokenNameRequest, "token name")).token_name
+            return JSONResponse(w.profile(a))
+
+        async def following(request: Request) -> Response:
+            a = user(request)
+            rows = [
+                {**w.summary(w.agents[uid]), "followed_at": iso(since)}
+                for uid, since in a.following.items()
+            ]
+            return JSONResponse({"following": rows})
+
+        async def check_following(request: Request) -> Response:
+            a = user(request)
+            name = request.path_params["target"]
+            target = w.find_by_name(name)
+            if target is None:
+                raise Refused(404, f"User '{name}' not found")
+            return JSONResponse(
+                {
+                    "following": target.user_db_id in a.following,
+                    "target_id": target.user_db_id,
+                    "target_username": target.name,
+                }
+            )
+
+        async def follow(request: Request) -> Response:
+            a, target_id = user(request), request.path_params["target"]
+            if request.method == "PUT":
+                fresh = target_id not in a.following
+                target = w.follow(a, target_id, self.now())
+                if fresh:
+                    await self.sio.emit(
+                        "user_followed",
+                        {
+                            "streamer_id": target.user_db_id,
+                            "username": a.name,
+                            "followers": target.followers,
+                            "timestamp": iso(self.now()),
+                        },
+                        room=f"live_{target.user_db_id}",
+                    )
+            else:
+                target = w.unfollow(a, target_id)
+            return JSONResponse(
+                {
+                    "success": True,
+                    "following": target.user_db_id in a.following,
+                    "target_id": target.user_db_id,
+                    "target_username": target.name,
+                }
+            )
+
+        async def session_start(request: Request) -> Response:
+            a = user(request)
+            req = await body_of(request, SessionStartRequest, "session")
+            session = w.open_session(a, req.title, req.category, list(req.tags), self.now())
+            await self.sio.emit(
+                "session_started",
+                {
+                    "streamer_id": a.user_db_id,
+                    "session_id": session.session_id,
+                    "username": a.name,
+                    "title": session.title,
+                    "timestamp": iso(self.now()),
+                },
+                room=f"live_{a.user_db_id}",
+            )
+            return JSONResponse(session.to_json())
+
+        async def session_end(request: Request) -> Response:
+            a = user(request)
+            session = w.owned_session(a, request.path_params["session_id"])
+            return JSONResponse(w.end_session(a, session, self.now()).to_json())
+
+        async def session_change(request: Request) -> Response:
+            a = user(request)
+            session = w.owned_session(a, request.path_params["session_id"])
+            if request.method == "DELETE":
+                w.delete_session(a, session)
+                return JSONResponse({"success": True, "session_id": session.session_id})
+            req = await body_of(request, SessionUpdateRequest, "session update")
+            if req.title is not None:
+                session.title = req.title
+            if req.category is not None:
+                session.category = req.category
+            if req.tags is not None:
+                session.tags = list(req.tags)
+            return JSONResponse(session.to_json())
+
+        async def muted(request: Request) -> Response:
+            a = user(request)
+            session = w.owned_session(a, request.path_params["session_id"])
+            return JSONResponse({"muted_users": list(session.muted)})
+
+        routes: list[tuple[str, Handler, list[str]]] = [
+            ("/users/me", me, ["GET"]),
+            ("/users/me/bio", bio, ["PATCH"]),
+            ("/users/me/username", username, ["PATCH"]),
+            ("/users/me/pfp", pfp, ["PATCH"]),
+            ("/users/me/banner", banner, ["PATCH"]),
+            ("/users/me/tokenName", token_name, ["PATCH"]),
+            ("/users/me/following", following, ["GET"]),
+            ("/users/me/following/{target}", check_following, ["GET"]),
+            ("/users/me/following/{target}", follow, ["PUT", "DELETE"]),
+            ("/sessions/start", session_start, ["POST"]),
+            ("/sessions/{session_id}/end", session_end, ["POST"]),
+            ("/sessions/{session_id}", session_change, ["PUT", "DELETE"]),
+            ("/sessions/{session_id}/muted-users", muted, ["GET"]),
+        ]
+        return [Route(API + path, _guard(h), methods=m) for path, h, m in routes]
 
     # -- public discovery (section 5) -------------------------------------------------
     def _public_routes(self) -> list[BaseRoute]:
@@ -634,20 +896,9 @@ class RetakeSandbox:
             if action not in ("buy", "sell"):
                 raise Refused(400, "action must be buy or sell")
             username, usd = str(body.get("username", "trader")), float(body.get("usd_amount", 10))
-            now = self.now()
-            t = w.add_trade(a, action, usd, now, username)
-            trade_data = {"amount": usd, "type": action, "tx_hash": None}
-            event = w.add_chat_event(
-                a.user_db_id, "trade", username, None, now, trade_data=trade_data
-            )
-            public = _public_trade(t)
-            await self.sio.emit("message", event, room=a.user_db_id)
-            await self.sio.emit("newtrade", public, room="trades")
-            await self.sio.emit("newtrade", public, room=f"trades_{a.token_address}")
-            await self.sio.emit(
-                "rawtrade", {**public, "raw": {"signature": t["id"]}}, room="trades"
-            )
-            return JSONResponse({"ok": True, "trade": public})
+            event = await self._trade(a, action, usd, username)
+            trade = next(t for t in reversed(w.trades) if t["id"] == event["_id"])
+            return JSONResponse({"ok": True, "trade": _public_trade(trade)})
 
         async def follow(request: Request) -> Response:
             body = await _json(request)
@@ -734,7 +985,28 @@ class RetakeSandbox:
                 raise Refused(404, "no thumbnail yet")
             return Response(a.thumbnail, media_type="application/octet-stream")
 
+        async def privy(request: Request) -> Response:
+            body = await _json(request)
+            a = w.streamer(str(body.get("agent", "")))
+            lifetime = float(body.get("expires_in", 3600))
+            return JSONResponse({"ok": True, "jwt": w.issue_jwt(a, self.now(), lifetime)})
+
+        async def mute(request: Request) -> Response:
+            body = await _json(request)
+            session = w.find_session(str(body.get("session_id", "")))
+            if session is None:
+                raise Refused(404, "Session not found")
+            entry = {
+                "user_id": str(body.get("user_id") or w.next_id("viewer")),
+                "username": str(body.get("username", "troll")),
+                "muted_at": iso(self.now()),
+            }
+            session.muted.append(entry)
+            return JSONResponse({"ok": True, "muted": entry})
+
         routes: list[tuple[str, Handler, str]] = [
+            ("/privy", privy, "POST"),
+            ("/mute", mute, "POST"),
             ("/tweets", tweets, "POST"),
             ("/options", options, "POST"),
             ("/verified", mark_verified, "POST"),

@@ -7,6 +7,8 @@ derived from the sandbox clock when asked.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -27,6 +29,10 @@ MAX_VIEWERS = 40
 STATUS_ID = re.compile(r"/status/([0-9]+)")
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def status_id(url: str) -> str | None:
     match = STATUS_ID.search(url)
     return match.group(1) if match else None
@@ -40,12 +46,17 @@ class Session:
     started_at: float
     ended_at: float | None = None
     peak_viewers: int = 0
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    muted: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "session_id": self.session_id,
             "streamer_id": self.streamer_id,
             "title": self.title,
+            "category": self.category,
+            "tags": list(self.tags),
             "started_at": iso(self.started_at),
         }
         if self.ended_at is not None:
@@ -77,6 +88,12 @@ class Agent:
     followers: int = 0
     viewers_override: int | None = None
     market_cap: float = 0.0
+    pfp: bytes | None = None
+    pfp_url: str | None = None
+    banner: bytes | None = None
+    banner_url: str | None = None
+    token_name: str = ""
+    following: dict[str, float] = field(default_factory=dict)  # user id -> since
 
     def is_live(self) -> bool:
         return self.session is not None and self.ingest_since is not None
@@ -113,6 +130,7 @@ class RetakeWorld:
         """How a page of comments is sorted (the document does not say): ``newest_first``
         or ``oldest_first``; either way a page holds the newest comments before
         ``beforeId``, and ``beforeId`` pages back to older ones."""
+        self.jwts: dict[str, tuple[str, float]] = {}  # Privy JWT -> (userDbId, expiry)
         self._counter = 0
 
     def next_id(self, prefix: str) -> str:
@@ -154,6 +172,124 @@ class RetakeWorld:
         if agent is None:
             raise Refused(401, "Invalid or missing access_token")
         return agent
+
+    # -- section 6: Privy users ----------------------------------------------------------
+    def issue_jwt(self, agent: Agent, now: float, lifetime: float = 3600.0) -> str:
+        """A Privy-shaped user JWT for the agent's user (the sandbox's stand-in for a
+        Privy login); it expires after ``lifetime`` seconds of the sandbox clock."""
+        header = {"alg": "ES256", "typ": "JWT", "kid": "sandbox"}
+        claims = {
+            "iss": "privy.io",
+            "aud": "retake-sandbox",
+            "sub": f"did:privy:{secrets.token_hex(12)}",
+            "uid": agent.user_db_id,
+            "iat": int(now),
+            "exp": int(now + lifetime),
+        }
+        token = ".".join(
+            [
+                _b64(json.dumps(header).encode()),
+                _b64(json.dumps(claims).encode()),
+                _b64(secrets.token_bytes(32)),
+            ]
+        )
+        self.jwts[token] = (agent.user_db_id, now + lifetime)
+        return token
+
+    def user_for(self, authorization: str | None, now: float) -> Agent:
+        """The user of a section-6 call: a Privy JWT, never the agent's access token."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        return self.user_for_jwt(token, now)
+
+    def user_for_jwt(self, token: str, now: float) -> Agent:
+        if token in self.by_token:
+            raise Refused(401, "This route needs a Privy user JWT, not the agent access_token")
+        held = self.jwts.get(token)
+        if held is None:
+            raise Refused(401, "Invalid or missing Privy JWT")
+        user_id, expires = held
+        if now >= expires:
+            raise Refused(401, "Privy JWT expired")
+        return self.agents[user_id]
+
+    def rename(self, agent: Agent, username: str) -> None:
+        other = self.find_by_name(username)
+        if other is not None and other is not agent:
+            raise Refused(400, f"Username '{username}' is already taken.")
+        agent.name = username
+
+    def follow(self, agent: Agent, target_id: str, now: float) -> Agent:
+        target = self.agents.get(target_id)
+        if target is None:
+            raise Refused(404, f"User '{target_id}' not found")
+        if target is agent:
+            raise Refused(400, "You cannot follow yourself.")
+        if target_id not in agent.following:
+            agent.following[target_id] = now
+            target.followers += 1
+        return target
+
+    def unfollow(self, agent: Agent, target_id: str) -> Agent:
+        target = self.agents.get(target_id)
+        if target is None:
+            raise Refused(404, f"User '{target_id}' not found")
+        if agent.following.pop(target_id, None) is not None:
+            target.followers = max(0, target.followers - 1)
+        return target
+
+    def profile(self, agent: Agent) -> dict[str, Any]:
+        return {
+            "user_id": agent.user_db_id,
+            "username": agent.name,
+            "bio": agent.description,
+            "wallet_address": agent.wallet,
+            "profile_picture_url": agent.pfp_url or agent.image_url,
+            "banner_url": agent.banner_url,
+            "token_name": agent.token_name or None,
+            "ticker": agent.token_ticker or agent.ticker,
+            "token_address": agent.token_address,
+            "social_links": [],
+            "followers": agent.followers,
+            "following": len(agent.following),
+        }
+
+    # -- section 6: session-owner controls ---------------------------------------------
+    def open_session(
+        self, agent: Agent, title: str, category: str, tags: list[str], now: float
+    ) -> Session:
+        if agent.session is not None:
+            raise Refused(409, "A session is already active; end it first.")
+        agent.session = Session(
+            self.next_id("session"), agent.user_db_id, title, now, category=category, tags=tags
+        )
+        return agent.session
+
+    def owned_session(self, agent: Agent, session_id: str) -> Session:
+        session = self.find_session(session_id)
+        if session is None:
+            raise Refused(404, f"Session '{session_id}' not found")
+        if session.streamer_id != agent.user_db_id:
+            raise Refused(403, "Only the session's owner can do this.")
+        return session
+
+    def find_session(self, session_id: str) -> Session | None:
+        for a in self.agents.values():
+            if a.session is not None and a.session.session_id == session_id:
+                return a.session
+        return next((s for s in self.sessions if s.session_id == session_id), None)
+
+    def end_session(self, agent: Agent, session: Session, now: float) -> Session:
+        if agent.session is not session:
+            raise Refused(409, "No active session")
+        self.stop(agent, now)
+        return session
+
+    def delete_session(self, agent: Agent, session: Session) -> None:
+        if agent.session is session:
+            agent.session = None
+            agent.ingest_since = None
+        self.sessions = [s for s in self.sessions if s is not session]
 
     def streamer(self, identifier: str) -> Agent:
         agent = self.agents.get(identifier) or self.find_by_name(identifier)

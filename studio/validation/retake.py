@@ -14,10 +14,17 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from studio.errors import Problem, ValidationFailed
 from studio.validation.common import not_blank
@@ -230,3 +237,188 @@ def check_image_upload(data: bytes, *, what: str = "image") -> str:
     if fmt not in ("JPEG", "PNG"):
         raise ValidationFailed([Problem(what, f"must be a JPEG or PNG (got {fmt})")], what=what)
     return fmt
+
+
+# -- section 6: the account, with a Privy user JWT ------------------------------------
+#
+# The document gives paths and field names only. The studio's rules, stated in each
+# message: a username is also the stream URL path, so it follows agent_name's rule; a
+# bio follows agent_description's; a token name is 1-32 printable characters; a
+# session title 1-140, a category 1-50, and at most 10 tags of 1-30 characters each.
+
+MAX_TOKEN_NAME = 32
+MAX_TITLE = 140
+MAX_CATEGORY = 50
+MAX_TAGS = 10
+MAX_TAG = 30
+MAX_SOCKET_NAME = 64
+MAX_TX_HASH = 128
+ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def _printable(value: str, limit: int) -> str:
+    not_blank(value)
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    if any(not c.isprintable() for c in value):
+        raise ValueError("must not contain control characters or line breaks")
+    if len(value) > limit:
+        raise ValueError(f"must be at most {limit} characters (got {len(value)})")
+    return value
+
+
+def _token_name(value: str) -> str:
+    return _printable(value, MAX_TOKEN_NAME)
+
+
+def _title(value: str) -> str:
+    return _printable(value, MAX_TITLE)
+
+
+def _category(value: str) -> str:
+    return _printable(value, MAX_CATEGORY)
+
+
+def _tag(value: str) -> str:
+    _printable(value, MAX_TAG)
+    if "," in value:
+        raise ValueError("must not contain ',' (give each tag on its own)")
+    return value
+
+
+def _tags(value: list[str]) -> list[str]:
+    if len(value) > MAX_TAGS:
+        raise ValueError(f"must be at most {MAX_TAGS} tags (got {len(value)})")
+    lowered = [t.lower() for t in value]
+    if len(set(lowered)) != len(lowered):
+        raise ValueError("must not repeat a tag")
+    return value
+
+
+def _https(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("must be a public https:// URL")
+    if parts.username or parts.password:
+        raise ValueError("must not carry a user name or password")
+    return value
+
+
+def _tx_hash(value: str) -> str:
+    if not value or len(value) > MAX_TX_HASH or any(c.isspace() or c in "/?#&" for c in value):
+        raise ValueError(f"must be a transaction hash: 1-{MAX_TX_HASH} characters, no spaces")
+    return value
+
+
+def _timestamp(value: str) -> str:
+    if not ISO_TIMESTAMP.match(value):
+        raise ValueError("must be an ISO 8601 time such as 2025-02-01T14:20:00Z")
+    return value
+
+
+def _socket_name(value: str) -> str:
+    return _printable(value, MAX_SOCKET_NAME)
+
+
+TokenName = Annotated[str, AfterValidator(_token_name)]
+SessionTitle = Annotated[str, AfterValidator(_title)]
+SessionCategory = Annotated[str, AfterValidator(_category)]
+Tag = Annotated[str, AfterValidator(_tag)]
+Tags = Annotated[list[Tag], AfterValidator(_tags)]
+HttpsUrl = Annotated[str, AfterValidator(_https)]
+TxHash = Annotated[str, AfterValidator(_tx_hash)]
+Timestamp = Annotated[str, AfterValidator(_timestamp)]
+SenderName = Annotated[str, AfterValidator(_socket_name)]
+Amount = Annotated[float, Field(gt=0, le=1_000_000_000, allow_inf_nan=False)]
+
+
+class BioRequest(_Strict):
+    bio: Description
+
+
+class UsernameRequest(_Strict):
+    username: AgentName
+
+
+class TokenNameRequest(_Strict):
+    token_name: TokenName
+
+
+class BannerRequest(_Strict):
+    """``PATCH /users/me/banner`` is "multipart: image + url": the studio sends whichever
+    the operator gives, and asks for at least one."""
+
+    has_image: bool = False
+    url: HttpsUrl | None = Field(None, validate_default=True)
+
+    @field_validator("url")
+    @classmethod
+    def _one(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not info.data.get("has_image"):
+            raise ValueError("is required when no image is given (give an image, a url, or both)")
+        return value
+
+
+class SessionStartRequest(_Strict):
+    title: SessionTitle
+    category: SessionCategory
+    tags: Tags = []
+
+
+class SessionUpdateRequest(_Strict):
+    title: SessionTitle | None = None
+    category: SessionCategory | None = None
+    tags: Tags | None = Field(None, validate_default=True)
+
+    @field_validator("tags")
+    @classmethod
+    def _some(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None and not info.data.get("title") and not info.data.get("category"):
+            raise ValueError("title, category or tags: give at least one to update")
+        return value
+
+
+class TipData(_Strict):
+    receiver_id: Identifier
+    amount: Amount
+    tx_hash: TxHash | None = None
+
+
+class TradeData(_Strict):
+    amount: Amount
+    type: Literal["buy", "sell"]
+    tx_hash: TxHash | None = None
+
+
+class SocketMessage(_Strict):
+    """The Socket.IO client-to-server ``message`` (section 7), without ``sender_token``:
+    the Privy user JWT is added when it is sent, never kept here.
+
+    A chat ``message`` needs ``text``; a ``tip`` needs ``tip_data``, a ``trade``
+    ``trade_data`` (their ``text`` is optional)."""
+
+    type: Literal["message", "tip", "trade"] = "message"
+    session_id: Identifier
+    streamer_id: Identifier
+    sender_username: SenderName
+    timestamp: Timestamp
+    text: ChatText | None = Field(None, validate_default=True)
+    tip_data: TipData | None = Field(None, validate_default=True)
+    trade_data: TradeData | None = Field(None, validate_default=True)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("type", "message") == "message":
+            raise ValueError("is required for a chat message (type message)")
+        return value
+
+    @field_validator("tip_data", "trade_data")
+    @classmethod
+    def _money(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = "tip" if info.field_name == "tip_data" else "trade"
+        if value is None and info.data.get("type") == kind:
+            raise ValueError(f"is required with type {kind}")
+        if value is not None and "type" in info.data and info.data["type"] != kind:
+            raise ValueError(f"is only for type {kind}")
+        return value
