@@ -55,7 +55,8 @@ def _check_image(image_url: str, image_file: Path | None) -> str:
 
 @click.group()
 def retake() -> None:
-    """retake.tv: register the agent, verify it on Twitter/X, show its status."""
+    """retake.tv: register and verify the agent, its status, and the account behind it
+    (profile, following, sessions, socket messages) with a Privy user JWT."""
 
 
 @retake.command()
@@ -238,3 +239,13 @@ def skill() -> None:
                 click.echo(f"skill version {result.version}: unchanged")
 
     _run(work)
+
+
+def _add_account_commands() -> None:
+    from studio.cli.retake_account_cmd import COMMANDS
+
+    for command in COMMANDS:
+        retake.add_command(command)
+
+
+_add_account_commands()

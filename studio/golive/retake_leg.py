@@ -47,7 +47,9 @@ THUMBNAIL_RETRY = Backoff(first=10.0, factor=2.0, cap=120.0, jitter=0.2, attempt
 
 ChatFeedFactory = Callable[[RetakeClient, str, Callable[[Event], None]], Any]
 """Builds the chat feed (Socket.IO with REST backfill, or REST polling): an object with
-``async start()`` and ``async stop()`` that calls back with typed chat events."""
+``async start()``, ``async stop()`` and ``async join(room)`` that calls back with typed
+chat, tip, trade and follow events. The leg has it join the agent's own token's
+``trades_{address}`` room, so live trades reach the bus."""
 
 
 class RetakeLeg(Leg):
@@ -79,6 +81,7 @@ class RetakeLeg(Leg):
         self.keys_fetched = 0
         self.thumbnails = 0
         self.last_viewers: int | None = None
+        self.token_address: str | None = creds.token_address or None
         self._feed: Any = None
 
     @property
@@ -150,6 +153,8 @@ class RetakeLeg(Leg):
         async with self.step("stream_start", "POST /agent/stream/start"):
             started = await self.client.stream_start()
             token = started.token
+            if token is not None and token.token_address:
+                self.token_address = token.token_address
             if token is not None and token.token_address and not self.creds.token_address:
                 self.creds = update_token_info(
                     self.paths, token_address=token.token_address, ticker=token.ticker
@@ -226,6 +231,8 @@ class RetakeLeg(Leg):
     async def _start_feed(self) -> None:
         if self.chat_feed_factory is not None and self._feed is None:
             self._feed = self.chat_feed_factory(self.client, self.user_db_id, self._chat_event)
+            if self.token_address:  # joined on connect, and again on every reconnect
+                await self._feed.join(f"trades_{self.token_address}")
             await self._feed.start()
 
     async def _stop_feed(self) -> None:
