@@ -101,6 +101,48 @@ from studio.errors import Problem, ValidationFailed
 )
 @click.option("--no-captions", is_flag=True, help="Do not caption speech on the kiosk.")
 @click.option(
+    "--notify-command",
+    envvar="STUDIO_NOTIFY_COMMAND",
+    help="Program that gets each message for your builder on its standard input; split "
+    "like a shell command line (quotes group words) but run without a shell.",
+)
+@click.option(
+    "--heartbeat-hours",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Hours between heartbeat summaries to your builder (4 or more).",
+)
+@click.option(
+    "--low-viewers",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Remind your builder to share the link when retake.tv viewers stay below this.",
+)
+@click.option(
+    "--large-tip", type=float, default=10.0, show_default=True, help="A tip this large is news."
+)
+@click.option(
+    "--quiet-after",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Seconds of quiet chat before the agent is told (a chat.quiet event).",
+)
+@click.option(
+    "--dead-air-lines",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A file of chat lines (one per line) the studio sends in turn when chat is quiet.",
+)
+@click.option(
+    "--dead-air-every",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="At most one --dead-air-lines line this often, in seconds (60 or more).",
+)
+@click.option(
     "--resume/--stop-open",
     "resume",
     default=None,

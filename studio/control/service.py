@@ -76,6 +76,12 @@ async def serve(
     os.chmod(paths.state_dir, 0o700)
     check_not_running(paths)
     bus = EventBus()
+    notifier = None
+    if plan.notify_command:  # the builder's notifications, to the operator's command
+        from studio.golive.notify_command import NotifyCommand, parse_notify_command
+
+        notifier = NotifyCommand(parse_notify_command(plan.notify_command), bus.publish)
+        bus.add_listener(notifier)
     operator = ControlOperator(bus)
     socket_path = choose_socket(paths)
     state = BroadcastState()
@@ -139,6 +145,9 @@ async def serve(
     finally:
         if golive is not None:
             await close_kiosk_link(golive)
+        if notifier is not None:  # what is waiting still reaches the builder, within bounds
+            await notifier.drain(notifier.timeout * 2)
+            await notifier.aclose()
         for sig in handled:
             loop.remove_signal_handler(sig)
         await server.close(reason=f"the broadcast ended: {outcome.reason}")

@@ -97,6 +97,7 @@ def build(
         agent, link = retake_leg.agent_name or agent, retake_leg.watch_url
     # The kiosk masks what it cannot recognise by shape: every --rtmp URL and its key.
     ctx.protect(*(secret for extra in extras for secret in (extra.url, extra.key)))
+    _add_playbook(ctx, plan, retake_leg)
 
     def default_pipeline(
         destinations: list[Destination], refresh_all: Any, refresh_one: Any
@@ -188,6 +189,33 @@ def build(
     if kiosk is not None:
         golive.detach_kiosk = bus.add_listener(KioskFeed(kiosk, captions=plan.captions))
     return golive
+
+
+def _add_playbook(ctx: LegContext, plan: Plan, retake_leg: Any) -> None:
+    """The builder's notifications and, with retake.tv's chat, the dead-air watch: bus
+    listeners on the studio's clock."""
+    from studio.golive.dead_air import DeadAirSettings, DeadAirWatch, load_rotation
+    from studio.golive.playbook import Playbook, PlaybookSettings
+
+    settings = PlaybookSettings(
+        heartbeat_every=plan.heartbeat_hours * 3600,
+        low_viewers=plan.low_viewers,
+        large_tip=plan.large_tip,
+    )
+    ctx.bus.add_listener(Playbook(ctx, settings, platforms=plan.platforms))
+    if retake_leg is None:
+        return
+    lines = load_rotation(plan.dead_air_lines) if plan.dead_air_lines else ()
+
+    async def send(text: str) -> Any:
+        return await retake_leg.client.chat_send(text, retake_leg.user_db_id)
+
+    watch = DeadAirWatch(
+        ctx,
+        DeadAirSettings(quiet_after=plan.quiet_after, lines=lines, min_gap=plan.dead_air_every),
+        send=send,
+    )
+    ctx.bus.add_listener(watch)
 
 
 def _retake_leg(

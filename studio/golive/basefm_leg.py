@@ -14,7 +14,7 @@ from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.operator import Need
 from studio.platforms.basefm import BasefmClient
 from studio.platforms.basefm_errors import BasefmPaymentRejected, BasefmPaymentRequired
-from studio.platforms.basefm_models import CreateStreamResponse
+from studio.platforms.basefm_models import CreateStreamResponse, StreamStatusResponse
 from studio.redaction import reveal
 from studio.validation.basefm import transaction_hash
 
@@ -22,6 +22,21 @@ log = logging.getLogger(__name__)
 
 ENDING_MARGIN = 60.0
 """End the baseFM leg this long before the 2-hour limit, so the DELETE is ours."""
+
+
+def listen_url(status: StreamStatusResponse) -> str | None:
+    """The listen URL baseFM's status gives: the first-party page, else the origin's HLS
+    URL, else the Mux playback URL built from the playback ID."""
+    dist = status.distribution
+    if dist is not None:
+        if dist.firstParty is not None and dist.firstParty.pageUrl:
+            return dist.firstParty.pageUrl
+        if dist.origin.hlsUrl:
+            return dist.origin.hlsUrl
+    playback = (status.mux.playbackId if status.mux else None) or (
+        status.session.playbackId if status.session else None
+    )
+    return f"https://stream.mux.com/{playback}.m3u8" if playback else None
 
 
 class BasefmLeg(Leg):
@@ -47,6 +62,8 @@ class BasefmLeg(Leg):
         self.ends_at: float | None = None
         self.syncs = 0
         self.health: str | None = None
+        self.listen_url: str | None = None
+        """Where listeners tune in: the station page, else the HLS stream."""
         self._stats: dict[str, Any] | None = None
 
     async def prepare(self) -> None:
@@ -200,12 +217,13 @@ class BasefmLeg(Leg):
                 await self.ctx.sleep(timing.status_poll)
                 waited += timing.status_poll
         self.live = True
-        self.ctx.publish(PlatformLive(platform=self.platform, url=None))
+        self.ctx.publish(PlatformLive(platform=self.platform, url=self.listen_url))
 
     async def _check_status(self) -> bool:
         """One status poll; syncs the session when baseFM recommends it. True when live."""
         status = await self.client.stream_status()
         self.health = status.streamHealth
+        self.listen_url = listen_url(status) or self.listen_url
         if status.pickupRecommended:
             synced = await self.client.sync_status()
             self.syncs += 1

@@ -215,3 +215,31 @@ class Failed(Event):
     platform: str
     error: str
     fix: str | None = None
+
+
+class BuilderNotification(Event):
+    """A message for the human builder (the streamer playbook): the console shows it and
+    the operator's notify command receives ``text`` on its standard input.
+
+    ``reason`` says why: ``live`` (every platform's link, stream ideas, a share prompt),
+    ``heartbeat`` (every 4 hours or more: technical issues, large tips, unusual
+    activity, milestones), ``low_viewers`` (a reminder with the link) or
+    ``shutdown_warning`` (a crisis: ``urgent``)."""
+
+    kind: ClassVar[str] = "builder.notify"
+    reason: Literal["live", "heartbeat", "low_viewers", "shutdown_warning"]
+    text: str
+    urgent: bool = False
+    links: list[str] = []
+
+
+class ChatQuiet(Event):
+    """Chat has been quiet for ``quiet_seconds``: the agent should talk (no dead air).
+
+    ``line`` is the operator's rotation line the studio sent to chat, if it sent one."""
+
+    kind: ClassVar[str] = "chat.quiet"
+    platform: str
+    quiet_seconds: float
+    prompt: str
+    line: str | None = None

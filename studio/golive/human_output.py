@@ -85,6 +85,12 @@ class HumanOutput:
                 f"⟳ {data.get('reason')}: reconnecting in {data.get('delay')} s "
                 "(to reconnect now: studio reconnect)"
             )
+        if kind == "builder.notify":
+            urgent = "!!! " if data.get("urgent") else ""
+            return f"\n{urgent}📣 for your builder ({data['reason']}):\n{data['text']}\n"
+        if kind == "chat.quiet":
+            sent = f" (sent: {data['line']})" if data.get("line") else ""
+            return f"  🔇 {data['prompt']}{sent}"
         if kind == "golive.state":
             return f"— {data['state']} —"
         if kind == "chat.line":

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from studio.broadcast.terminal import DEFAULT_GRID, on_air_grid
-from studio.errors import Problem
+from studio.errors import Problem, StudioError
 from studio.validation.basefm import transaction_hash, wallet_address
 from studio.validation.clawcast import StreamerName, WebUrl
 
@@ -74,6 +74,13 @@ class Plan(BaseModel):
     voice: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+-]{1,40}$")] = "en-us"
     voice_model: Path | None = None
     captions: bool = True
+    notify_command: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+    heartbeat_hours: Annotated[float, Field(ge=4, le=7 * 24)] = 4.0
+    low_viewers: Annotated[int, Field(ge=0, le=1_000_000)] = 3
+    large_tip: Annotated[float, Field(gt=0)] = 10.0
+    quiet_after: Annotated[float, Field(ge=10, le=3600)] = 120.0
+    dead_air_lines: Path | None = None
+    dead_air_every: Annotated[float, Field(ge=60, le=24 * 3600)] = 300.0
 
     @model_validator(mode="after")
     def _needs(self) -> Plan:
@@ -82,8 +89,28 @@ class Plan(BaseModel):
         return self
 
     def problems(self) -> list[Problem]:
-        """Rules that span fields."""
+        """Rules that span fields, and the files and command the plan names."""
+        from studio.errors import ValidationFailed
+        from studio.golive.dead_air import load_rotation
+        from studio.golive.notify_command import parse_notify_command
+
         found = []
+        if self.dead_air_every < self.quiet_after:
+            found.append(
+                Problem("dead_air_every", "must be at least quiet_after (one line per quiet spell)")
+            )
+        if self.notify_command is not None:
+            try:
+                parse_notify_command(self.notify_command, flag="notify_command")
+            except ValidationFailed as exc:
+                found += exc.problems
+        if self.dead_air_lines is not None:
+            try:
+                load_rotation(self.dead_air_lines)
+            except ValidationFailed as exc:
+                found += [Problem("dead_air_lines", f"{p.field}: {p.rule}") for p in exc.problems]
+            except StudioError as exc:
+                found.append(Problem("dead_air_lines", exc.message))
         if self.basefm and not self.basefm_wallet:
             found.append(
                 Problem(

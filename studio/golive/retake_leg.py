@@ -5,7 +5,8 @@ the operator's tweet when unverified · 2 fresh RTMP keys, every stream, no exce
 · 3 stream/start (saving token address and ticker on the first stream) · 4 the
 display and encoder (the sequence) · 5 status every 3 s until is_live (30 s) · 6 the
 initial thumbnail · 7 the opening chat message · 8 the chat and thumbnail loops ·
-9 the builder notification · 10 stream/stop with its final stats.
+9 the builder notification (``studio.golive.playbook``, once every platform has its
+link) · 10 stream/stop with its final stats.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from studio.golive.events import (
     Viewers,
 )
 from studio.golive.leg import Leg, LegContext
-from studio.golive.notify import builder_notification, stream_url
+from studio.golive.notify import stream_url
 from studio.golive.operator import Need
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import RetakeCredentials, update_token_info
@@ -65,7 +66,6 @@ class RetakeLeg(Leg):
         opening_message: str = OPENING,
         skill_cache: Path | None = None,
         chat_feed: ChatFeedFactory | None = None,
-        other_watch_urls: Callable[[], list[str]] | None = None,
     ) -> None:
         super().__init__(ctx)
         self.client = client
@@ -74,7 +74,6 @@ class RetakeLeg(Leg):
         self.opening_message = opening_message
         self.skill_cache = skill_cache
         self.chat_feed_factory = chat_feed
-        self.other_watch_urls = other_watch_urls or (lambda: [])
         self.user_db_id = creds.user_db_id or ""
         self.agent_name = creds.agent_name or ""
         self.chat = ChatBridge(platform=self.platform, streamer=self.agent_name, clock=ctx.clock)
@@ -213,15 +212,6 @@ class RetakeLeg(Leg):
         async with self.attempt("opening_chat", then="the broadcast goes on without it"):
             await self.client.chat_send(self.opening_message, self.user_db_id)
             self.ctx.publish(ChatSent(platform=self.platform, text=self.opening_message))
-        self.ctx.publish(
-            Notice(
-                platform=self.platform,
-                level="operator",
-                text=builder_notification(
-                    watch_urls=[self.watch_url, *self.other_watch_urls()], viewers=self.last_viewers
-                ),
-            )
-        )
         async with self.attempt("chat_feed", then="chat is read again when the feed restarts"):
             await self._start_feed()
         await asyncio.gather(

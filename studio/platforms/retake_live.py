@@ -155,6 +155,23 @@ def trouble_text(exc: BaseException) -> str:
     return f"unexpected error: {type(exc).__name__}: {redact(str(exc))[:200]}"
 
 
+class RetakeShutdownWarning(Event):
+    """retake.tv warned that the stream may be shut down (the playbook: a crisis).
+
+    The document names no channel for it, so every reasonable one is read: a
+    ``shutdown_warning`` or ``warning`` socket event, and a chat ``message`` whose type
+    is ``warning``, ``shutdown_warning`` or ``system``."""
+
+    kind: ClassVar[str] = "retake.shutdown_warning"
+    text: str | None = None
+    source: str = "socket"
+    data: dict[str, Any] = {}
+
+
+WARNING_CHAT_TYPES = frozenset({"warning", "shutdown_warning", "system"})
+WARNING_EVENTS = ("shutdown_warning", "warning")
+
+
 class RetakeFeedState(Event):
     """The feed's own state, for the console: connected, disconnected, polling, stopped."""
 
@@ -668,6 +685,8 @@ class RetakeLive:
         sio.on("user_followed", self._on_follow)
         sio.on("session_started", self._on_session_started)
         sio.on("pinned", self._on_pinned)
+        for name in WARNING_EVENTS:
+            sio.on(name, self._on_warning)
         return sio
 
     async def _on_connected(self, sio: socketio.AsyncClient) -> None:
@@ -701,6 +720,9 @@ class RetakeLive:
 
     # -- server events ------------------------------------------------------------------
     async def _on_message(self, data: Any) -> None:
+        if isinstance(data, dict) and data.get("type") in WARNING_CHAT_TYPES:
+            await self._on_warning(data, source="message")
+            return
         event = chat_from_socket(data, self.user_db_id)
         if self._holding:
             self._held.append(event)
@@ -761,6 +783,11 @@ class RetakeLive:
                 streamer_id=_str(d.get("streamer_id")), session_id=_str(d.get("session_id")), data=d
             ),
         )
+
+    async def _on_warning(self, data: Any, source: str = "socket") -> None:
+        d = _data(data)
+        text = d.get("text") or d.get("message") or d.get("reason") or d.get("value")
+        await _call(self.on_event, RetakeShutdownWarning(text=_str(text), source=source, data=d))
 
     async def _on_pinned(self, data: Any) -> None:
         await _call(self.on_event, RetakePinned(data=_data(data)))

@@ -1004,8 +1004,27 @@ class RetakeSandbox:
             session.muted.append(entry)
             return JSONResponse({"ok": True, "muted": entry})
 
+        async def warn(request: Request) -> Response:
+            """A shutdown warning, over the channel asked for (the document names none):
+            ``via`` ``event`` (a ``shutdown_warning`` event in ``live_{id}``) or
+            ``message`` (a chat message of type ``warning`` in ``{id}``)."""
+            body = await _json(request)
+            a = w.streamer(str(body.get("streamer_id", "")))
+            text = str(body.get("text", "Low-effort stream: improve it or it will be shut down."))
+            via = str(body.get("via", "event"))
+            if via == "event":
+                payload = {"streamer_id": a.user_db_id, "text": text, "timestamp": iso(self.now())}
+                await self.sio.emit("shutdown_warning", payload, room=f"live_{a.user_db_id}")
+            elif via == "message":
+                event = w.add_chat_event(a.user_db_id, "warning", "retake.tv", text, self.now())
+                await self.sio.emit("message", event, room=a.user_db_id)
+            else:
+                raise Refused(400, "via must be event or message")
+            return JSONResponse({"ok": True})
+
         routes: list[tuple[str, Handler, str]] = [
             ("/privy", privy, "POST"),
+            ("/warn", warn, "POST"),
             ("/mute", mute, "POST"),
             ("/tweets", tweets, "POST"),
             ("/options", options, "POST"),
