@@ -238,3 +238,79 @@ def test_headless_a_signal_during_the_paid_create_keeps_the_session(tmp_path: Pa
         state = httpx.get(f"{world.origin}/_sandbox/basefm/state").json()
         assert [s["status"] for s in state["sessions"]] == ["ended"]
         assert state["usedTxHashes"] == [GOOD_TX]
+
+
+def test_headless_playbook_options_are_checked_before_anything_is_sent(tmp_path: Path):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("a fine line\n" + "y" * 600 + "\n")
+    env = {
+        **os.environ,
+        "STUDIO_STATE_DIR": str(tmp_path / "state"),
+        "STUDIO_RETAKE_URL": "http://127.0.0.1:9",
+    }
+
+    def refused(*args: str) -> str:
+        proc = studio(["golive", "--headless", *args], env)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 1 and out == ""
+        return err
+
+    err = refused("--heartbeat-hours", "1")
+    assert "--heartbeat-hours: Input should be greater than or equal to 4" in err
+    err = refused(
+        "--notify-command",
+        "no-such-notifier --to me",
+        "--dead-air-lines",
+        str(lines),
+        "--quiet-after",
+        "400",
+    )
+    assert "--notify-command: 'no-such-notifier' is not an executable program" in err
+    assert "--dead-air-lines: lines.txt:2: must be at most 500 characters" in err
+    assert "--dead-air-every: must be at least quiet_after" in err
+
+
+@pytest.mark.processes
+def test_headless_builder_notification_reaches_the_notify_command(tmp_path: Path):
+    need("Xvfb", "xterm", "ffmpeg")
+    need_rtmp()
+    got = tmp_path / "notified.txt"
+    script = tmp_path / "notify.py"
+    script.write_text(
+        "import os, sys\n"
+        f"open({str(got)!r}, 'a').write(os.environ['STUDIO_NOTIFY_REASON'] + '|' + sys.stdin.read())\n"
+    )
+    with rehearsal_world(tmp_path / "rec") as world:
+        env = {
+            **os.environ,
+            **world.env(),
+            "STUDIO_STATE_DIR": str(tmp_path / "state"),
+            "STUDIO_NOTIFY_COMMAND": f"{sys.executable} {script}",
+        }
+        proc = studio(
+            [
+                "golive",
+                "--headless",
+                "--basefm",
+                "--basefm-wallet",
+                WALLET,
+                "--tx-hash",
+                GOOD_TX,
+                "--no-kiosk",
+                "--log",
+                str(tmp_path / "s.log"),
+            ],
+            env,
+        )
+        try:
+            events = read_until(proc, lambda e: e["event"] == "builder.notify")
+            proc.send_signal(signal.SIGINT)
+            read_until(proc, lambda e: e["event"] == "golive.ended")
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    note = events[-1]
+    assert note["reason"] == "live" and note["links"] == ["https://basefm.space"]
+    assert got.read_text().startswith("live|I'm live at https://basefm.space\n")
