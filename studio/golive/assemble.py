@@ -225,10 +225,15 @@ def _retake_leg(
     from studio.golive.retake_leg import RetakeLeg
     from studio.platforms.retake import RetakeClient
     from studio.platforms.retake_credentials import require_credentials
+    from studio.platforms.retake_jwt import load_privy_jwt
 
     creds = require_credentials(paths)
     token = creds.token_for(urls.retake)
     client = RetakeClient(urls.retake, access_token=token, transport=transport)
+    try:  # the account's JWT is not needed to go live, but is masked on air if it exists
+        jwt = load_privy_jwt(paths)
+    except StudioError:
+        jwt = None
     return RetakeLeg(
         ctx,
         client,
@@ -237,6 +242,7 @@ def _retake_leg(
         opening_message=plan.opening_message,
         skill_cache=paths.state_dir / "retake-skill",
         chat_feed=chat_feed(ctx.timing),
+        account_secrets=[jwt.reveal()] if jwt is not None else [],
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ class RetakeLeg(Leg):
         opening_message: str = OPENING,
         skill_cache: Path | None = None,
         chat_feed: ChatFeedFactory | None = None,
+        account_secrets: Sequence[Any] = (),
     ) -> None:
         super().__init__(ctx)
         self.client = client
@@ -74,6 +75,8 @@ class RetakeLeg(Leg):
         self.opening_message = opening_message
         self.skill_cache = skill_cache
         self.chat_feed_factory = chat_feed
+        self.account_secrets = list(account_secrets)
+        """The account's other secrets (the Privy user JWT): masked on air like the keys."""
         self.user_db_id = creds.user_db_id or ""
         self.agent_name = creds.agent_name or ""
         self.chat = ChatBridge(platform=self.platform, streamer=self.agent_name, clock=ctx.clock)
@@ -164,7 +167,7 @@ class RetakeLeg(Leg):
                         text=f"token {token.ticker or ''} created: {token.token_address}",
                     )
                 )
-        self.ctx.protect(rtmp.key, self.creds.access_token)
+        self.ctx.protect(rtmp.key, self.creds.access_token, *self.account_secrets)
         return Destination.from_parts(self.platform, rtmp.url, rtmp.key.get_secret_value())
 
     async def confirm_live(self) -> None:

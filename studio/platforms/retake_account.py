@@ -47,6 +47,7 @@ M = TypeVar("M", bound=BaseModel)
 
 _LIST_KEYS = ("following", "users", "muted_users", "mutedUsers", "muted", "results", "data")
 _WRAPPERS = ("user", "profile", "session", "data")
+_ACKS = {"success", "ok", "message"}
 
 
 class RetakeAccount(ApiClient):
@@ -92,7 +93,7 @@ class RetakeAccount(ApiClient):
         if isinstance(body, Mapping):
             for key in _WRAPPERS:
                 inner = body.get(key)
-                if isinstance(inner, Mapping) and len(body) <= 3:
+                if isinstance(inner, Mapping) and set(body) - {key} <= _ACKS:
                     body = {**{k: v for k, v in body.items() if k != key}, **inner}
                     break
         return _validate(self, model, body, response)  # type: ignore[no-any-return]
@@ -110,18 +111,22 @@ class RetakeAccount(ApiClient):
     async def me(self) -> Profile:
         return await self._one(Profile, "GET", "/users/me")
 
+    async def _patch(self, path: str, **kwargs: Any) -> Profile:
+        """A profile PATCH; the profile as it is now, read back when the reply is only
+        an acknowledgement such as ``{"success": true}`` (the document shows none)."""
+        reply = await self._one(Profile, "PATCH", path, idempotent=True, **kwargs)
+        if reply.user_id is None and reply.username is None:
+            return await self.me()
+        return reply
+
     async def set_bio(self, bio: str) -> Profile:
         body = check(BioRequest, {"bio": bio}, what="bio")
-        return await self._one(
-            Profile, "PATCH", "/users/me/bio", json=body.model_dump(), idempotent=True
-        )
+        return await self._patch("/users/me/bio", json=body.model_dump())
 
     async def set_username(self, username: str) -> Profile:
         """Also the stream URL's path (``https://retake.tv/<username>``)."""
         body = check(UsernameRequest, {"username": username}, what="username")
-        return await self._one(
-            Profile, "PATCH", "/users/me/username", json=body.model_dump(), idempotent=True
-        )
+        return await self._patch("/users/me/username", json=body.model_dump())
 
     async def set_profile_picture(
         self, image: bytes, filename: str = "pfp.png", content_type: str | None = None
@@ -129,13 +134,7 @@ class RetakeAccount(ApiClient):
         """Multipart field ``image``, a JPEG or PNG."""
         fmt = check_image_upload(image, what="image")
         content_type = content_type or ("image/png" if fmt == "PNG" else "image/jpeg")
-        return await self._one(
-            Profile,
-            "PATCH",
-            "/users/me/pfp",
-            files={"image": (filename, image, content_type)},
-            idempotent=True,
-        )
+        return await self._patch("/users/me/pfp", files={"image": (filename, image, content_type)})
 
     async def set_banner(
         self,
@@ -158,15 +157,11 @@ class RetakeAccount(ApiClient):
             # still multipart/form-data, as the document says, with the url field only
             files["url"] = (None, request.url)
             data = {}
-        return await self._one(
-            Profile, "PATCH", "/users/me/banner", files=files, data=data, idempotent=True
-        )
+        return await self._patch("/users/me/banner", files=files, data=data)
 
     async def set_token_name(self, token_name: str) -> Profile:
         body = check(TokenNameRequest, {"token_name": token_name}, what="token name")
-        return await self._one(
-            Profile, "PATCH", "/users/me/tokenName", json=body.model_dump(), idempotent=True
-        )
+        return await self._patch("/users/me/tokenName", json=body.model_dump())
 
     # -- following -------------------------------------------------------------------
     async def following(self) -> list[FollowedUser]:

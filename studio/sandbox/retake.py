@@ -377,6 +377,10 @@ class RetakeSandbox:
         ]
 
     skill_version = "2.1.2"
+    account_replies = "full"
+    """How section-6 routes answer, where the document shows no reply: ``full`` (the
+    object itself) or ``bare`` (``{"success": true}``, bare booleans and arrays, objects
+    wrapped in ``session``, an empty 204 on delete). Tests run the client against both."""
 
     async def _skill_json(self, request: Request) -> Response:
         return JSONResponse({"name": "retake", "version": self.skill_version})
@@ -428,6 +432,19 @@ class RetakeSandbox:
                 raise Refused(400, "image must be a JPEG or PNG") from None
             return data, form
 
+        def bare() -> bool:
+            return self.account_replies == "bare"
+
+        def profile_reply(a: Agent, **extra: Any) -> Response:
+            if bare():
+                return JSONResponse({"success": True})
+            return JSONResponse({**w.profile(a), **extra})
+
+        def session_reply(session: Any, **extra: Any) -> Response:
+            if bare():
+                return JSONResponse({"success": True, **extra, "session": session.to_json()})
+            return JSONResponse(session.to_json())
+
         def image_url(a: Agent, kind: str) -> str:
             return (
                 f"{self.sandbox.config.origin}/images/{a.user_db_id}/{kind}/{w.next_id(kind)}.png"
@@ -439,18 +456,18 @@ class RetakeSandbox:
         async def bio(request: Request) -> Response:
             a = user(request)
             a.description = (await body_of(request, BioRequest, "bio")).bio
-            return JSONResponse(w.profile(a))
+            return profile_reply(a)
 
         async def username(request: Request) -> Response:
             a = user(request)
             w.rename(a, (await body_of(request, UsernameRequest, "username")).username)
-            return JSONResponse(w.profile(a))
+            return profile_reply(a)
 
         async def pfp(request: Request) -> Response:
             a = user(request)
             a.pfp, _ = await image_of(request, required=True)
             a.pfp_url = image_url(a, "pfp")
-            return JSONResponse(w.profile(a))
+            return profile_reply(a)
 
         async def banner(request: Request) -> Response:
             a = user(request)
@@ -462,15 +479,14 @@ class RetakeSandbox:
                 raise Refused(400, "url must be an https:// URL")
             a.banner = data
             a.banner_url = image_url(a, "banner") if data is not None else str(url)
-            profile = w.profile(a)
             if url:
-                profile["banner_link"] = url
-            return JSONResponse(profile)
+                a.banner_link = str(url)
+            return profile_reply(a)
 
         async def token_name(request: Request) -> Response:
             a = user(request)
             a.token_name = (await body_of(request, TokenNameRequest, "token name")).token_name
-            return JSONResponse(w.profile(a))
+            return profile_reply(a)
 
         async def following(request: Request) -> Response:
             a = user(request)
@@ -478,7 +494,7 @@ class RetakeSandbox:
                 {**w.summary(w.agents[uid]), "followed_at": iso(since)}
                 for uid, since in a.following.items()
             ]
-            return JSONResponse({"following": rows})
+            return JSONResponse(rows if bare() else {"following": rows})
 
         async def check_following(request: Request) -> Response:
             a = user(request)
@@ -486,12 +502,11 @@ class RetakeSandbox:
             target = w.find_by_name(name)
             if target is None:
                 raise Refused(404, f"User '{name}' not found")
+            yes = target.user_db_id in a.following
+            if bare():
+                return JSONResponse(yes)
             return JSONResponse(
-                {
-                    "following": target.user_db_id in a.following,
-                    "target_id": target.user_db_id,
-                    "target_username": target.name,
-                }
+                {"following": yes, "target_id": target.user_db_id, "target_username": target.name}
             )
 
         async def follow(request: Request) -> Response:
@@ -512,6 +527,8 @@ class RetakeSandbox:
                     )
             else:
                 target = w.unfollow(a, target_id)
+            if bare():
+                return JSONResponse({"success": True})
             return JSONResponse(
                 {
                     "success": True,
@@ -536,18 +553,20 @@ class RetakeSandbox:
                 },
                 room=f"live_{a.user_db_id}",
             )
-            return JSONResponse(session.to_json())
+            return session_reply(session)
 
         async def session_end(request: Request) -> Response:
             a = user(request)
             session = w.owned_session(a, request.path_params["session_id"])
-            return JSONResponse(w.end_session(a, session, self.now()).to_json())
+            return session_reply(w.end_session(a, session, self.now()))
 
         async def session_change(request: Request) -> Response:
             a = user(request)
             session = w.owned_session(a, request.path_params["session_id"])
             if request.method == "DELETE":
                 w.delete_session(a, session)
+                if bare():
+                    return Response(status_code=204)
                 return JSONResponse({"success": True, "session_id": session.session_id})
             req = await body_of(request, SessionUpdateRequest, "session update")
             if req.title is not None:
@@ -556,12 +575,13 @@ class RetakeSandbox:
                 session.category = req.category
             if req.tags is not None:
                 session.tags = list(req.tags)
-            return JSONResponse(session.to_json())
+            return session_reply(session)
 
         async def muted(request: Request) -> Response:
             a = user(request)
             session = w.owned_session(a, request.path_params["session_id"])
-            return JSONResponse({"muted_users": list(session.muted)})
+            muted = list(session.muted)
+            return JSONResponse(muted if bare() else {"muted_users": muted})
 
         routes: list[tuple[str, Handler, list[str]]] = [
             ("/users/me", me, ["GET"]),
@@ -841,12 +861,17 @@ class RetakeSandbox:
                 if body["comments_order"] not in ("newest_first", "oldest_first"):
                     raise Refused(400, "comments_order must be newest_first or oldest_first")
                 w.comments_order = body["comments_order"]
+            if "account_replies" in body:
+                if body["account_replies"] not in ("full", "bare"):
+                    raise Refused(400, "account_replies must be full or bare")
+                self.account_replies = body["account_replies"]
             return JSONResponse(
                 {
                     "ok": True,
                     "auto_tweets": w.auto_tweets,
                     "skill_version": self.skill_version,
                     "comments_order": w.comments_order,
+                    "account_replies": self.account_replies,
                 }
             )
 

@@ -92,6 +92,7 @@ class Agent:
     pfp_url: str | None = None
     banner: bytes | None = None
     banner_url: str | None = None
+    banner_link: str | None = None
     token_name: str = ""
     following: dict[str, float] = field(default_factory=dict)  # user id -> since
 
@@ -246,6 +247,7 @@ class RetakeWorld:
             "wallet_address": agent.wallet,
             "profile_picture_url": agent.pfp_url or agent.image_url,
             "banner_url": agent.banner_url,
+            "banner_link": agent.banner_link,
             "token_name": agent.token_name or None,
             "ticker": agent.token_ticker or agent.ticker,
             "token_address": agent.token_address,

@@ -36,6 +36,14 @@ from tests.retake.retake_helpers import png, verified_agent
 SANDBOX = "http://sandbox.test"
 
 
+@pytest.fixture(params=["full", "bare"])
+def replies(request, sandbox) -> str:
+    """Where the document shows no reply, the sandbox answers with the object itself or
+    with a bare acknowledgement (boolean, array, wrapper, 204); the client takes both."""
+    sandbox.retake.account_replies = request.param
+    return request.param
+
+
 async def account_for(transport, control, name: str) -> tuple[RetakeClient, RetakeAccount, str]:
     """A verified agent, its Privy JWT from the sandbox, and an account client."""
     client = RetakeClient(SANDBOX, transport=transport)
@@ -45,7 +53,7 @@ async def account_for(transport, control, name: str) -> tuple[RetakeClient, Reta
     return client, RetakeAccount(SANDBOX, jwt=jwt, transport=transport), reg.user_db_id
 
 
-async def test_profile_read_and_every_patch(transport, control, sandbox):
+async def test_profile_read_and_every_patch(transport, control, sandbox, replies):
     _, account, user_id = await account_for(transport, control, "Prof_Bot")
     me = await account.me()
     assert me.user_id == user_id and me.username == "Prof_Bot"
@@ -112,7 +120,7 @@ async def test_username_taken_is_a_400(transport, control):
         await account.set_username("Second_Bot")
 
 
-async def test_following_list_check_follow_unfollow(transport, control, sandbox):
+async def test_following_list_check_follow_unfollow(transport, control, sandbox, replies):
     client, account, _ = await account_for(transport, control, "Fan_Bot")
     star = await verified_agent(client, control, "Star_Bot")
     assert await account.following() == []
@@ -143,7 +151,7 @@ async def test_following_list_check_follow_unfollow(transport, control, sandbox)
         await account.follow(me.user_id)
 
 
-async def test_session_owner_controls(transport, control, sandbox):
+async def test_session_owner_controls(transport, control, sandbox, replies):
     client, account, user_id = await account_for(transport, control, "Host_Bot")
     started = await account.start_session("Building a compiler", "coding", ["rust", "live"])
     assert started.session_id and started.streamer_id == user_id
