@@ -60,8 +60,11 @@ class PlaybookSettings:
     large_tip: float = 10.0
     builder_wait: float = 60.0
     unusual_factor: float = 3.0
-    """Chat or trades this many times the previous heartbeat's rate is unusual."""
+    """A burst is this many times the period's average in one ``burst_window``, or a
+    period with this many times the previous one's total."""
     unusual_minimum: int = 20
+    """Fewer than this many in a window (or a period) is never unusual."""
+    burst_window: float = 300.0
     tick: float = 15.0
     ideas: Sequence[str] = DEFAULT_IDEAS
 
@@ -83,6 +86,8 @@ class _Period:
     trades: int = 0
     trade_volume: float = 0.0
     follows: int = 0
+    buckets: dict[str, dict[int, int]] = field(default_factory=dict)
+    """Per kind (chat, trades), counts per ``burst_window``."""
 
 
 class Playbook:
@@ -132,6 +137,7 @@ class Playbook:
         elif isinstance(event, RetakeTrade):
             self._period.trades += 1
             self._period.trade_volume += event.usd_amount or 0.0
+            self._count("trades")
         elif isinstance(event, RetakeFollow):
             self._follow()
         else:
@@ -162,6 +168,12 @@ class Playbook:
             self._tip(event.author or "someone", _number(amount), from_chat=True)
         elif event.type == "message":
             self._period.chat += 1
+            self._count("chat")
+
+    def _count(self, kind: str) -> None:
+        bucket = int(self.ctx.clock() // self.settings.burst_window)
+        counts = self._period.buckets.setdefault(kind, {})
+        counts[bucket] = counts.get(bucket, 0) + 1
 
     def _tip(self, who: str, amount: float | None, *, from_chat: bool = False) -> None:
         # A tip arrives as chat and as tip_received: the tip_received one is counted,
@@ -261,7 +273,7 @@ class Playbook:
         )
         lines.append("Technical issues: " + (_listed(p.issues) if p.issues else "none"))
         lines.append("Large tips: " + (_listed(p.large_tips) if p.large_tips else "none"))
-        lines.append("Unusual activity: " + (_listed(self._unusual()) or "none"))
+        lines.append("Unusual activity: " + (_listed(self._unusual(now)) or "none"))
         lines.append("Milestones: " + (_listed(p.milestones) if p.milestones else "none"))
         lines.append(
             f"Chat {p.chat} messages, {p.tips} tips ({p.tip_total:g}), "
@@ -270,18 +282,31 @@ class Playbook:
         lines.append("Any creative direction for the next hours?")
         return "\n".join(lines)
 
-    def _unusual(self) -> list[str]:
+    def _unusual(self, now: float) -> list[str]:
+        """Bursts within the period, and totals far above the previous period's."""
         p, prev, s = self._period, self._previous, self.settings
+        since = self.last_heartbeat if self.last_heartbeat is not None else now
+        windows = max(1.0, (now - since) / s.burst_window)
+        minutes = s.burst_window / 60
         found = []
-        for label, now_count, before in (
+        for label, total, before in (
             ("chat", p.chat, prev.chat if prev else None),
             ("trades", p.trades, prev.trades if prev else None),
         ):
-            if now_count < s.unusual_minimum:
-                continue
-            if before is None or now_count >= s.unusual_factor * max(before, 1):
-                was = f" (previously {before})" if before is not None else ""
-                found.append(f"{label} surged to {now_count}{was}")
+            counts = p.buckets.get(label, {})
+            peak = max(counts.values(), default=0)
+            average = total / windows
+            if peak >= s.unusual_minimum and peak >= s.unusual_factor * average:
+                found.append(
+                    f"a burst of {peak} {label} in {minutes:g} minutes "
+                    f"(average {average:.1f} per {minutes:g} minutes)"
+                )
+            elif (
+                before is not None
+                and total >= s.unusual_minimum
+                and total >= s.unusual_factor * max(before, 1)
+            ):
+                found.append(f"{label} rose to {total} from {before} the period before")
         return found
 
     # -- the clock ----------------------------------------------------------------------

@@ -98,17 +98,27 @@ async def test_heartbeat_every_four_hours_summarises_the_bus():
         assert "Viewers now: 12 (peak 12)" in lines
         assert "Technical issues: basefm: status 503" in lines
         assert "Large tips: whale tipped 25" in lines
-        assert "Unusual activity: chat surged to 30" in lines
+        assert (
+            "Unusual activity: a burst of 30 chat in 5 minutes (average 0.6 per 5 minutes)" in lines
+        )
         assert (
             "Milestones: 10 viewers at once for the first time; 1 new follower this stream" in lines
         )
         assert "Chat 30 messages, 2 tips (27), 1 trades ($40.00), 1 follows." in lines
 
-        # the next one covers only its own four hours
-        await time.advance(4 * 3600)
+        # the next one covers only its own four hours: steady chat is not unusual ...
+        for _ in range(48):
+            ctx.publish(RetakeChat(id=None, author="bob", text="steady"))
+            await time.advance(300)
         first, second = notes(recorder, "heartbeat")
         assert "Technical issues: none" in second.text and "Large tips: none" in second.text
         assert "Unusual activity: none" in second.text
+        # ... but four times the previous period's chat is
+        for i in range(4 * 48):
+            ctx.publish(RetakeChat(id=None, author="cy", text=f"busy {i}"))
+            await time.advance(75)
+        third = notes(recorder, "heartbeat")[2]
+        assert "Unusual activity: chat rose to 192 from 48 the period before" in third.text
     finally:
         await playbook.aclose()
 
