@@ -29,7 +29,7 @@ from studio.platforms.retake_jwt import (
     require_privy_jwt,
     save_privy_jwt,
 )
-from studio.platforms.retake_live import send_socket_message
+from studio.platforms.retake_socket_message import send_socket_message
 from studio.validation import check
 from studio.validation.retake import (
     BannerRequest,

@@ -23,8 +23,8 @@ from studio.platforms.retake_live import (
     RetakeLive,
     RetakeTip,
     RetakeTrade,
-    send_socket_message,
 )
+from studio.platforms.retake_socket_message import send_socket_message
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.server import serve_in_thread
 from tests.retake.retake_helpers import verified_agent, wait_until
