@@ -20,10 +20,9 @@ from typing import Any
 
 from studio.errors import Problem, StudioError, ValidationFailed
 from studio.events import Event
-from studio.golive.events import ChatQuiet, ChatSent, Notice
+from studio.golive.events import ChatLine, ChatQuiet, ChatSent, Notice
 from studio.golive.leg import LegContext
 from studio.golive.sequence import StateChanged
-from studio.platforms.retake_live import RetakeChat
 from studio.validation import check
 from studio.validation.retake import ChatSendRequest
 
@@ -117,9 +116,7 @@ class DeadAirWatch:
                 self.start()
             elif event.state in ("stopping", "ended"):
                 self.stop()
-        elif isinstance(event, RetakeChat) and event.type == "message" and event.text:
-            self.last_activity = self.ctx.clock()
-        elif isinstance(event, ChatSent):
+        elif isinstance(event, (ChatLine, ChatSent)):
             self.last_activity = self.ctx.clock()
 
     async def tick(self) -> ChatQuiet | None:

@@ -28,18 +28,19 @@ from typing import Any
 
 from studio.broadcast.events import DestinationStateChanged, ProcessExited, RecoveryScheduled
 from studio.events import Event
-from studio.golive.events import BuilderNotification, Failed, Notice, PlatformLive, Viewers
+from studio.golive.events import (
+    AudienceAlert,
+    BuilderNotification,
+    ChatLine,
+    Failed,
+    Notice,
+    PlatformLive,
+    Viewers,
+)
 from studio.golive.leg import LegContext
 from studio.golive.notify import DEFAULT_IDEAS, builder_notification, low_viewers_reminder
 from studio.golive.sequence import StateChanged
-from studio.platforms.retake_live import (
-    RetakeChat,
-    RetakeFeedState,
-    RetakeFollow,
-    RetakeShutdownWarning,
-    RetakeTip,
-    RetakeTrade,
-)
+from studio.platforms.retake_live import RetakeFeedState, RetakeShutdownWarning
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +131,11 @@ class Playbook:
             self._viewers(event.viewers)
         elif isinstance(event, RetakeShutdownWarning):
             self._shutdown_warning(event)
-        elif isinstance(event, RetakeChat):
-            self._chat(event)
-        elif isinstance(event, RetakeTip):
-            self._tip(event.sender_username or "someone", event.amount)
-        elif isinstance(event, RetakeTrade):
-            self._period.trades += 1
-            self._period.trade_volume += event.usd_amount or 0.0
-            self._count("trades")
-        elif isinstance(event, RetakeFollow):
-            self._follow()
+        elif isinstance(event, ChatLine):
+            self._period.chat += 1
+            self._count("chat")
+        elif isinstance(event, AudienceAlert):
+            self._alert(event)
         else:
             self._issue(event)
 
@@ -162,29 +158,25 @@ class Playbook:
                 self._period.milestones.append(f"{mark} viewers at once for the first time")
         self.peak_viewers = max(self.peak_viewers, viewers)
 
-    def _chat(self, event: RetakeChat) -> None:
-        if event.type == "tip":
-            amount = (event.tip_data or {}).get("amount")
-            self._tip(event.author or "someone", _number(amount), from_chat=True)
-        elif event.type == "message":
-            self._period.chat += 1
-            self._count("chat")
-
     def _count(self, kind: str) -> None:
         bucket = int(self.ctx.clock() // self.settings.burst_window)
         counts = self._period.buckets.setdefault(kind, {})
         counts[bucket] = counts.get(bucket, 0) + 1
 
-    def _tip(self, who: str, amount: float | None, *, from_chat: bool = False) -> None:
-        # A tip arrives as chat and as tip_received: the tip_received one is counted,
-        # and a large one is listed once per sender and amount, whichever comes first.
-        if not from_chat:
+    def _alert(self, event: AudienceAlert) -> None:
+        """A tip, trade or follow, once however the platform reported it."""
+        amount = _money(event.amount)
+        if event.alert == "tip":
             self._period.tips += 1
             self._period.tip_total += amount or 0.0
-        if amount is not None and amount >= self.settings.large_tip:
-            line = f"{who} tipped {amount:g}"
-            if line not in self._period.large_tips:
-                self._period.large_tips.append(line)
+            if amount is not None and amount >= self.settings.large_tip:
+                self._period.large_tips.append(f"{event.who} tipped {amount:g}")
+        elif event.alert == "trade":
+            self._period.trades += 1
+            self._period.trade_volume += amount or 0.0
+            self._count("trades")
+        else:
+            self._follow()
 
     def _follow(self) -> None:
         self._period.follows += 1
@@ -371,8 +363,11 @@ def _listed(items: Sequence[str], limit: int = 5) -> str:
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
-def _number(value: Any) -> float | None:
+def _money(value: str | None) -> float | None:
+    """``AudienceAlert.amount`` (``"5.00"``, ``"$1,250.00"``) as a number."""
+    if value is None:
+        return None
     try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
+        return float(value.replace("$", "").replace(",", ""))
+    except ValueError:
         return None

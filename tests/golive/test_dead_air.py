@@ -9,11 +9,10 @@ import pytest
 
 from studio.errors import ValidationFailed
 from studio.golive.dead_air import DeadAirSettings, DeadAirWatch, load_rotation
-from studio.golive.events import ChatQuiet, ChatSent
+from studio.golive.events import ChatLine, ChatQuiet, ChatSent
 from studio.golive.plan import Plan
 from studio.golive.sequence import StateChanged
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_live import RetakeChat
 from tests.golive.sim_time import SimTime, sim_context
 from tests.retake.retake_helpers import verified_agent
 
@@ -32,7 +31,7 @@ async def test_the_agent_is_told_when_chat_goes_quiet_and_not_while_it_talks(clo
     ctx.publish(StateChanged(state="live"))
     try:
         await time.advance(100)
-        ctx.publish(RetakeChat(id="1", author="ada", text="what are you building?"))
+        ctx.publish(ChatLine(platform="retake", author="ada", text="what are you building?"))
         await time.advance(110)
         assert quiet_events(recorder) == []  # 110 s since ada spoke
         await time.advance(15)

@@ -7,16 +7,17 @@ from __future__ import annotations
 import pytest
 
 from studio.events import EventBus
-from studio.golive.events import BuilderNotification, Failed, PlatformLive, Viewers
+from studio.golive.events import (
+    AudienceAlert,
+    BuilderNotification,
+    ChatLine,
+    Failed,
+    PlatformLive,
+    Viewers,
+)
 from studio.golive.playbook import Playbook, PlaybookSettings
 from studio.golive.sequence import StateChanged
-from studio.platforms.retake_live import (
-    RetakeChat,
-    RetakeFollow,
-    RetakeShutdownWarning,
-    RetakeTip,
-    RetakeTrade,
-)
+from studio.platforms.retake_live import RetakeShutdownWarning
 from tests.golive.sim_time import SimTime, sim_context
 
 RETAKE = "https://retake.tv/Play_Bot"
@@ -81,13 +82,14 @@ async def test_heartbeat_every_four_hours_summarises_the_bus():
         ctx.publish(PlatformLive(platform="retake", url=RETAKE, viewers=2))
         ctx.publish(Viewers(platform="retake", viewers=12))
         ctx.publish(Failed(platform="basefm", error="status 503"))
-        ctx.publish(RetakeTip(sender_username="whale", amount=25.0))
-        ctx.publish(RetakeChat(id="t1", type="tip", author="whale", tip_data={"amount": 25}))
-        ctx.publish(RetakeTip(sender_username="minnow", amount=2.0))
+        ctx.publish(AudienceAlert(platform="retake", alert="tip", who="whale", amount="25.00"))
+        ctx.publish(AudienceAlert(platform="retake", alert="tip", who="minnow", amount="2.00"))
         for i in range(30):
-            ctx.publish(RetakeChat(id=f"c{i}", author="ada", text=f"line {i}"))
-        ctx.publish(RetakeTrade(action="buy", usd_amount=40.0))
-        ctx.publish(RetakeFollow(username="grace"))
+            ctx.publish(ChatLine(platform="retake", author="ada", text=f"line {i}", id=f"c{i}"))
+        ctx.publish(
+            AudienceAlert(platform="retake", alert="trade", who="a trader", amount="$1,040.00")
+        )
+        ctx.publish(AudienceAlert(platform="retake", alert="follow", who="grace"))
         await time.advance(4 * 3600 - 60)
         assert notes(recorder, "heartbeat") == []
         await time.advance(120)
@@ -104,18 +106,18 @@ async def test_heartbeat_every_four_hours_summarises_the_bus():
         assert (
             "Milestones: 10 viewers at once for the first time; 1 new follower this stream" in lines
         )
-        assert "Chat 30 messages, 2 tips (27), 1 trades ($40.00), 1 follows." in lines
+        assert "Chat 30 messages, 2 tips (27), 1 trades ($1,040.00), 1 follows." in lines
 
         # the next one covers only its own four hours: steady chat is not unusual ...
         for _ in range(48):
-            ctx.publish(RetakeChat(id=None, author="bob", text="steady"))
+            ctx.publish(ChatLine(platform="retake", author="bob", text="steady"))
             await time.advance(300)
         first, second = notes(recorder, "heartbeat")
         assert "Technical issues: none" in second.text and "Large tips: none" in second.text
         assert "Unusual activity: none" in second.text
         # ... but four times the previous period's chat is
         for i in range(4 * 48):
-            ctx.publish(RetakeChat(id=None, author="cy", text=f"busy {i}"))
+            ctx.publish(ChatLine(platform="retake", author="cy", text=f"busy {i}"))
             await time.advance(75)
         third = notes(recorder, "heartbeat")[2]
         assert "Unusual activity: chat rose to 192 from 48 the period before" in third.text

@@ -64,5 +64,9 @@ async def test_own_token_trades_reach_the_bus(served: tuple[Sandbox, str]) -> No
             (trade,) = recorder.of("retake.trade")
             assert isinstance(trade, RetakeTrade)
             assert (trade.address, trade.action, trade.usd_amount) == (token, "sell", 7.5)
+            # what the kiosk feed turns into an on-air alert, once although it came twice
+            await wait_until(lambda: bool(recorder.of("chat.alert")))
+            (alert,) = [a for a in recorder.of("chat.alert") if a.alert == "trade"]  # type: ignore[attr-defined]
+            assert (alert.amount, alert.detail) == ("7.50", "sell")  # type: ignore[attr-defined]
         finally:
             await leg.stop()
