@@ -174,6 +174,7 @@ class RetakeShutdownWarning(Event):
 
 WARNING_CHAT_TYPES = frozenset({"warning", "shutdown_warning"})
 WARNING_EVENTS = ("shutdown_warning", "warning")
+MAX_WARNING = 1000
 
 
 class RetakeFeedState(Event):
@@ -701,8 +702,9 @@ class RetakeLive:
 
     async def _on_warning(self, data: Any, source: str = "socket") -> None:
         d = _data(data)
-        text = d.get("text") or d.get("message") or d.get("reason") or d.get("value")
-        await _call(self.on_event, RetakeShutdownWarning(text=_str(text), source=source, data=d))
+        text = _str(d.get("text") or d.get("message") or d.get("reason") or d.get("value"))
+        text = text[:MAX_WARNING] if text is not None else None
+        await _call(self.on_event, RetakeShutdownWarning(text=text, source=source, data=d))
 
     async def _on_pinned(self, data: Any) -> None:
         await _call(self.on_event, RetakePinned(data=_data(data)))
