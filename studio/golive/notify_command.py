@@ -6,7 +6,8 @@ through a program the operator chose (a chat bot, ``mail``, a webhook script).
   variables; wrap those in a script of your own.
 * The message is the program's standard input (UTF-8, redacted). Its environment also
   has ``STUDIO_NOTIFY_REASON`` (live, heartbeat, low_viewers, shutdown_warning) and
-  ``STUDIO_NOTIFY_URGENT`` (1 or 0).
+  ``STUDIO_NOTIFY_URGENT`` (1 or 0), and none of the studio's credentials
+  (``RETAKE_ACCESS_TOKEN``, ``RETAKE_PRIVY_JWT``, ``CLAWCAST_API_KEY``).
 * One at a time, in order, each bounded to ``timeout`` seconds (then its process group
   is killed); at most ``max_pending`` wait, the oldest non-urgent one dropped first.
 * A failure (missing program, non-zero exit, timeout) is a ``golive.notice`` warning,
@@ -33,6 +34,8 @@ ENV_COMMAND = "STUDIO_NOTIFY_COMMAND"
 DEFAULT_TIMEOUT = 15.0
 MAX_PENDING = 20
 STDERR_TAIL = 300
+SECRET_ENV = frozenset({"RETAKE_ACCESS_TOKEN", "RETAKE_PRIVY_JWT", "CLAWCAST_API_KEY"})
+"""The studio's own credentials are not passed on to the notify command."""
 
 
 def parse_notify_command(command: str, *, flag: str = "--notify-command") -> list[str]:
@@ -102,7 +105,7 @@ class NotifyCommand:
     async def run_one(self, note: BuilderNotification) -> int | None:
         """Run the command once; its exit code, or ``None`` if it never ran or timed out."""
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in SECRET_ENV},
             "STUDIO_NOTIFY_REASON": note.reason,
             "STUDIO_NOTIFY_URGENT": "1" if note.urgent else "0",
         }

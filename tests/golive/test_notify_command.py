@@ -34,7 +34,8 @@ import json, os, sys
 text = sys.stdin.read()
 with open(sys.argv[1], "a") as out:
     out.write(json.dumps({"text": text, "reason": os.environ["STUDIO_NOTIFY_REASON"],
-                          "urgent": os.environ["STUDIO_NOTIFY_URGENT"], "argv": sys.argv[2:]}) + "\\n")
+                          "urgent": os.environ["STUDIO_NOTIFY_URGENT"], "argv": sys.argv[2:],
+                          "secrets": sorted(k for k in os.environ if k.startswith("RETAKE_"))}) + "\\n")
 """
 
 
@@ -58,8 +59,10 @@ def note(reason: str = "heartbeat", text: str = "hello builder", urgent: bool = 
     return BuilderNotification(reason=reason, text=text, urgent=urgent)  # type: ignore[arg-type]
 
 
-async def test_each_notification_reaches_the_command_on_stdin_in_order(receiver):
+async def test_each_notification_reaches_the_command_on_stdin_in_order(receiver, monkeypatch):
     command, out = receiver
+    monkeypatch.setenv("RETAKE_ACCESS_TOKEN", "rtk_" + "a" * 32)
+    monkeypatch.setenv("RETAKE_PRIVY_JWT", "eyJhbGciOiJFUzI1NiJ9.eyJ1aWQiOiJ1In0.c2ln")
     bus = EventBus()
     notices: list[Notice] = []
     bus.add_listener(lambda e: notices.append(e) if isinstance(e, Notice) else None)
@@ -73,6 +76,7 @@ async def test_each_notification_reaches_the_command_on_stdin_in_order(receiver)
     assert got[0]["text"] == "I'm live at https://retake.tv/x\n"
     assert got[1]["text"] == "CRISIS: $(rm -rf /) `whoami`\n"  # no shell ever saw it
     assert got[0]["argv"] == ["two words"]
+    assert got[0]["secrets"] == []  # the studio's credentials stay with the studio
     assert notifier.delivered == 2 and notices == []
     await notifier.aclose()
 
