@@ -370,7 +370,7 @@ def message(
     sell: float | None,
     tx_hash: str | None,
 ) -> None:
-    """Send TEXT, a tip or a trade as the Socket.IO ``message``, signed with the Privy JWT."""
+    """Send TEXT, a tip or a trade as the Socket.IO message, signed with the Privy JWT."""
     if sum(x is not None for x in (tip, buy, sell)) > 1:
         raise ValidationFailed([Problem("--tip/--buy/--sell", "give at most one")], what="message")
     paths = Paths.from_env()
