@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.broadcast.events import DestinationStateChanged, ProcessExited, RecoveryScheduled
-from studio.events import Event
+from studio.events import Event, ListenerFailed
 from studio.golive.events import (
     AudienceAlert,
     BuilderNotification,
@@ -35,6 +35,7 @@ from studio.golive.events import (
     Failed,
     Notice,
     PlatformLive,
+    StreamHealth,
     Viewers,
 )
 from studio.golive.leg import LegContext
@@ -204,6 +205,10 @@ class Playbook:
             )
         elif isinstance(event, RetakeFeedState) and event.state == "disconnected":
             text = "retake.tv chat socket dropped (REST polling covered it)"
+        elif isinstance(event, StreamHealth) and event.health == "bad":
+            text = f"{event.platform} reports its stream health as bad"
+        elif isinstance(event, ListenerFailed):
+            text = f"the studio's {event.listener} failed on {event.failed_on}: {event.error}"
         if text is not None:
             self._period.issues.append(text[:300])
 

@@ -12,6 +12,7 @@ from studio.golive.events import (
     ChatLine,
     Failed,
     PlatformLive,
+    StreamHealth,
     Viewers,
 )
 from studio.golive.playbook import Playbook, PlaybookSettings
@@ -81,6 +82,8 @@ async def test_heartbeat_every_four_hours_summarises_the_bus():
         ctx.publish(PlatformLive(platform="retake", url=RETAKE, viewers=2))
         ctx.publish(Viewers(platform="retake", viewers=12))
         ctx.publish(Failed(platform="basefm", error="status 503"))
+        ctx.publish(StreamHealth(platform="basefm", health="bad"))
+        ctx.publish(StreamHealth(platform="basefm", health="good"))
         ctx.publish(AudienceAlert(platform="retake", alert="tip", who="whale", amount="25.00"))
         ctx.publish(AudienceAlert(platform="retake", alert="tip", who="minnow", amount="2.00"))
         for i in range(30):
@@ -97,7 +100,9 @@ async def test_heartbeat_every_four_hours_summarises_the_bus():
         assert lines[0] == "Heartbeat: the last 4.0 hours on stream."
         assert f"Live at {RETAKE}" in lines
         assert "Viewers now: 12 (peak 12)" in lines
-        assert "Technical issues: basefm: status 503" in lines
+        assert (
+            "Technical issues: basefm: status 503; basefm reports its stream health as bad" in lines
+        )
         assert "Large tips: whale tipped 25" in lines
         assert (
             "Unusual activity: a burst of 30 chat in 5 minutes (average 0.6 per 5 minutes)" in lines
