@@ -24,7 +24,7 @@ from studio.platforms.retake_live import (
     RetakeTip,
     RetakeTrade,
 )
-from studio.platforms.retake_socket_message import send_socket_message
+from studio.platforms.retake_socket_message import SocketNotConnected, send_socket_message
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.server import serve_in_thread
 from tests.retake.retake_helpers import verified_agent, wait_until
@@ -194,3 +194,15 @@ async def test_leave_room_stops_its_events_now_and_after_reconnects(stage: dict[
         assert [e.username for e in got if isinstance(e, RetakeFollow)] == ["a"]
     finally:
         await live.stop()
+
+
+async def test_send_on_a_feed_that_is_not_connected_is_refused(stage: dict[str, Any]) -> None:
+    got: list[Event] = []
+    live = RetakeLive(stage["client"], stage["user"], got.append, socket=False)
+    await live.start()
+    try:
+        with pytest.raises(SocketNotConnected, match="not connected"):
+            await live.send(stage["jwt"], message(stage))
+    finally:
+        await live.stop()
+    assert stage["sandbox"].retake.world.comments.get(stage["user"], []) == []
