@@ -159,7 +159,7 @@ def trouble_text(exc: BaseException) -> str:
     return f"unexpected error: {type(exc).__name__}: {redact(str(exc))[:200]}"
 
 
-class RetakeShutdownWarning(Event):
+class RetakeShutdownWarning(_FromViewers):
     """retake.tv warned that the stream may be shut down (the playbook: a crisis).
 
     The document names no channel for it, so every reasonable one is read: a

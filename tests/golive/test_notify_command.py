@@ -165,12 +165,17 @@ async def test_shutdown_warning_from_the_socket_reaches_the_command_at_once(serv
             await wait_until(lambda: live.connected)
             await control.post(
                 "/_sandbox/retake/warn",
-                json={"streamer_id": reg.user_db_id, "text": "Quality warning 2", "via": via},
+                json={
+                    "streamer_id": reg.user_db_id,
+                    "text": "Quality warning 2\x1b]0;pwned\x07",
+                    "via": via,
+                },
             )
             await wait_until(lambda: bool(recorder.of("retake.shutdown_warning")))
             (warning,) = recorder.of("retake.shutdown_warning")
             assert isinstance(warning, RetakeShutdownWarning)
-            assert warning.text == "Quality warning 2" and warning.source == (
+            assert warning.text is not None and "\x1b" not in warning.text
+            assert warning.text.startswith("Quality warning 2") and warning.source == (
                 "socket" if via == "event" else "message"
             )
             assert not recorder.of("retake.chat"), "a warning is not a viewer's chat line"
