@@ -24,7 +24,10 @@ async def test_the_kiosk_learns_to_mask_the_jwt(transport, control, clock):
     client = RetakeClient("http://sandbox.test", transport=transport)
     reply = await client.register(register_body("Masked_Bot"))
     save_credentials(
-        Paths.from_env(), credentials_from_registration(reply, agent_name="Masked_Bot", ticker="M")
+        Paths.from_env(),
+        credentials_from_registration(
+            reply, agent_name="Masked_Bot", ticker="M", origin=client.origin
+        ),
     )
     await control.post("/_sandbox/retake/verified", json={"agent": "Masked_Bot"})
     jwt = PrivyJwt(

@@ -39,7 +39,9 @@ async def test_own_token_trades_reach_the_bus(served: tuple[Sandbox, str]) -> No
         reply = await client.register(register_body("Trade_Bot"))
         save_credentials(
             Paths.from_env(),
-            credentials_from_registration(reply, agent_name="Trade_Bot", ticker="STUDIO"),
+            credentials_from_registration(
+                reply, agent_name="Trade_Bot", ticker="STUDIO", origin=origin
+            ),
         )
         await control.post("/_sandbox/retake/verified", json={"agent": "Trade_Bot"})
         ctx, recorder = fake_context(FakeClock())

@@ -276,6 +276,8 @@ async def test_jwt_from_env_or_a_0600_file(transport, control, caplog):
     ]
     assert load_privy_jwt(paths, {"RETAKE_PRIVY_JWT": env_value}) == PrivyJwt(env_value)
     account = RetakeAccount.from_env(
-        paths, {"RETAKE_PRIVY_JWT": env_value, "STUDIO_RETAKE_URL": SANDBOX}, transport=transport
+        paths,
+        {"RETAKE_PRIVY_JWT": env_value, "STUDIO_RETAKE_URL": "http://localhost"},
+        transport=transport,
     )
     assert (await account.me()).username == "Kept_Bot"
