@@ -17,7 +17,8 @@ from textual.theme import Theme
 from studio.validation import problems_from
 from studio.validation.common import hex_colour
 
-BUILTIN_THEMES = Path(__file__).resolve().parents[2] / "themes"
+BUILTIN_THEMES = Path(__file__).resolve().parents[1] / "themes"
+"""Shipped inside the package (``studio/themes``), so an installed build keeps them."""
 DEFAULT_THEME = "onair"
 
 

@@ -13,7 +13,10 @@ from tests.kiosk.kiosk_helpers import ON_AIR, screen_text, settle
 
 def test_builtin_themes_load() -> None:
     themes, problems = load_themes(BUILTIN_THEMES)
-    assert {t.name for t in themes} >= {"onair", "high-contrast"}
+    assert {t.name for t in themes} == {
+        "onair", "light", "high-contrast", "retake", "clawcast", "basefm",
+    }  # fmt: skip
+    assert BUILTIN_THEMES.parent.name == "studio"  # inside the package
     assert problems == []
 
 
