@@ -7,6 +7,13 @@ import sys
 import studio
 
 UI_PACKAGES = ("studio.kiosk", "studio.console", "studio.ui", "studio.__main__")
+CONSOLE_WITHOUT_SCREEN = (
+    "studio.console.model",
+    "studio.console.client",
+    "studio.console.wire",
+    "studio.console.field_check",
+)
+"""The console's model and client, which the CLI and tests use without Textual."""
 
 
 def core_modules() -> list[str]:
@@ -14,7 +21,7 @@ def core_modules() -> list[str]:
     for info in pkgutil.walk_packages(studio.__path__, "studio."):
         if not info.name.startswith(UI_PACKAGES):
             names.append(info.name)
-    return names
+    return names + list(CONSOLE_WITHOUT_SCREEN)
 
 
 def test_core_modules_do_not_import_textual():

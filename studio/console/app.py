@@ -1,0 +1,272 @@
+"""``studio console``: the operator's control room, a client of the broadcast service.
+
+Keyboard first; the Footer shows the keys, F1 the focused pane's, Ctrl+P finds every
+action by name. From 80x24 (one pane at a time, chat on F2) to 200x50 (chat beside
+the panes). Everything it shows comes from the service's events folded into one
+``ConsoleModel``; everything it does is a ``Command`` to the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from studio.console.client import Command, ConsoleClient
+from studio.console.config import ConsoleConfig
+from studio.console.messages import CommandAnswered, SendCommand
+from studio.console.model import ConsoleModel, Topic
+from studio.console.panes.chat.chat_pane import ChatPane
+from studio.console.panes.composer.composer_pane import ComposerPane
+from studio.console.panes.operator.operator_pane import OperatorPane
+from studio.console.panes.pane import Pane
+from studio.console.panes.queue.queue_pane import QueuePane
+from studio.console.panes.viewer.viewer_pane import ViewerPane
+from studio.console.screens.confirm_stop import ConfirmStop
+from studio.console.screens.help_screen import HelpScreen
+from studio.ui.app_base import AppBase
+
+log = logging.getLogger(__name__)
+
+TABS = {"viewer": "Viewer", "queue": "Queue", "composer": "Slides", "operator": "Operator"}
+REATTACH_SECONDS = 2.0
+
+
+class ConsoleApp(AppBase):
+    CSS_PATH = [
+        "../ui/global.tcss",
+        "console.tcss",
+        "panes/chat/chat.tcss",
+        "panes/viewer/viewer.tcss",
+        "panes/queue/queue.tcss",
+        "panes/composer/composer.tcss",
+        "panes/operator/operator.tcss",
+        "screens/screens.tcss",
+    ]
+    TITLE = "studio console"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="console.help", tooltip="The keys of the pane you are in."),
+        Binding("f2", "show_chat", "Chat", id="console.chat",
+                tooltip="The chat (beside the panes on wide terminals, instead of them on small ones)."),
+        Binding("f3", "show_tab('viewer')", "Viewer", id="console.viewer",
+                tooltip="The on-air frame, the encoder, destinations and viewers."),
+        Binding("f4", "show_tab('queue')", "Queue", id="console.queue",
+                tooltip="ClawCast queue, baseFM DJs and relays, retake's directory."),
+        Binding("f5", "show_tab('composer')", "Slides", id="console.composer",
+                tooltip="Compose, save, book and publish ClawCast slides; duets."),
+        Binding("f6", "show_tab('operator')", "Operator", id="console.operator",
+                tooltip="Steps that need you, the legs, notices."),
+        Binding("f8", "next_theme", "Theme", id="console.theme",
+                tooltip="Switch to the next theme (Ctrl+P lists them all)."),
+        Binding("f9", "golive", "Go live", id="console.golive",
+                tooltip="Start the go-live sequence on every configured platform."),
+        Binding("f10", "stop", "Stop", id="console.stop",
+                tooltip="End the broadcast on every platform (asks first)."),
+        Binding("ctrl+r", "reconnect", "Reconnect", id="console.reconnect", show=False,
+                tooltip="Skip the watchdog's wait and reconnect failed destinations now."),
+        Binding("ctrl+q", "quit", "Quit", id="console.quit", priority=True,
+                tooltip="Close the console. The broadcast goes on; attach again any time."),
+    ]  # fmt: skip
+
+    def __init__(
+        self,
+        client: ConsoleClient,
+        config: ConsoleConfig | None = None,
+        *,
+        model: ConsoleModel | None = None,
+    ) -> None:
+        self.config = config or ConsoleConfig()
+        super().__init__(theme_name=self.config.theme, theme_folders=self.config.theme_folders)
+        self.client = client
+        self.model = model or ConsoleModel(now=self.config.now)
+        self.attached = asyncio.Event()
+        self.responses: list[tuple[Command, object]] = []
+        if self.config.frozen:
+            self.animation_level = "none"
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="●")
+        with Horizontal(id="main"):
+            with TabbedContent(initial="operator", id="tabs"):
+                with TabPane(TABS["viewer"], id="viewer"):
+                    yield ViewerPane(self.model, id="viewer-pane")
+                with TabPane(TABS["queue"], id="queue"):
+                    yield QueuePane(self.model, id="queue-pane")
+                with TabPane(TABS["composer"], id="composer"):
+                    yield ComposerPane(self.model, id="composer-pane")
+                with TabPane(TABS["operator"], id="operator"):
+                    yield OperatorPane(self.model, id="operator-pane")
+            yield ChatPane(self.model, id="chat")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.config.frozen:
+            self.unblink(self.screen)
+        else:
+            self.set_interval(1.0, self.tick)
+            self.set_interval(self.config.queue_interval, self._refresh_queue)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.attach()
+
+    def unblink(self, root: Widget | Screen) -> None:
+        """Frozen consoles (tests) draw a steady cursor, so every picture is the same."""
+        if self.config.frozen:
+            for widget in root.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    # -- the service -------------------------------------------------------------------
+
+    @work(exclusive=True, group="service")
+    async def attach(self) -> None:
+        """Attach, draw the whole state, then follow the events; reattach if it drops."""
+        while True:
+            try:
+                async with self.client.attach() as attachment:
+                    self.update_panes(self.model.apply_snapshot(attachment.snapshot))
+                    self.attached.set()
+                    self.sub_title = "attached"
+                    async for event in attachment.events:
+                        topics = self.model.apply(event)
+                        if topics:
+                            self.update_panes(topics)
+                    return
+            except (OSError, ConnectionError) as exc:
+                self.attached.clear()
+                self.sub_title = "not attached"
+                self.notify(f"Cannot reach the broadcast service: {exc}. Retrying.",
+                            severity="warning", timeout=4)  # fmt: skip
+                if self.config.frozen:
+                    return
+                await asyncio.sleep(REATTACH_SECONDS)
+
+    def update_panes(self, topics: set[Topic]) -> None:
+        for pane in self.query(Pane):
+            wanted = topics & pane.topics
+            if wanted:
+                pane.update_from_model(set(wanted))
+        if "legs" in topics:
+            self.sub_title = "LIVE" if self.model.live else "off air"
+        if "operator" in topics and self.model.pending:
+            self.action_show_tab("operator")
+
+    def tick(self) -> None:
+        for pane in self.query(Pane):
+            if pane.ticks and pane.is_on_screen:
+                pane.tick()  # type: ignore[attr-defined]
+
+    def _refresh_queue(self) -> None:
+        queue = self.query_one(QueuePane)
+        if queue.is_on_screen:
+            queue.fetch()
+
+    @on(SendCommand)
+    def _send_command(self, message: SendCommand) -> None:
+        self.send(message.command, message.success)
+
+    @work(group="commands")
+    async def send(self, command: Command, success: str = "") -> None:
+        try:
+            response = await self.client.send(command)
+        except (OSError, ConnectionError) as exc:
+            self.notify(f"{command.verb} was not sent: {exc}", title="Not sent", severity="error")
+            return
+        self.responses.append((command, response))
+        self.post_message(CommandAnswered(command, response))
+        if response.ok:
+            self.notify(success or response.comment or f"{command.verb}: done", timeout=4)
+        else:
+            self.notify(response.comment or f"{command.verb} failed", title="Refused",
+                        severity="error", timeout=8)  # fmt: skip
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.screen.remove_class("-chat")
+        self.query_one("#tabs", TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}-pane", Pane)
+        if self.focused is None or pane not in self.focused.ancestors_with_self:
+            pane.focus_first()
+
+    def action_show_chat(self) -> None:
+        if self.screen.has_class("-narrow"):
+            self.screen.toggle_class("-chat")
+        if self.screen.has_class("-chat") or not self.screen.has_class("-narrow"):
+            self.query_one(ChatPane).action_compose()
+
+    def action_golive(self) -> None:
+        self.send(Command("golive"), "Going live: follow the steps in Operator")
+
+    def action_stop(self) -> None:
+        live = sorted(name for name, leg in self.model.legs.items() if leg.live and not leg.stopped)
+
+        def confirmed(stop: bool | None) -> None:
+            if stop:
+                self.send(Command("stop"), "Stopping every leg")
+
+        self.push_screen(ConfirmStop(live), confirmed)
+
+    def action_reconnect(self) -> None:
+        self.send(Command("reconnect"), "Reconnecting now")
+
+    def action_next_theme(self) -> None:
+        names = sorted(self.available_themes)
+        self.theme = names[(names.index(self.theme) + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self.query_one(ChatPane).redraw_all()
+        self.update_panes(set(Topic.__args__))  # type: ignore[attr-defined]
+
+    def current_pane(self) -> Pane:
+        focused = self.focused
+        if focused is not None:
+            for node in focused.ancestors_with_self:
+                if isinstance(node, Pane):
+                    return node
+        if self.screen.has_class("-chat"):
+            return self.query_one(ChatPane)
+        active = self.query_one("#tabs", TabbedContent).active
+        return self.query_one(f"#{active}-pane", Pane)
+
+    def action_help(self) -> None:
+        pane = self.current_pane()
+        bindings: list[BindingType] = []
+        focused = self.focused
+        chain: Iterable[Widget] = focused.ancestors_with_self if focused is not None else [pane]
+        for node in chain:
+            if isinstance(node, Screen):
+                break
+            bindings.extend(b for b in node.BINDINGS if isinstance(b, Binding) and b.id)
+            if node is pane:
+                break
+        title = {"chat": "Chat"}.get(
+            pane.id or "", TABS.get((pane.id or "").removesuffix("-pane"), "Pane")
+        )
+        self.push_screen(HelpScreen(title, bindings, list(self.BINDINGS)))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for node in (self, *self.query(Pane), *self.query("StepPrompt, ChatLog")):
+            for binding in node.BINDINGS:
+                if not isinstance(binding, Binding) or not binding.id:
+                    continue
+                action = binding.action
+                yield SystemCommand(
+                    binding.description,
+                    f"{binding.tooltip} ({binding.key_display or binding.key})",
+                    lambda node=node, action=action: self.call_later(node.run_action, action),
+                )
+        for name in sorted(self.available_themes):
+            yield SystemCommand(f"Theme: {name}", "Switch the console's colours now",
+                                lambda name=name: setattr(self, "theme", name), discover=False)  # fmt: skip

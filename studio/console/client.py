@@ -1,0 +1,89 @@
+"""What the console needs of the broadcast service, and nothing more.
+
+The console is a client of the studio's control API (the broadcast as a service): it
+attaches, receives the current state and then the live events, and sends commands
+that come back with a response. It never calls a platform client itself.
+
+``ConsoleClient`` is that contract. ``BusClient`` fulfils it in-process, over an
+``EventBus`` and a command handler, for a service running in the same process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from studio.events import Event, EventBus
+
+
+@dataclass(frozen=True)
+class Command:
+    """One request to the service: a verb and its arguments.
+
+    Verbs the console sends: ``answer`` (platform, need, value), ``stop``, ``reconnect``,
+    ``golive`` (platforms), ``chat.send`` (to: retake|room|clawcast, room, text),
+    ``slides.book`` (slides, duration_minutes), ``slides.publish`` (slides),
+    ``duet.request`` (question), ``duet.list``, ``duet.accept`` (request_id, answer),
+    ``duet.reply`` (request_id, reply), ``queue`` (platform), ``retake.register``
+    (name, description, image_url, wallet_address, ticker).
+    """
+
+    verb: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Response:
+    """The service's answer: ``ok``, a sentence for the operator, and any data."""
+
+    ok: bool
+    comment: str = ""
+    data: Any = None
+
+
+@dataclass
+class Attachment:
+    """What attaching gives: the state at that moment, then every event after it."""
+
+    snapshot: Mapping[str, Any]
+    events: AsyncIterator[Event]
+
+
+class ConsoleClient(Protocol):
+    def attach(self) -> contextlib.AbstractAsyncContextManager[Attachment]: ...
+    async def send(self, command: Command) -> Response: ...
+
+
+CommandHandler = Callable[[Command], Awaitable[Response]]
+
+
+class BusClient:
+    """An in-process service: events from ``bus``, commands to ``handler``.
+
+    ``history`` is replayed as the snapshot, so a console that attaches late still draws
+    the whole state (list-then-watch, with nothing lost in between: the subscription is
+    opened before the snapshot is taken).
+    """
+
+    def __init__(
+        self,
+        bus: EventBus,
+        handler: CommandHandler,
+        *,
+        history: Callable[[], list[Event]] | None = None,
+        queue: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.bus, self.handler = bus, handler
+        self._history = history or (lambda: [])
+        self._queue = queue or (lambda: {})
+
+    @contextlib.asynccontextmanager
+    async def attach(self) -> AsyncIterator[Attachment]:
+        async with self.bus.subscribe() as events:
+            snapshot = {"events": list(self._history()), "queue": dict(self._queue())}
+            yield Attachment(snapshot, events)
+
+    async def send(self, command: Command) -> Response:
+        return await self.handler(command)

@@ -1,0 +1,1 @@
+"""The console's panes, one folder each; each reads the ``ConsoleModel``."""

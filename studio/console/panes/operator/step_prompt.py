@@ -1,0 +1,126 @@
+"""One step that waits for a human, with what it needs checked as it is typed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from studio.console.client import Command
+from studio.console.field_check import check_answer
+from studio.console.messages import SendCommand
+from studio.console.model import PendingStep
+from studio.console.panes.queue.queue_text import clock
+
+if TYPE_CHECKING:
+    from studio.console.app import ConsoleApp
+
+TITLES = {
+    "tweet_url": "retake.tv verification: tweet this, then paste the tweet's link",
+    "tx_hash": "baseFM payment (402): pay the fee, then paste the txHash",
+    "wallet": "baseFM refused this wallet (403)",
+    "cooldown": "baseFM cooldown (429)",
+    "open_session": "A session was left open",
+}
+PLACEHOLDERS = {
+    "tweet_url": "https://x.com/<user>/status/<digits>",
+    "tx_hash": "0x + 64 hex digits",
+    "wallet": "0x + 40 hex digits",
+    "open_session": "resume or stop",
+}
+
+
+class StepPrompt(Vertical):
+    BINDINGS = [
+        Binding("ctrl+y", "copy", "Copy text", id="operator.copy",
+                tooltip="Copy the text to post (also through the terminal's clipboard)."),
+    ]  # fmt: skip
+
+    def __init__(self, step: PendingStep) -> None:
+        super().__init__(classes="step", id=f"step-{step.platform}-{step.need}")
+        self.step = step
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def copy_text(self) -> str | None:
+        message = self.step.data.get("verification_message")
+        return str(message) if message else None
+
+    def compose(self) -> ComposeResult:
+        step = self.step
+        yield Label(TITLES.get(step.need, f"{step.platform}: {step.need}"), classes="step-title")
+        yield Static(self._details(), classes="step-details")
+        if self.copy_text:
+            yield Static(Text(self.copy_text, style="bold"), classes="copy-text", id="copy-text")
+        if step.need != "cooldown":
+            with Horizontal(classes="step-answer"):
+                yield Input(placeholder=PLACEHOLDERS.get(step.need, "answer"), classes="answer")
+                if self.copy_text:
+                    yield Button("Copy", id="copy", variant="default")
+                yield Button("Send", id="send", variant="primary", disabled=True)
+            yield Label("", classes="answer-problem")
+
+    def on_mount(self) -> None:
+        self.console.unblink(self)
+
+    def _details(self) -> Text:
+        step, data = self.step, self.step.data
+        if step.need == "tx_hash":
+            fee = data.get("fee")
+            return Text.assemble(
+                ("Fee: ", "bold"), f"${fee:g} USDC on Base" if isinstance(fee, int | float) else "the session fee",
+                ("\nFrom wallet: ", "bold"), str(data.get("wallet") or "—"),
+            )  # fmt: skip
+        if step.need == "wallet":
+            return Text.assemble(("Expected wallet: ", "bold"), str(data.get("expected") or "—"),
+                                 "\n", step.prompt)  # fmt: skip
+        if step.need == "cooldown":
+            return Text.assemble(("Try again in ", "bold"), (clock(self.cooldown_left()), "bold"),
+                                 "\n", step.prompt)  # fmt: skip
+        if step.need == "tweet_url":
+            return Text("Post this exact message in a tweet from your human's account:")
+        return Text(step.prompt)
+
+    def cooldown_left(self) -> float | None:
+        data = self.step.data
+        if data.get("until") is not None:
+            return float(data["until"]) - self.console.config.now()
+        if data.get("retry_after") is not None:
+            return self.step.asked_at + float(data["retry_after"]) - self.console.config.now()
+        return None
+
+    def tick(self) -> None:
+        if self.step.need == "cooldown":
+            self.query_one(".step-details", Static).update(self._details())
+
+    @on(Input.Changed, ".answer")
+    def _check(self, event: Input.Changed) -> None:
+        problem = check_answer(self.step.need, event.value) if event.value else None
+        self.query_one(".answer-problem", Label).update(problem or "")
+        event.input.set_class(problem is not None, "-invalid")
+        self.query_one("#send", Button).disabled = problem is not None or not event.value.strip()
+
+    @on(Input.Submitted, ".answer")
+    @on(Button.Pressed, "#send")
+    def _send(self) -> None:
+        value = self.query_one(".answer", Input).value
+        problem = check_answer(self.step.need, value)
+        if problem:
+            self.notify(problem, title="Not sent", severity="warning")
+            return
+        self.post_message(SendCommand(Command("answer", {
+            "platform": self.step.platform, "need": self.step.need, "value": value.strip()})))  # fmt: skip
+
+    @on(Button.Pressed, "#copy")
+    def action_copy(self) -> None:
+        if self.copy_text:
+            self.app.copy_to_clipboard(self.copy_text)
+            self.notify("Copied. Post it as a tweet, then paste the tweet's link here.")

@@ -1,0 +1,34 @@
+"""What every pane has: the model topics it draws, and how it redraws."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.containers import Container
+
+from studio.console.model import ConsoleModel, Topic
+
+
+class Pane(Container):
+    topics: ClassVar[frozenset[Topic]] = frozenset()
+    ticks: ClassVar[bool] = False
+    """Redrawn once a second (countdowns) while visible."""
+
+    def __init__(self, model: ConsoleModel, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+
+    def on_mount(self) -> None:
+        self.update_from_model(set(self.topics))
+
+    def update_from_model(self, topics: set[Topic]) -> None:
+        """Redraw what ``topics`` changed. Subclasses override."""
+
+    def focus_first(self) -> None:
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def tick(self) -> None:
+        """Once a second while visible, for panes with countdowns."""

@@ -1,0 +1,71 @@
+"""Queue: ClawCast's now-playing and queue, baseFM's DJs and relays, retake's directory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from studio.console.client import Command
+from studio.console.colours import palette
+from studio.console.model import Topic
+from studio.console.panes.pane import Pane
+from studio.console.panes.queue import queue_text
+
+if TYPE_CHECKING:
+    from studio.console.app import ConsoleApp
+
+
+class QueuePane(Pane):
+    topics: ClassVar[frozenset[Topic]] = frozenset({"queue"})
+    ticks: ClassVar[bool] = True
+    BINDINGS = [
+        Binding("ctrl+u", "refresh_queue", "Refresh", id="queue.refresh",
+                tooltip="Ask the service for the queues and directories now."),
+    ]  # fmt: skip
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="queue-columns"):
+            for name, title in (
+                ("clawcast", "ClawCast"),
+                ("basefm", "baseFM"),
+                ("retake", "retake.tv"),
+            ):
+                with Vertical(classes="queue-section"):
+                    yield Static(title, classes="title")
+                    yield Static(id=f"queue-{name}")
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def update_from_model(self, topics: set[Topic]) -> None:
+        colours = palette(self.app)
+        q = self.model.queue
+        now = self.console.config.now()
+        self.query_one("#queue-clawcast", Static).update(
+            queue_text.clawcast(q.get("clawcast"), now, colours)
+        )
+        self.query_one("#queue-basefm", Static).update(queue_text.basefm(q.get("basefm"), colours))
+        self.query_one("#queue-retake", Static).update(queue_text.retake(q.get("retake"), colours))
+
+    def tick(self) -> None:
+        self.update_from_model({"queue"})
+
+    def action_refresh_queue(self) -> None:
+        self.fetch()
+
+    @work(exclusive=True, group="queue")
+    async def fetch(self) -> None:
+        response = await self.console.client.send(Command("queue"))
+        if not response.ok:
+            self.notify(response.comment or "The queues could not be read.", severity="warning")
+            return
+        if isinstance(response.data, dict):
+            for platform, data in response.data.items():
+                self.model.set_queue(platform, data)
+            self.update_from_model({"queue"})
