@@ -133,9 +133,8 @@ class ConsoleApp(AppBase):
         while True:
             try:
                 async with self.client.attach() as attachment:
-                    self.update_panes(self.model.apply_snapshot(attachment.snapshot))
                     self.attached.set()
-                    self.sub_title = "attached"
+                    self.update_panes(self.model.apply_snapshot(attachment.snapshot) | {"legs"})
                     async for event in attachment.events:
                         topics = self.model.apply(event)
                         if topics:
@@ -156,7 +155,9 @@ class ConsoleApp(AppBase):
             if wanted:
                 pane.update_from_model(set(wanted))
         if "legs" in topics:
-            self.sub_title = "LIVE" if self.model.live else "off air"
+            self.sub_title = ("LIVE" if self.model.live else "off air") + (
+                "" if self.attached.is_set() else " · not attached"
+            )
         if "operator" in topics and self.model.pending:
             self.action_show_tab("operator")
 
@@ -186,7 +187,8 @@ class ConsoleApp(AppBase):
         if response.ok:
             self.notify(success or response.comment or f"{command.verb}: done", timeout=4)
         else:
-            self.notify(response.comment or f"{command.verb} failed", title="Refused",
+            problems = "".join(f"\n{p.get('field')}: {p.get('rule')}" for p in response.problems)
+            self.notify((response.comment or f"{command.verb} failed") + problems, title="Refused",
                         severity="error", timeout=8)  # fmt: skip
 
     # -- actions -----------------------------------------------------------------------
@@ -212,7 +214,9 @@ class ConsoleApp(AppBase):
 
         def confirmed(stop: bool | None) -> None:
             if stop:
-                self.send(Command("stop"), "Stopping every leg")
+                self.send(
+                    Command("stop", {"reason": "stopped by the operator"}), "Stopping every leg"
+                )
 
         self.push_screen(ConfirmStop(live), confirmed)
 

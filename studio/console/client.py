@@ -22,12 +22,15 @@ from studio.events import Event, EventBus
 class Command:
     """One request to the service: a verb and its arguments.
 
-    Verbs the console sends: ``answer`` (platform, need, value), ``stop``, ``reconnect``,
-    ``golive`` (platforms), ``chat.send`` (to: retake|room|clawcast, room, text),
-    ``slides.book`` (slides, duration_minutes), ``slides.publish`` (slides),
-    ``duet.request`` (question), ``duet.list``, ``duet.accept`` (request_id, answer),
-    ``duet.reply`` (request_id, reply), ``queue`` (platform), ``retake.register``
-    (name, description, image_url, wallet_address, ticker).
+    The control API's commands (``studio/control/commands.py``): ``answer`` (need: the
+    step's id or need, value), ``stop`` (reason), ``reconnect``, ``chat.send`` (text,
+    to: another agent's room, clawcast), ``clawcast.batch`` (slides),
+    ``clawcast.duet.request`` (question), ``clawcast.duets``, ``clawcast.duet.accept``
+    (request_id, answer), ``clawcast.duet.reply`` (request_id, reply),
+    ``clawcast.queue``, ``basefm.live``, ``retake.live``, ``retake.tokens.top``,
+    ``retake.tokens.trending``; and ones the service has yet to offer: ``golive``,
+    ``clawcast.book`` (slides, duration_minutes), ``retake.register`` (agent_name,
+    agent_description, image_url, wallet_address, ticker).
     """
 
     verb: str
@@ -41,6 +44,9 @@ class Response:
     ok: bool
     comment: str = ""
     data: Any = None
+    code: int = 200
+    problems: list[dict[str, str]] = field(default_factory=list)
+    """Each broken rule as ``{"field", "rule"}`` (a 400 names them all)."""
 
 
 @dataclass

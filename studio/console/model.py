@@ -149,10 +149,12 @@ class PendingStep:
     prompt: str
     data: dict[str, Any]
     asked_at: float
+    id: str | None = None
+    """The service's id of the step, which the ``answer`` command names."""
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.platform, self.need)
+    def key(self) -> str:
+        return self.id or f"{self.platform}-{self.need}"
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ class ConsoleModel:
     viewer_history: deque[tuple[float, int]] = field(
         default_factory=lambda: deque(maxlen=VIEWER_SAMPLES)
     )
-    pending: dict[tuple[str, str], PendingStep] = field(default_factory=dict)
+    pending: dict[str, PendingStep] = field(default_factory=dict)
     notices: deque[NoticeLine] = field(default_factory=lambda: deque(maxlen=NOTICES_KEPT))
     notices_total: int = 0
     display: str | None = None
@@ -299,12 +301,13 @@ class ConsoleModel:
                 return {"notices"}
             case OperatorNeeded():
                 step = PendingStep(
-                    event.platform, event.need, event.prompt, dict(event.data), event.at
-                )
+                    event.platform, event.need, event.prompt, dict(event.data), event.at,
+                    getattr(event, "id", None),
+                )  # fmt: skip
                 self.pending[step.key] = step
                 return {"operator"}
             case OperatorAnswered():
-                self.pending.pop((event.platform, event.need), None)
+                self.pending.pop(_step_key(event), None)
                 return {"operator"}
             case SessionStarted():
                 self.session_id, self.ended = event.session_id, None
@@ -388,6 +391,11 @@ class ConsoleModel:
             self._money.popitem(last=False)
         self._add(ChatLine(at, "retake", kind, who, text, amount=amount))
         return {"chat"}
+
+
+def _step_key(event: OperatorAnswered) -> str:
+    step_id = getattr(event, "id", None)
+    return step_id or f"{event.platform}-{event.need}"
 
 
 def _amount(value: Any, prefix: str = "") -> str | None:

@@ -35,7 +35,7 @@ class NoImages:
         return None
 
 
-def test_card(width: int = 320, height: int = 180) -> Image.Image:
+def on_air_card(width: int = 320, height: int = 180) -> Image.Image:
     """A stand-in for the on-air frame in pictures: colour bars and a title block."""
     image = Image.new("RGB", (width, height), (11, 16, 32))
     draw = ImageDraw.Draw(image)
@@ -61,7 +61,7 @@ def frozen_config(**overrides: Any) -> ConsoleConfig:
     values: dict[str, Any] = {
         "frozen": True,
         "now": lambda: T0 + 60,
-        "grab": lambda display: test_card(),
+        "grab": lambda display: on_air_card(),
         "fetcher": NoImages(),
     }
     values.update(overrides)

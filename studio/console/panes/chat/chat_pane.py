@@ -18,8 +18,8 @@ from studio.console.panes.pane import Pane
 
 TARGETS = [
     ("my retake chat", "retake"),
-    ("another agent's room", "room"),
     ("ClawCast chat", "clawcast"),
+    ("another agent's room", "room"),
 ]
 
 
@@ -98,13 +98,15 @@ class ChatPane(Pane):
         if not text:
             return
         to = str(self.query_one("#chat-target", Select).value)
-        args: dict[str, str] = {"to": to, "text": text}
-        if to == "room":
+        args: dict[str, object] = {"text": text}
+        if to == "clawcast":
+            args["clawcast"] = True
+        elif to == "room":
             room = self.query_one("#chat-room", Input).value.strip()
             if not room:
                 self.notify("Name the agent whose room gets the message.", severity="warning")
                 self.query_one("#chat-room", Input).focus()
                 return
-            args["room"] = room
+            args["to"] = room
         event.input.value = ""
         self.post_message(SendCommand(Command("chat.send", args)))

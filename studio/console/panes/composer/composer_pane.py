@@ -243,10 +243,12 @@ class ComposerPane(Pane):
         if slides is not None:
             minutes = int(self.query_one("#slot-minutes", Select).value)  # type: ignore[arg-type]
             self.post_message(
-                SendCommand(Command("slides.book", {"slides": slides, "duration_minutes": minutes}))
+                SendCommand(
+                    Command("clawcast.book", {"slides": slides, "duration_minutes": minutes})
+                )
             )
 
     def action_publish(self) -> None:
         slides = self._valid_slides()
         if slides is not None:
-            self.post_message(SendCommand(Command("slides.publish", {"slides": slides})))
+            self.post_message(SendCommand(Command("clawcast.batch", {"slides": slides})))

@@ -59,7 +59,7 @@ class DuetsBox(Vertical):
         if not question:
             self.notify("Write the question first.", severity="warning")
             return
-        self.post_message(SendCommand(Command("duet.request", {"question": question})))
+        self.post_message(SendCommand(Command("clawcast.duet.request", {"question": question})))
 
     @on(Button.Pressed, "#duet-browse")
     def _browse(self) -> None:
@@ -67,7 +67,7 @@ class DuetsBox(Vertical):
 
     @work(exclusive=True, group="duets")
     async def browse(self) -> None:
-        response = await self.console.client.send(Command("duet.list"))
+        response = await self.console.client.send(Command("clawcast.duets"))
         if not response.ok:
             self.notify(response.comment or "No duet requests could be read.", severity="warning")
             return
@@ -87,7 +87,9 @@ class DuetsBox(Vertical):
         request_id, text = self._selected(), self._text()
         if request_id and text:
             self.post_message(
-                SendCommand(Command("duet.accept", {"request_id": request_id, "answer": text}))
+                SendCommand(
+                    Command("clawcast.duet.accept", {"request_id": request_id, "answer": text})
+                )
             )
 
     @on(Button.Pressed, "#duet-reply")
@@ -95,5 +97,7 @@ class DuetsBox(Vertical):
         request_id, text = self._selected(), self._text()
         if request_id and text:
             self.post_message(
-                SendCommand(Command("duet.reply", {"request_id": request_id, "reply": text}))
+                SendCommand(
+                    Command("clawcast.duet.reply", {"request_id": request_id, "reply": text})
+                )
             )

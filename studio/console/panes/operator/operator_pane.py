@@ -13,7 +13,7 @@ from textual.widgets import Button, Collapsible, Label, Log, Static
 from studio.console.colours import palette
 from studio.console.model import Topic
 from studio.console.panes.operator.registration_form import RegistrationForm
-from studio.console.panes.operator.step_prompt import StepPrompt
+from studio.console.panes.operator.step_prompt import StepPrompt, dom_id
 from studio.console.panes.pane import Pane
 
 if TYPE_CHECKING:
@@ -88,8 +88,8 @@ class OperatorPane(Pane):
         return table
 
     def _steps(self) -> None:
-        steps = self.query_one("#steps", VerticalScroll)
-        wanted = {f"step-{p.platform}-{p.need}": p for p in self.model.pending.values()}
+        steps = self.query_one("#steps", Vertical)
+        wanted = {f"step-{dom_id(p.key)}": p for p in self.model.pending.values()}
         for prompt in list(steps.query(StepPrompt)):
             if prompt.id not in wanted:
                 prompt.remove()

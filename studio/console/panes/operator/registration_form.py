@@ -25,7 +25,7 @@ class RegistrationForm(Vertical):
         yield Label("Register on retake.tv", classes="step-title")
         for name in REGISTER_FIELDS:
             yield Input(placeholder=LABELS[name], id=f"reg-{name}", classes="reg-field")
-            yield Label("", id=f"reg-{name}-problem", classes="answer-problem")
+            yield Label("", id=f"reg-{name}-problem", classes="answer-problem hidden")
         yield Button("Register", id="register", variant="primary", disabled=True)
 
     def values(self) -> dict[str, str]:
@@ -38,7 +38,9 @@ class RegistrationForm(Vertical):
         for name in REGISTER_FIELDS:
             typed = bool(values[name])
             problem = problems.get(name) if typed else None
-            self.query_one(f"#reg-{name}-problem", Label).update(problem or "")
+            label = self.query_one(f"#reg-{name}-problem", Label)
+            label.update(problem or "")
+            label.set_class(not problem, "hidden")
             self.query_one(f"#reg-{name}", Input).set_class(problem is not None, "-invalid")
         self.query_one("#register", Button).disabled = bool(problems)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -35,6 +36,11 @@ PLACEHOLDERS = {
 }
 
 
+def dom_id(key: str) -> str:
+    """A step's key as a widget id (letters, digits, ``_`` and ``-`` only)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", key)
+
+
 class StepPrompt(Vertical):
     BINDINGS = [
         Binding("ctrl+y", "copy", "Copy text", id="operator.copy",
@@ -42,7 +48,7 @@ class StepPrompt(Vertical):
     ]  # fmt: skip
 
     def __init__(self, step: PendingStep) -> None:
-        super().__init__(classes="step", id=f"step-{step.platform}-{step.need}")
+        super().__init__(classes="step", id=f"step-{dom_id(step.key)}")
         self.step = step
 
     @property
@@ -66,7 +72,7 @@ class StepPrompt(Vertical):
                 if self.copy_text:
                     yield Button("Copy", id="copy", variant="default")
                 yield Button("Send", id="send", variant="primary", disabled=True)
-            yield Label("", classes="answer-problem")
+            yield Label("", classes="answer-problem hidden")
 
     def on_mount(self) -> None:
         self.console.unblink(self)
@@ -104,7 +110,9 @@ class StepPrompt(Vertical):
     @on(Input.Changed, ".answer")
     def _check(self, event: Input.Changed) -> None:
         problem = check_answer(self.step.need, event.value) if event.value else None
-        self.query_one(".answer-problem", Label).update(problem or "")
+        label = self.query_one(".answer-problem", Label)
+        label.update(problem or "")
+        label.set_class(not problem, "hidden")
         event.input.set_class(problem is not None, "-invalid")
         self.query_one("#send", Button).disabled = problem is not None or not event.value.strip()
 
@@ -116,8 +124,9 @@ class StepPrompt(Vertical):
         if problem:
             self.notify(problem, title="Not sent", severity="warning")
             return
-        self.post_message(SendCommand(Command("answer", {
-            "platform": self.step.platform, "need": self.step.need, "value": value.strip()})))  # fmt: skip
+        # the service knows the step by its id, or (older services) by its need
+        need = self.step.id or self.step.need
+        self.post_message(SendCommand(Command("answer", {"need": need, "value": value.strip()})))
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -18,6 +18,10 @@ from studio.console.panes.queue import queue_text
 
 if TYPE_CHECKING:
     from studio.console.app import ConsoleApp
+
+
+QUEUE_COMMANDS = ("clawcast.queue", "basefm.live", "retake.live", "retake.tokens.top",
+                  "retake.tokens.trending")  # fmt: skip
 
 
 class QueuePane(Pane):
@@ -61,11 +65,26 @@ class QueuePane(Pane):
 
     @work(exclusive=True, group="queue")
     async def fetch(self) -> None:
-        response = await self.console.client.send(Command("queue"))
-        if not response.ok:
-            self.notify(response.comment or "The queues could not be read.", severity="warning")
-            return
-        if isinstance(response.data, dict):
-            for platform, data in response.data.items():
-                self.model.set_queue(platform, data)
-            self.update_from_model({"queue"})
+        """Each directory from its own command; one that fails keeps its last answer."""
+        now = self.console.config.now()
+        failed: list[str] = []
+        found: dict[str, Any] = {}
+        for verb in QUEUE_COMMANDS:
+            response = await self.console.client.send(Command(verb))
+            if response.ok:
+                found[verb] = response.data
+            else:
+                failed.append(f"{verb}: {response.comment}")
+        if "clawcast.queue" in found:
+            self.model.set_queue("clawcast", {**(found["clawcast.queue"] or {}), "fetched_at": now,
+                                              "me": self.model.me})  # fmt: skip
+        if "basefm.live" in found:
+            self.model.set_queue("basefm", found["basefm.live"])
+        retake = {key: found.get(f"retake.{key}".replace("top", "tokens.top").replace("trending", "tokens.trending"))
+                  for key in ("live", "top", "trending")}  # fmt: skip
+        if any(v is not None for v in retake.values()):
+            self.model.set_queue("retake", retake)
+        self.update_from_model({"queue"})
+        if failed:
+            self.notify("\n".join(failed), title="Some directories could not be read",
+                        severity="warning", timeout=6)  # fmt: skip

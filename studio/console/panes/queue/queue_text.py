@@ -39,7 +39,12 @@ def clawcast(
     elapsed = now - float(data.get("fetched_at") or now)
     me = data.get("me")
     parts: list[RenderableType] = []
-    live = data.get("live") or {}
+    queue_reply = data.get("queue") or {}
+    live = (
+        (data.get("now") or {})
+        if (data.get("now") or {}).get("live")
+        else queue_reply.get("live") or {}
+    )
     if live:
         left = live.get("seconds_remaining")
         left = None if left is None else float(left) - elapsed
@@ -49,7 +54,7 @@ def clawcast(
         parts.append(Text("Nobody on air", style=muted))
     table = _grid("#", "streamer", "starts in", "min")
     mine: float | None = None
-    for i, entry in enumerate(data.get("queue") or [], start=1):
+    for i, entry in enumerate(queue_reply.get("queue") or [], start=1):
         starts = entry.get("starts_at")
         wait = None if starts is None else float(starts) - now
         name = str(entry.get("streamer_name"))
@@ -60,9 +65,12 @@ def clawcast(
                       str(entry.get("duration_minutes") or "—"))  # fmt: skip
     parts.append(table)
     if me:
-        position = data.get("position")
-        parts.append(Text(f"You: {'position ' + str(position) if position else 'not queued'}"
-                          + (f", on in {clock(mine)}" if mine is not None else ""), style="bold"))  # fmt: skip
+        position = next((str(e.get("position") or i) for i, e in enumerate(queue_reply.get("queue") or [], start=1)
+                         if e.get("streamer_name") == me), None)  # fmt: skip
+        on_air = live.get("streamer_name") == me
+        where = "on air now" if on_air else f"position {position}" if position else "not queued"
+        parts.append(Text(f"You ({me}): {where}" + (f", on in {clock(mine)}" if mine is not None else ""),
+                          style="bold"))  # fmt: skip
     return Group(*parts)
 
 

@@ -1,0 +1,354 @@
+"""Pilot tests of the console's flows, fed with the core's real typed events over a bus.
+
+The service side is a real ``EventBus`` and a recorder of commands (``Service``) until
+the control API is on main; what is asserted is what the console sends and shows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import Button, Input, Label, TabbedContent, TextArea
+
+from studio.console.client import Response
+from studio.console.panes.chat.chat_log import ChatLog
+from studio.console.panes.composer.composer_pane import ComposerPane
+from studio.console.panes.viewer.frame_view import FrameView
+from studio.console.screens.confirm_stop import ConfirmStop
+from studio.console.screens.help_screen import HelpScreen
+from studio.golive.events import OperatorAnswered
+from studio.platforms.retake_live import RetakeChat
+from tests.console.console_helpers import (
+    LARGE,
+    SMALL,
+    T0,
+    Service,
+    console,
+    live_session,
+    on_air_card,
+    payment_step,
+    settle,
+    tweet_step,
+)
+
+TWEET = "https://x.com/human/status/1234567890"
+TX = "0x" + "1f" * 32
+
+
+async def test_attaching_draws_the_whole_state_then_follows_events() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        assert app.model.viewers_total == 19 and len(app.model.chat) == 6
+        assert app.sub_title == "LIVE"
+        service.publish(RetakeChat(at=T0 + 61, id="late", author="erin", text="just arrived"))
+        await settle(pilot, lambda: app.model.chat[-1].author == "erin")
+        assert app.model.chat[-1].first_time
+
+
+async def test_closing_the_console_and_coming_back_shows_the_same_broadcast() -> None:
+    service = Service(live_session())
+    first = console(service)
+    async with first.run_test(size=SMALL) as pilot:
+        await settle(pilot, first.attached.is_set)
+        service.publish(RetakeChat(at=T0 + 70, id="x", author="frank", text="still here?"))
+        await settle(pilot, lambda: first.model.chat_total == 7)
+    service.publish(RetakeChat(at=T0 + 80, id="y", author="gina", text="while you were away"))
+    again = console(service)
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot, again.attached.is_set)
+        assert [line.author for line in again.model.chat][-2:] == ["frank", "gina"]
+        assert again.model.live and again.model.display == ":99"
+
+
+async def test_scrolling_up_pauses_the_tail_and_end_resumes() -> None:
+    history = live_session() + [
+        RetakeChat(at=T0 + 100 + i, id=f"n{i}", author=f"viewer{i % 5}", text=f"line {i}")
+        for i in range(60)
+    ]
+    service = Service(history)
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        log = app.query_one(ChatLog)
+        await settle(pilot, lambda: log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y)
+        log.focus()
+        await pilot.press("pageup")
+        await settle(pilot, lambda: log.paused)
+        for i in range(3):
+            service.publish(RetakeChat(at=T0 + 200 + i, id=f"p{i}", author="zed", text="hey"))
+        await settle(pilot, lambda: log.unseen == 3)
+        status = app.query_one("#chat-status", Label)
+        assert "Paused · 3 new" in str(status.render())
+        top = log.scroll_y
+        assert top < log.max_scroll_y
+        await pilot.press("end")
+        await settle(pilot, lambda: not log.paused and log.unseen == 0)
+        await settle(pilot, lambda: log.scroll_y == log.max_scroll_y)
+
+
+async def test_chat_goes_to_the_room_the_operator_chose() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("f2")
+        await pilot.press(*"gm chat", "enter")
+        await pilot.press("ctrl+t")  # ClawCast
+        app.query_one("#chat-text", Input).focus()
+        await pilot.press(*"hello claw", "enter")
+        await pilot.press("ctrl+t")  # another agent's room
+        app.query_one("#chat-text", Input).focus()
+        await pilot.press(*"hi neighbour", "enter")  # no room named yet: not sent
+        app.query_one("#chat-room", Input).value = "other_agent"
+        app.query_one("#chat-text", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: len(service.commands) == 3)
+        assert [(c.verb, dict(c.args)) for c in service.commands] == [
+            ("chat.send", {"text": "gm chat"}),
+            ("chat.send", {"text": "hello claw", "clawcast": True}),
+            ("chat.send", {"text": "hi neighbour", "to": "other_agent"}),
+        ]
+
+
+async def test_the_tweet_is_copyable_and_the_link_is_checked_before_it_is_sent() -> None:
+    service = Service(live_session() + [tweet_step()])
+    app = console(service)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, lambda: app.query("StepPrompt"))
+        await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "operator"
+        answer = app.query_one(".answer", Input)
+        assert app.focused is answer
+        await pilot.press("ctrl+y")
+        assert app.clipboard == tweet_step().data["verification_message"]
+        await pilot.press(*"https://twitter.com/x")
+        problem = app.query_one(".answer-problem", Label)
+        await settle(pilot, lambda: "tweet_url" in str(problem.render()))
+        assert app.query_one("#send", Button).disabled
+        await pilot.press("enter")
+        assert service.commands == []
+        answer.value = TWEET
+        await settle(pilot, lambda: not app.query_one("#send", Button).disabled)
+        await pilot.press("enter")
+        await settle(pilot, lambda: len(service.commands) == 1)
+        assert dict(service.commands[0].args) == {"need": "tweet_url", "value": TWEET}
+        service.publish(OperatorAnswered(platform="retake", need="tweet_url"))
+        await settle(pilot, lambda: not app.query("StepPrompt"))
+
+
+async def test_the_basefm_payment_shows_the_fee_and_takes_only_a_txhash() -> None:
+    service = Service(live_session() + [payment_step()])
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, lambda: app.query("StepPrompt"))
+        details = str(app.query_one(".step-details").render())
+        assert "$5 USDC on Base" in details and "0xabab" in details
+        answer = app.query_one(".answer", Input)
+        answer.value = "0x1234"
+        await settle(pilot, lambda: "txHash" in str(app.query_one(".answer-problem").render()))
+        answer.value = TX
+        await settle(pilot, lambda: not app.query_one("#send", Button).disabled)
+        await pilot.click("#send")
+        await settle(pilot, lambda: len(service.commands) == 1)
+        assert dict(service.commands[0].args) == {"need": "tx_hash", "value": TX}
+
+
+async def test_a_refused_answer_is_shown_with_the_rule_it_broke() -> None:
+    service = Service(live_session() + [payment_step()])
+    service.answers["answer"] = Response(False, "baseFM did not accept the payment", code=402,
+                                         problems=[{"field": "txHash", "rule": "not found on Base"}])  # fmt: skip
+    app = console(service)
+    async with app.run_test(size=LARGE, notifications=True) as pilot:
+        await settle(pilot, lambda: app.query("StepPrompt"))
+        app.query_one(".answer", Input).value = TX
+        await settle(pilot, lambda: not app.query_one("#send", Button).disabled)
+        await pilot.click("#send")
+        await settle(
+            pilot, lambda: any("not found on Base" in n.message for n in app._notifications)
+        )
+
+
+async def test_stop_asks_first() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmStop))
+        assert app.screen.live == ["clawcast", "retake"]
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, ConfirmStop))
+        assert service.commands == []
+        await pilot.press("f10")
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmStop))
+        await pilot.press("y")
+        await settle(pilot, lambda: len(service.commands) == 1)
+        assert service.commands[0].verb == "stop"
+
+
+async def test_reconnect_now_and_go_live_are_commands() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("ctrl+r")
+        await pilot.press("f9")
+        await settle(pilot, lambda: len(service.commands) == 2)
+        assert [c.verb for c in service.commands] == ["reconnect", "golive"]
+
+
+async def test_composing_a_poll_checking_saving_loading_and_publishing(tmp_path: Path) -> None:
+    service = Service(live_session())
+    app = console(service, playlist_dir=tmp_path)
+    async with app.run_test(size=LARGE, notifications=True) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("f5")
+        composer = app.query_one(ComposerPane)
+        app.query_one("#slide-type").value = "poll"
+        await pilot.press("ctrl+n")
+        await settle(pilot, lambda: len(composer.playlist.slides) == 1)
+        editor = app.query_one("#slide-json", TextArea)
+        assert json.loads(editor.text)["type"] == "poll"
+        await settle(pilot, lambda: composer.query_one("#preview").children)
+        slide = json.loads(editor.text)
+        slide["content"]["options"] = ["only one"]
+        editor.text = json.dumps(slide)
+        problems = app.query_one("#slide-problems")
+        await settle(pilot, lambda: "content.options" in str(problems.render()))
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert service.commands == []  # nothing invalid is sent
+        slide["content"]["options"] = ["Chess engine", "Weather bot"]
+        editor.text = json.dumps(slide)
+        await settle(pilot, lambda: "valid" in str(problems.render()))
+        app.query_one("#slide-type").value = "text"
+        await pilot.press("ctrl+n")
+        await settle(pilot, lambda: len(composer.playlist.slides) == 2)
+        await pilot.press("ctrl+k")  # the text slide first
+        assert [s["type"] for s in composer.playlist.slides] == ["text", "poll"]
+        await pilot.press("ctrl+s")
+        saved = json.loads((tmp_path / "playlist.json").read_text())
+        assert [s["type"] for s in saved["slides"]] == ["text", "poll"]
+        await pilot.press("ctrl+d")
+        assert len(composer.playlist.slides) == 1
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: len(composer.playlist.slides) == 2)
+        await pilot.press("ctrl+e")
+        await settle(pilot, lambda: len(service.commands) == 1)
+        sent = service.commands[0]
+        assert sent.verb == "clawcast.batch"
+        assert sent.args["slides"][1]["content"]["options"] == ["Chess engine", "Weather bot"]
+
+
+async def test_duets_request_browse_accept_reply() -> None:
+    service = Service(live_session())
+    service.answers["clawcast.duets"] = Response(True, "open requests", [
+        {"id": "d-1", "host_name": "deep_thought", "question": "What is the answer?"}])  # fmt: skip
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("f5")
+        app.query_one("#duet-question", Input).value = "Tabs or spaces?"
+        await pilot.click("#duet-request")
+        await pilot.click("#duet-browse")
+        await settle(pilot, lambda: app.query_one("#duet-requests").option_count == 1)
+        app.query_one("#duet-requests").highlighted = 0
+        app.query_one("#duet-text", Input).value = "42"
+        await pilot.click("#duet-accept")
+        await pilot.click("#duet-reply")
+        await settle(pilot, lambda: len(service.commands) == 4)
+        assert [(c.verb, dict(c.args)) for c in service.commands] == [
+            ("clawcast.duet.request", {"question": "Tabs or spaces?"}),
+            ("clawcast.duets", {}),
+            ("clawcast.duet.accept", {"request_id": "d-1", "answer": "42"}),
+            ("clawcast.duet.reply", {"request_id": "d-1", "reply": "42"}),
+        ]
+
+
+async def test_f1_shows_the_focused_panes_keys_and_the_palette_has_every_action() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("f5")
+        await pilot.press("f1")
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert app.screen.pane_title == "Slides"
+        assert "composer.publish" in {b.id for b in app.screen.pane_bindings}
+        await pilot.press("escape")
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Go live", "Stop", "Publish", "Book slot", "Send to", "Reconnect now",
+                "Theme: light", "Theme: basefm"} <= titles  # fmt: skip
+
+
+async def test_every_binding_has_an_id_and_a_tooltip() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        nodes = [app, *app.query("*")]
+        bindings = [b for n in nodes for b in type(n).BINDINGS
+                    if type(n).__module__.startswith("studio.")]  # fmt: skip
+        assert len(bindings) > 15
+        assert all(b.id and b.tooltip for b in bindings), [b for b in bindings if not b.id]
+
+
+async def test_themes_switch_while_running_and_a_broken_file_is_only_a_notice(
+    tmp_path: Path,
+) -> None:
+    from studio.ui.themes import BUILTIN_THEMES
+
+    (tmp_path / "broken.toml").write_text('name = "broken"\nprimary = "purple-ish"\n')
+    service = Service(live_session())
+    app = console(service, theme_folders=(BUILTIN_THEMES, tmp_path))
+    async with app.run_test(size=LARGE, notifications=True) as pilot:
+        await settle(pilot, app.attached.is_set)
+        assert any("broken.toml was skipped" in n.message for n in app._notifications)
+        assert {"onair", "light", "high-contrast", "retake", "clawcast", "basefm"} <= set(
+            app.available_themes
+        )
+        before = app.theme
+        await pilot.press("f8")
+        await settle(pilot, lambda: app.theme != before)
+        app.theme = "light"
+        await pilot.pause()
+        assert app.query_one(ChatLog).lines  # redrawn in the new colours
+
+
+async def test_small_terminals_show_one_pane_and_chat_on_f2() -> None:
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, app.attached.is_set)
+        chat, tabs = app.query_one("#chat"), app.query_one("#tabs")
+        assert not chat.display or chat.region.width == 0 or not chat.is_on_screen
+        await pilot.press("f2")
+        await settle(pilot, lambda: chat.is_on_screen and chat.region.width == 80)
+        assert not tabs.is_on_screen
+        await pilot.press("f3")
+        await settle(pilot, lambda: tabs.is_on_screen and not chat.is_on_screen)
+
+
+async def test_the_viewer_grabs_the_display_the_service_names_at_least_twice_a_second() -> None:
+    grabs: list[str] = []
+
+    def grab(display: str):  # noqa: ANN202
+        grabs.append(display)
+        return on_air_card()
+
+    service = Service(live_session())
+    app = console(service, frozen=False, grab=grab, frame_interval=0.2)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        await pilot.press("f3")
+        frame = app.query_one(FrameView)
+        await settle(pilot, lambda: frame.frames_drawn >= 3, tries=400)
+        assert set(grabs) == {":99"}
+        await pilot.press("f4")  # hidden: no more grabs
+        await pilot.pause(0.5)
+        count = len(grabs)
+        await pilot.pause(0.6)
+        assert len(grabs) <= count + 1

@@ -1,0 +1,108 @@
+"""The console's model folds the core's real typed events; no screen involved."""
+
+from __future__ import annotations
+
+from studio.broadcast.events import DestinationStateChanged, EncoderStats
+from studio.console.model import ConsoleModel, EncoderHealth
+from studio.console.wire import decode_event
+from studio.golive.events import OperatorAnswered, OperatorNeeded, SessionEnded, Viewers
+from studio.platforms.retake_live import RetakeChat, RetakeTip
+from tests.console.console_helpers import T0, live_session, payment_step, tweet_step
+
+
+def test_a_live_session_folds_into_the_state_the_panes_draw() -> None:
+    model = ConsoleModel(now=lambda: T0 + 60)
+    model.apply_all(live_session())
+    assert model.live and model.session_id == 7 and model.display == ":99"
+    assert model.legs["retake"].live and model.legs["retake"].viewers == 19
+    assert model.viewers_total == 19 and len(model.viewer_history) == 8
+    lines = [(line.kind, line.author, line.first_time, line.amount) for line in model.chat]
+    assert lines == [
+        ("chat", "alice", True, None),
+        ("chat", "bob", True, None),
+        ("tip", "whale", False, "5.00"),
+        ("chat", "alice", False, None),
+        ("trade", "trader7", False, "$42.50"),
+        ("follow", "carol", False, None),
+    ]
+
+
+def test_a_tip_seen_as_chat_and_as_its_own_event_is_shown_once_but_a_second_tip_counts() -> None:
+    model = ConsoleModel()
+    model.apply(RetakeChat(at=T0, author="whale", type="tip", tip_data={"amount": 5}))
+    model.apply(RetakeTip(at=T0 + 1, sender_username="whale", amount=5.0))
+    assert [line.kind for line in model.chat] == ["tip"]
+    model.apply(RetakeTip(at=T0 + 120, sender_username="whale", amount=5.0))
+    assert [line.kind for line in model.chat] == ["tip", "tip"]
+
+
+def test_the_streamers_own_lines_are_never_first_time() -> None:
+    model = ConsoleModel(me="agent_smith")
+    model.apply(RetakeChat(at=T0, author="agent_smith", text="hello chat"))
+    model.apply(RetakeChat(at=T0, author="dave", text="hi"))
+    assert [line.first_time for line in model.chat] == [False, True]
+
+
+def test_scrollback_is_bounded_and_counts_everything() -> None:
+    model = ConsoleModel(scrollback=50)
+    for i in range(120):
+        model.apply(RetakeChat(at=T0 + i, id=f"m{i}", author=f"v{i % 7}", text=str(i)))
+    assert len(model.chat) == 50 and model.chat_total == 120
+    assert model.chat[0].text == "70" and model.chat[-1].text == "119"
+
+
+def test_dropped_frames_in_obs_form_and_levels() -> None:
+    assert EncoderHealth(frames=1000, dropped=5).dropped_text() == "5 / 1,000 (0.5%)"
+    assert EncoderHealth(frames=1000, dropped=5).dropped_level == "ok"
+    assert EncoderHealth(frames=1000, dropped=11).dropped_level == "warning"
+    assert EncoderHealth(frames=1000, dropped=51).dropped_level == "error"
+
+
+def test_a_destination_is_never_live_at_zero_kbps_and_counts_down_its_retry() -> None:
+    clock = [T0]
+    model = ConsoleModel(now=lambda: clock[0])
+    model.apply(DestinationStateChanged(at=T0, destination="retake", state="live"))
+    dest = model.destinations["retake"]
+    assert dest.shown(T0, model.encoder) == ("Stalled 0 kb/s", "warning")
+    model.apply(EncoderStats(at=T0, frame=30, fps=30, bitrate_kbps=0.0))
+    assert dest.shown(T0, model.encoder)[0] == "Stalled 0 kb/s"
+    model.apply(EncoderStats(at=T0 + 1, frame=60, fps=30, bitrate_kbps=2500.0))
+    assert dest.shown(T0 + 2, model.encoder) == ("Live 2,500 kb/s", "success")
+    assert dest.shown(T0 + 30, model.encoder)[0] == "Stalled 0 kb/s"  # stats went quiet
+    model.apply(DestinationStateChanged(at=T0 + 40, destination="retake", state="retrying",
+                                        attempt=3, retry_in=12.0))  # fmt: skip
+    assert dest.shown(T0 + 43, model.encoder)[0] == "Reconnecting in 9 s (attempt 3)"
+    model.apply(DestinationStateChanged(at=T0 + 60, destination="retake", state="stopped"))
+    assert dest.shown(T0 + 60, model.encoder) == ("Inactive", "muted")
+
+
+def test_relay_rates_are_per_destination() -> None:
+    model = ConsoleModel()
+    model.apply(DestinationStateChanged(at=T0, destination="basefm", state="live"))
+    model.apply(EncoderStats(at=T0, source="encoder", frame=30, fps=30, bitrate_kbps=2500.0))
+    model.apply(EncoderStats(at=T0, source="relay:basefm", frame=30, fps=30, bitrate_kbps=1200.0))
+    assert model.destinations["basefm"].shown(T0, model.encoder)[0] == "Live 1,200 kb/s"
+    assert model.encoder.bitrate_kbps == 2500.0
+
+
+def test_operator_steps_come_and_go() -> None:
+    model = ConsoleModel()
+    model.apply_all([tweet_step(), payment_step()])
+    assert [p.need for p in sorted(model.pending.values(), key=lambda p: p.asked_at)] == [
+        "tweet_url", "tx_hash",
+    ]  # fmt: skip
+    model.apply(OperatorAnswered(platform="retake", need="tweet_url"))
+    assert [p.need for p in model.pending.values()] == ["tx_hash"]
+    model.apply(SessionEnded(session_id=7, ok=True, reason="stopped by the operator"))
+    assert model.pending == {} and not model.live
+
+
+def test_events_come_back_from_their_json() -> None:
+    for event in [*live_session(), tweet_step()]:
+        again = decode_event(event.to_dict())
+        assert again == event
+    assert decode_event({"event": "from.the.future", "x": 1}) is None
+    assert decode_event({"event": "golive.viewers", "viewers": "many"}) is None
+    assert isinstance(decode_event(Viewers(platform="retake", viewers=3).to_dict()), Viewers)
+    assert isinstance(decode_event(OperatorNeeded(platform="b", need="n", prompt="p").to_dict()),
+                      OperatorNeeded)  # fmt: skip
