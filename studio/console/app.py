@@ -107,7 +107,7 @@ class ConsoleApp(AppBase):
                 with TabPane(TABS["operator"], id="operator"):
                     yield OperatorPane(self.model, id="operator-pane")
             yield ChatPane(self.model, id="chat")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -197,6 +197,8 @@ class ConsoleApp(AppBase):
         self.screen.remove_class("-chat")
         self.query_one("#tabs", TabbedContent).active = tab
         pane = self.query_one(f"#{tab}-pane", Pane)
+        if isinstance(pane, QueuePane):
+            pane.fetch()
         if self.focused is None or pane not in self.focused.ancestors_with_self:
             pane.focus_first()
 

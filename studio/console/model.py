@@ -11,7 +11,7 @@ Clocks are injected (``now``) so countdowns are testable and snapshots are froze
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +26,8 @@ from studio.broadcast.events import (
 )
 from studio.events import Event
 from studio.golive.events import (
+    AudienceAlert,
+    ChatLine,
     ChatSent,
     Failed,
     Notice,
@@ -33,23 +35,19 @@ from studio.golive.events import (
     OperatorNeeded,
     PlatformLive,
     PlatformStopped,
+    PollResultsChanged,
     SessionEnded,
     SessionStarted,
+    SlidesOnAir,
     StepChanged,
+    StreamHealth,
     Viewers,
 )
-from studio.platforms.retake_live import (
-    RetakeChat,
-    RetakeFeedState,
-    RetakeFollow,
-    RetakePinned,
-    RetakeTip,
-    RetakeTrade,
-)
+from studio.platforms.retake_live import RetakeFeedState
 
 Topic = Literal[
     "chat", "encoder", "destinations", "viewers", "legs", "operator", "notices", "pipeline",
-    "queue",
+    "queue", "slides",
 ]  # fmt: skip
 LineKind = Literal["chat", "tip", "trade", "follow", "pin", "activity", "sent"]
 
@@ -59,13 +57,14 @@ VIEWER_SAMPLES = 720
 NOTICES_KEPT = 200
 DROP_WARN, DROP_BAD = 1.0, 5.0
 """Dropped-frame percentages at which the figure turns yellow, then red (OBS's stats)."""
-SAME_MONEY_WINDOW = 30.0
 STALE_STATS_SECONDS = 5.0
 """A destination whose encoder has sent nothing for this long is not shown as Live."""
 
 
 @dataclass(frozen=True)
-class ChatLine:
+class TimelineEntry:
+    """One line of the chat timeline: a message, an alert, or what the studio sent."""
+
     at: float
     platform: str
     kind: LineKind
@@ -140,6 +139,7 @@ class Leg:
     viewers: int | None = None
     stopped: bool = False
     error: str | None = None
+    health: str | None = None
 
 
 @dataclass
@@ -170,9 +170,9 @@ class ConsoleModel:
     now: Callable[[], float] = time.time
     scrollback: int = CHAT_SCROLLBACK
     me: str | None = None
-    """The streamer's own name: its lines are never marked as a first-time viewer's."""
+    """The streamer's own name: its lines are marked as the studio's own."""
 
-    chat: deque[ChatLine] = field(init=False)
+    chat: deque[TimelineEntry] = field(init=False)
     chat_total: int = 0
     encoder: EncoderHealth = field(default_factory=EncoderHealth)
     destinations: dict[str, DestinationHealth] = field(default_factory=dict)
@@ -191,13 +191,10 @@ class ConsoleModel:
     feed_state: str | None = None
     queue: dict[str, Any] = field(default_factory=dict)
     poll_results: tuple[int, ...] = ()
-    _seen_authors: set[str] = field(default_factory=set)
-    _money: OrderedDict[tuple[str, ...], float] = field(default_factory=OrderedDict)
+    slides_on_air: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.chat = deque(maxlen=self.scrollback)
-        if self.me:
-            self._seen_authors.add(self.me)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -222,30 +219,34 @@ class ConsoleModel:
 
     def apply(self, event: Event) -> set[Topic]:  # noqa: C901 (one dispatch table)
         match event:
-            case RetakeChat():
-                return self._retake_chat(event)
-            case RetakeTip():
-                amount = _amount(event.amount)
-                who = event.sender_username or "someone"
-                return self._money_line("tip", who, amount, event.at, "")
-            case RetakeTrade():
-                who = str(event.data.get("username") or event.token_ticker or "a trader")
-                return self._money_line(
-                    "trade", who, _amount(event.usd_amount, "$"), event.at, event.action or ""
-                )
-            case RetakeFollow():
-                self._add(ChatLine(event.at, "retake", "follow", event.username or "someone"))
+            case ChatLine():
+                kind: LineKind = "sent" if self.me and event.author == self.me else "chat"
+                self._add(TimelineEntry(event.at, event.platform, kind, event.author, event.text,
+                                    first_time=event.first_time))  # fmt: skip
                 return {"chat"}
-            case RetakePinned():
-                text = str(event.data.get("text") or event.data.get("message") or "")
-                who = str(event.data.get("sender_username") or event.data.get("username") or "")
-                self._add(ChatLine(event.at, "retake", "pin", who or "pinned", text))
+            case AudienceAlert():
+                self._add(TimelineEntry(event.at, event.platform, event.alert, event.who,
+                                    event.detail or event.text or "", amount=event.amount))  # fmt: skip
                 return {"chat"}
             case RetakeFeedState():
                 self.feed_state = event.state
                 return {"legs"}
+            case PollResultsChanged():
+                self.poll_results = tuple(event.results)
+                return {"slides"}
+            case SlidesOnAir():
+                self.slides_on_air = list(event.slides)
+                return {"slides"}
+            case StreamHealth():
+                self._leg(event.platform).health = event.health
+                return {"legs"}
             case ChatSent():
-                self._add(ChatLine(event.at, event.platform, "sent", self.me or "you", event.text))
+                where = f" → {event.to}" if getattr(event, "to", None) else ""
+                self._add(
+                    TimelineEntry(
+                        event.at, event.platform, "sent", (self.me or "you") + where, event.text
+                    )
+                )
                 return {"chat"}
             case EncoderStats():
                 return self._stats(event)
@@ -323,11 +324,55 @@ class ConsoleModel:
         return set()
 
     def apply_snapshot(self, snapshot: Mapping[str, Any]) -> set[Topic]:
-        """The state a service hands over on attach: replayed events plus queue data."""
+        """The whole state a service hands over on attach (``studio.control.state``'s
+        snapshot: legs, destinations, encoder, viewers, chat, pending steps, notices…);
+        an in-process service may hand over its ``events`` to replay instead."""
         from studio.console.wire import decode_event
 
-        topics = self.apply_all(
-            e for e in (decode_event(raw) for raw in snapshot.get("events", ())) if e is not None
+        def replay(raws: Any) -> set[Topic]:
+            events = (decode_event(raw) for raw in (raws or ()))
+            return self.apply_all(e for e in events if e is not None)
+
+        topics = replay(snapshot.get("events"))
+        if snapshot.get("session_id") is not None:
+            self.session_id = int(snapshot["session_id"])
+        if snapshot.get("display"):
+            self.display = str(snapshot["display"])
+            topics.add("pipeline")
+        if snapshot.get("pipeline"):
+            self.pipeline_state = str(snapshot["pipeline"])
+        for name, raw in (snapshot.get("legs") or {}).items():
+            leg = self._leg(name)
+            leg.live, leg.url = bool(raw.get("live")), raw.get("url")
+            leg.viewers, leg.health = raw.get("viewers"), raw.get("health")
+            leg.stopped = raw.get("stopped") is not None
+            leg.error = (raw.get("failed") or {}).get("error")
+            steps = raw.get("steps") or []
+            if steps:
+                leg.step, leg.step_state = steps[-1].get("step", ""), steps[-1].get("state", "")
+            topics.add("legs")
+        for name, raw in (snapshot.get("destinations") or {}).items():
+            self.destinations[name] = DestinationHealth(
+                name, str(raw.get("state", "connecting")), str(raw.get("reason") or ""),
+                int(raw.get("attempt") or 0), raw.get("retry_at"),
+            )  # fmt: skip
+            topics.add("destinations")
+        topics |= replay((snapshot.get("encoder") or {}).values())
+        samples = sorted(
+            (float(at), platform, int(n))
+            for platform, raw in (snapshot.get("viewers") or {}).items()
+            for at, n in raw.get("history") or ()
+        )
+        latest: dict[str, int] = {}
+        for at, platform, n in samples:
+            latest[platform] = n
+            self.viewer_history.append((at, sum(latest.values())))
+        if samples:
+            topics.add("viewers")
+        for key in ("chat", "pending", "notices"):
+            topics |= replay(snapshot.get(key))
+        topics |= replay(
+            snapshot.get(k) for k in ("slides", "poll_results", "ended") if snapshot.get(k)
         )
         if isinstance(snapshot.get("queue"), Mapping):
             self.queue = dict(snapshot["queue"])
@@ -343,7 +388,7 @@ class ConsoleModel:
     def _leg(self, platform: str) -> Leg:
         return self.legs.setdefault(platform, Leg(platform))
 
-    def _add(self, line: ChatLine) -> None:
+    def _add(self, line: TimelineEntry) -> None:
         self.chat.append(line)
         self.chat_total += 1
 
@@ -365,43 +410,7 @@ class ConsoleModel:
         enc.updated_at, enc.ended = event.at, event.ended
         return {"encoder", "destinations"}
 
-    def _retake_chat(self, event: RetakeChat) -> set[Topic]:
-        author = event.author or "anon"
-        if event.type == "tip" and event.tip_data:
-            amount = _amount(event.tip_data.get("amount"))
-            return self._money_line("tip", author, amount, event.at, event.text or "")
-        if event.type == "trade" and event.trade_data:
-            amount = _amount(event.trade_data.get("usd_amount"), "$")
-            return self._money_line("trade", author, amount, event.at, event.text or "")
-        first = author not in self._seen_authors
-        self._seen_authors.add(author)
-        self._add(ChatLine(event.at, "retake", "chat", author, event.text or "", first_time=first))
-        return {"chat"}
-
-    def _money_line(
-        self, kind: LineKind, who: str, amount: str | None, at: float, text: str
-    ) -> set[Topic]:
-        """A tip or trade arrives both as a chat line and as its own event: shown once."""
-        key = (kind, who, amount or "")
-        seen = self._money.get(key)
-        self._money[key] = at
-        if seen is not None and abs(at - seen) < SAME_MONEY_WINDOW:
-            return set()
-        while len(self._money) > 500:
-            self._money.popitem(last=False)
-        self._add(ChatLine(at, "retake", kind, who, text, amount=amount))
-        return {"chat"}
-
 
 def _step_key(event: OperatorAnswered) -> str:
     step_id = getattr(event, "id", None)
     return step_id or f"{event.platform}-{event.need}"
-
-
-def _amount(value: Any, prefix: str = "") -> str | None:
-    if value is None:
-        return None
-    try:
-        return f"{prefix}{float(value):,.2f}"
-    except (TypeError, ValueError):
-        return str(value)[:40]

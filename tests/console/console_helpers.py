@@ -16,6 +16,8 @@ from studio.console.client import BusClient, Command, Response
 from studio.console.config import ConsoleConfig
 from studio.events import Event, EventBus
 from studio.golive.events import (
+    AudienceAlert,
+    ChatLine,
     Notice,
     OperatorNeeded,
     PlatformLive,
@@ -23,7 +25,6 @@ from studio.golive.events import (
     StepChanged,
     Viewers,
 )
-from studio.platforms.retake_live import RetakeChat, RetakeFollow, RetakeTip, RetakeTrade
 
 T0 = 1_790_000_000.0
 """A fixed moment (2026-09-21 14:13:20 UTC): every event and the console's clock."""
@@ -116,18 +117,19 @@ def live_session() -> list[Event]:
             Viewers(at=at + i * 5, platform="retake", viewers=v)
             for i, v in enumerate([3, 5, 8, 6, 12, 15, 14, 19])
         ],  # fmt: skip
-        RetakeChat(at=at + 10, id="c1", author="alice", text="gm! first time here"),
-        RetakeChat(at=at + 12, id="c2", author="bob", text="what are you building today?"),
-        RetakeTip(at=at + 14, sender_username="whale", amount=5.0),
-        RetakeChat(at=at + 16, id="c3", author="alice", text="that tip though"),
-        RetakeTrade(
+        chat(at + 10, "alice", "gm! first time here", first_time=True, id="c1"),
+        chat(at + 12, "bob", "what are you building today?", first_time=True, id="c2"),
+        AudienceAlert(at=at + 14, platform="retake", alert="tip", who="whale", amount="5.00"),
+        chat(at + 16, "alice", "that tip though", id="c3"),
+        AudienceAlert(
             at=at + 18,
-            action="buy",
-            usd_amount=42.5,
-            token_ticker="SMITH",
-            data={"username": "trader7"},
-        ),
-        RetakeFollow(at=at + 20, username="carol"),
+            platform="retake",
+            alert="trade",
+            who="trader7",
+            amount="$42.50",
+            detail="buy",
+        ),  # fmt: skip
+        AudienceAlert(at=at + 20, platform="retake", alert="follow", who="carol"),
         Notice(
             at=at + 21,
             platform="retake",
@@ -153,7 +155,7 @@ def payment_step() -> OperatorNeeded:
     )  # fmt: skip
 
 
-async def settle(pilot: Pilot[None], condition: Callable[[], bool], tries: int = 100) -> None:
+async def settle(pilot: Pilot[None], condition: Callable[[], bool], tries: int = 400) -> None:
     for _ in range(tries):
         await pilot.pause()
         if condition():
@@ -163,3 +165,44 @@ async def settle(pilot: Pilot[None], condition: Callable[[], bool], tries: int =
 
 def console(service: Service, **config: Any) -> ConsoleApp:
     return ConsoleApp(service.client, frozen_config(**config))
+
+
+def directories(service: Service) -> None:
+    """What the control API answers for the queues and directories, as the platforms reply."""
+    now = T0 + 60
+    service.answers.update({
+        "clawcast.queue": Response(True, "ClawCast now and queue", {
+            "now": {"live": True, "streamer_name": "deep_thought", "seconds_remaining": 95, "viewer_count": 41},
+            "queue": {"live": {"streamer_name": "deep_thought", "seconds_remaining": 95},
+                      "queue": [
+                          {"streamer_name": "pixel_poet", "position": 1, "starts_at": now + 95, "duration_minutes": 2},
+                          {"streamer_name": "agent_smith", "position": 2, "starts_at": now + 215, "duration_minutes": 3},
+                          {"streamer_name": "night_owl", "position": 3, "starts_at": now + 395, "duration_minutes": 1},
+                      ]},
+        }),
+        "basefm.live": Response(True, "baseFM live", {
+            "djs": [{"id": "1", "name": "DJ Byte", "status": "live"}, {"id": "2", "name": "agent_smith", "status": "live"}],
+            "count": 2, "availability": "open",
+            "distribution": {"origin": {"status": "healthy"}, "relays": [
+                {"key": "hls", "name": "HLS edge", "type": "hls-consumer", "status": "healthy"},
+                {"key": "yt", "name": "YouTube", "type": "youtube", "status": "degraded"},
+            ]},
+        }),
+        "retake.live": Response(True, "live agents", [
+            {"username": "agent_smith", "viewers": 19}, {"username": "deep_thought", "viewers": 240},
+        ]),
+        "retake.tokens.top": Response(True, "top tokens", [
+            {"ticker": "DEEP", "current_market_cap": 4_200_000}, {"ticker": "SMITH", "current_market_cap": 2_340_000},
+        ]),
+        "retake.tokens.trending": Response(True, "trending", [
+            {"ticker": "OWL", "growth_24h": 38.5}, {"ticker": "SMITH", "growth_24h": 12.25},
+        ]),
+    })  # fmt: skip
+
+
+def chat(
+    at: float, author: str, text: str, *, first_time: bool = False, id: str | None = None
+) -> ChatLine:
+    return ChatLine(
+        at=at, platform="retake", author=author, text=text, first_time=first_time, id=id
+    )

@@ -18,12 +18,12 @@ from studio.console.panes.viewer.frame_view import FrameView
 from studio.console.screens.confirm_stop import ConfirmStop
 from studio.console.screens.help_screen import HelpScreen
 from studio.golive.events import OperatorAnswered
-from studio.platforms.retake_live import RetakeChat
 from tests.console.console_helpers import (
     LARGE,
     SMALL,
     T0,
     Service,
+    chat,
     console,
     live_session,
     on_air_card,
@@ -43,7 +43,7 @@ async def test_attaching_draws_the_whole_state_then_follows_events() -> None:
         await settle(pilot, app.attached.is_set)
         assert app.model.viewers_total == 19 and len(app.model.chat) == 6
         assert app.sub_title == "LIVE"
-        service.publish(RetakeChat(at=T0 + 61, id="late", author="erin", text="just arrived"))
+        service.publish(chat(T0 + 61, "erin", id="late", text="just arrived", first_time=True))
         await settle(pilot, lambda: app.model.chat[-1].author == "erin")
         assert app.model.chat[-1].first_time
 
@@ -53,9 +53,9 @@ async def test_closing_the_console_and_coming_back_shows_the_same_broadcast() ->
     first = console(service)
     async with first.run_test(size=SMALL) as pilot:
         await settle(pilot, first.attached.is_set)
-        service.publish(RetakeChat(at=T0 + 70, id="x", author="frank", text="still here?"))
+        service.publish(chat(T0 + 70, "frank", id="x", text="still here?"))
         await settle(pilot, lambda: first.model.chat_total == 7)
-    service.publish(RetakeChat(at=T0 + 80, id="y", author="gina", text="while you were away"))
+    service.publish(chat(T0 + 80, "gina", id="y", text="while you were away"))
     again = console(service)
     async with again.run_test(size=SMALL) as pilot:
         await settle(pilot, again.attached.is_set)
@@ -65,8 +65,7 @@ async def test_closing_the_console_and_coming_back_shows_the_same_broadcast() ->
 
 async def test_scrolling_up_pauses_the_tail_and_end_resumes() -> None:
     history = live_session() + [
-        RetakeChat(at=T0 + 100 + i, id=f"n{i}", author=f"viewer{i % 5}", text=f"line {i}")
-        for i in range(60)
+        chat(T0 + 100 + i, f"viewer{i % 5}", id=f"n{i}", text=f"line {i}") for i in range(60)
     ]
     service = Service(history)
     app = console(service)
@@ -78,7 +77,7 @@ async def test_scrolling_up_pauses_the_tail_and_end_resumes() -> None:
         await pilot.press("pageup")
         await settle(pilot, lambda: log.paused)
         for i in range(3):
-            service.publish(RetakeChat(at=T0 + 200 + i, id=f"p{i}", author="zed", text="hey"))
+            service.publish(chat(T0 + 200 + i, "zed", id=f"p{i}", text="hey"))
         await settle(pilot, lambda: log.unseen == 3)
         status = app.query_one("#chat-status", Label)
         assert "Paused · 3 new" in str(status.render())

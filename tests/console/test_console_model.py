@@ -5,9 +5,16 @@ from __future__ import annotations
 from studio.broadcast.events import DestinationStateChanged, EncoderStats
 from studio.console.model import ConsoleModel, EncoderHealth
 from studio.console.wire import decode_event
-from studio.golive.events import OperatorAnswered, OperatorNeeded, SessionEnded, Viewers
-from studio.platforms.retake_live import RetakeChat, RetakeTip
-from tests.console.console_helpers import T0, live_session, payment_step, tweet_step
+from studio.golive.events import (
+    AudienceAlert,
+    ChatLine,
+    ChatSent,
+    OperatorAnswered,
+    OperatorNeeded,
+    SessionEnded,
+    Viewers,
+)
+from tests.console.console_helpers import T0, chat, live_session, payment_step, tweet_step
 
 
 def test_a_live_session_folds_into_the_state_the_panes_draw() -> None:
@@ -27,26 +34,23 @@ def test_a_live_session_folds_into_the_state_the_panes_draw() -> None:
     ]
 
 
-def test_a_tip_seen_as_chat_and_as_its_own_event_is_shown_once_but_a_second_tip_counts() -> None:
-    model = ConsoleModel()
-    model.apply(RetakeChat(at=T0, author="whale", type="tip", tip_data={"amount": 5}))
-    model.apply(RetakeTip(at=T0 + 1, sender_username="whale", amount=5.0))
-    assert [line.kind for line in model.chat] == ["tip"]
-    model.apply(RetakeTip(at=T0 + 120, sender_username="whale", amount=5.0))
-    assert [line.kind for line in model.chat] == ["tip", "tip"]
-
-
-def test_the_streamers_own_lines_are_never_first_time() -> None:
+def test_alerts_and_the_studios_own_lines_on_the_timeline() -> None:
     model = ConsoleModel(me="agent_smith")
-    model.apply(RetakeChat(at=T0, author="agent_smith", text="hello chat"))
-    model.apply(RetakeChat(at=T0, author="dave", text="hi"))
-    assert [line.first_time for line in model.chat] == [False, True]
+    model.apply(AudienceAlert(at=T0, platform="retake", alert="trade", who="t7", amount="$9.00",
+                              detail="sell"))  # fmt: skip
+    model.apply(ChatLine(at=T0, platform="retake", author="agent_smith", text="thanks!"))
+    model.apply(ChatSent(at=T0, platform="clawcast", text="hi claw"))
+    assert [(e.kind, e.author, e.amount, e.text) for e in model.chat] == [
+        ("trade", "t7", "$9.00", "sell"),
+        ("sent", "agent_smith", None, "thanks!"),
+        ("sent", "agent_smith", None, "hi claw"),
+    ]
 
 
 def test_scrollback_is_bounded_and_counts_everything() -> None:
     model = ConsoleModel(scrollback=50)
     for i in range(120):
-        model.apply(RetakeChat(at=T0 + i, id=f"m{i}", author=f"v{i % 7}", text=str(i)))
+        model.apply(chat(T0 + i, f"v{i % 7}", str(i), id=f"m{i}"))
     assert len(model.chat) == 50 and model.chat_total == 120
     assert model.chat[0].text == "70" and model.chat[-1].text == "119"
 

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import RichLog
 
 from studio.console.colours import palette
-from studio.console.model import ChatLine
+from studio.console.model import TimelineEntry
 
 PLATFORM_MARKS = {"retake": "RT", "clawcast": "CC", "basefm": "FM"}
 KIND_LABELS = {"tip": "TIP", "trade": "TRADE", "follow": "FOLLOW", "pin": "PIN",
@@ -42,12 +42,12 @@ class ChatLog(RichLog):
     def __init__(self, *, max_lines: int, id: str | None = None) -> None:
         super().__init__(max_lines=max_lines, wrap=True, markup=False, auto_scroll=True, id=id)
 
-    def add(self, line: ChatLine) -> None:
+    def add(self, line: TimelineEntry) -> None:
         self.write(self.render_chat_line(line), scroll_end=not self.paused)
         if self.paused:
             self.unseen += 1
 
-    def render_chat_line(self, line: ChatLine) -> Text:
+    def render_chat_line(self, line: TimelineEntry) -> Text:
         v = palette(self.app)
         mark = PLATFORM_MARKS.get(line.platform, line.platform[:2].upper())
         platform_colour = {"retake": v.get("primary"), "clawcast": v.get("secondary"),

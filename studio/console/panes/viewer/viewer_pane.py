@@ -100,7 +100,8 @@ class ViewerPane(Pane):
         frame = self.query_one(FrameView)
         worker = get_current_worker()
         while not stop.is_set() and not worker.is_cancelled:
-            if self.app.is_running and frame.is_on_screen:
+            shown = self.app.is_running and self.app.call_from_thread(lambda: frame.is_on_screen)
+            if shown:
                 image = source(display)
                 self.app.call_from_thread(frame.show, image, f"Cannot reach display {display}")
             stop.wait(interval)

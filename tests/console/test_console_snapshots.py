@@ -1,0 +1,188 @@
+"""Pictures of every pane, modal and operator prompt in its main states, at 80x24 and
+200x50, on a frozen clock with a steady cursor. Look at a picture before updating it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from studio.console.app import ConsoleApp
+from studio.console.panes.chat.chat_log import ChatLog
+from studio.console.panes.composer.composer_pane import ComposerPane
+from studio.golive.events import OperatorNeeded
+from tests.console.console_helpers import (
+    LARGE,
+    SMALL,
+    T0,
+    Service,
+    chat,
+    console,
+    directories,
+    live_session,
+    payment_step,
+    settle,
+    tweet_step,
+)
+
+Setup = Callable[[ConsoleApp, Pilot[None]], Awaitable[None]]
+
+
+def cooldown_step() -> OperatorNeeded:
+    return OperatorNeeded(
+        at=T0 + 30, platform="basefm", need="cooldown",
+        prompt="This wallet ended a session less than 24 hours ago; baseFM allows one a day.",
+        data={"retry_after": 3600},
+    )  # fmt: skip
+
+
+def wallet_step() -> OperatorNeeded:
+    return OperatorNeeded(
+        at=T0 + 31, platform="basefm", need="wallet",
+        prompt="The community guest pass works only with the claimed Agentbot wallet.",
+        data={"expected": "0x" + "c0ffee" * 6 + "beef"},
+    )  # fmt: skip
+
+
+async def _attached(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await settle(pilot, app.attached.is_set)
+    await pilot.pause()
+
+
+def tab(name: str) -> Setup:
+    async def run(app: ConsoleApp, pilot: Pilot[None]) -> None:
+        await _attached(app, pilot)
+        app.action_show_tab(name)
+        await pilot.pause()
+        await pilot.pause()
+
+    return run
+
+
+async def payment_typed_wrong(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await _attached(app, pilot)
+    await settle(pilot, lambda: app.query(".answer"))
+    app.query_one(".answer", Input).value = "0x12345"
+    await settle(pilot, lambda: app.query_one(".answer").has_class("-invalid"))
+
+
+async def registration(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await _attached(app, pilot)
+    app.query_one("#registration").collapsed = False
+    await pilot.pause()
+    values = {"agent_name": "agent smith!", "agent_description": "Builds parsers live",
+              "image_url": "https://i.imgur.com/avatar.png", "wallet_address": "not-a-wallet",
+              "ticker": "SMITH"}  # fmt: skip
+    for name, value in values.items():
+        app.query_one(f"#reg-{name}", Input).value = value
+    await settle(pilot, lambda: app.query_one("#reg-wallet_address").has_class("-invalid"))
+    app.query_one("#reg-agent_name", Input).focus()
+    await pilot.pause()
+
+
+def composer(
+    slides: list[dict[str, Any]], edit: Callable[[dict[str, Any]], None] | None = None
+) -> Setup:
+    async def run(app: ConsoleApp, pilot: Pilot[None]) -> None:
+        await _attached(app, pilot)
+        app.action_show_tab("composer")
+        pane = app.query_one(ComposerPane)
+        pane.playlist.slides = [dict(s) for s in slides]
+        pane.selected = len(slides) - 1
+        pane._relist()
+        pane.select(pane.selected)
+        if edit is not None:
+            import json
+
+            slide = json.loads(json.dumps(slides[-1]))
+            edit(slide)
+            app.query_one("#slide-json", TextArea).text = json.dumps(slide, indent=2)
+        await settle(pilot, lambda: pane.query_one("#preview").children or edit is not None)
+        app.query_one("#slide-json", TextArea).focus()
+        await pilot.pause()
+        await pilot.pause()
+
+    return run
+
+
+POLL = {"type": "poll", "content": {"question": "What should I build next?",
+                                    "options": ["Web scraper", "Chess engine", "Weather bot"]}}  # fmt: skip
+TEXT = {"type": "text", "content": {"headline": "Hello ClawCast!", "body": "First time on air"}}
+
+
+def _no_options(slide: dict[str, Any]) -> None:
+    slide["content"]["options"] = ["only one"]
+    slide["duration_seconds"] = 400
+
+
+async def chat_paused(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await _attached(app, pilot)
+    app.action_show_chat()
+    log = app.query_one(ChatLog)
+    await settle(pilot, lambda: log.max_scroll_y > 0)
+    log.focus()
+    await pilot.press("pageup")
+    await settle(pilot, lambda: log.paused)
+    for i in range(4):
+        app.model.apply(chat(T0 + 300 + i, "zed", id=f"q{i}", text="anyone?"))
+    app.update_panes({"chat"})
+    await settle(pilot, lambda: log.unseen == 4)
+
+
+async def confirm_stop(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await _attached(app, pilot)
+    await pilot.press("f10")
+    await pilot.pause()
+
+
+async def help_screen(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await tab("composer")(app, pilot)
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+async def light_viewer(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    app.theme = "light"
+    await tab("viewer")(app, pilot)
+
+
+def chatty() -> list[Any]:
+    return live_session() + [
+        chat(T0 + 100 + i, f"viewer{i % 9}", id=f"n{i}", first_time=i < 9,
+             text=["gm", "what stack is this?", "ship it!", "lol the test failed", "LFG"][i % 5])
+        for i in range(40)
+    ]  # fmt: skip
+
+
+SCENES: dict[str, tuple[Callable[[], list[Any]], Setup]] = {
+    "operator_live": (live_session, tab("operator")),
+    "operator_offair": (lambda: [], tab("operator")),
+    "operator_tweet": (lambda: live_session() + [tweet_step()], tab("operator")),
+    "operator_payment": (lambda: live_session() + [payment_step()], payment_typed_wrong),
+    "operator_cooldown": (lambda: live_session() + [cooldown_step()], tab("operator")),
+    "operator_wallet": (lambda: live_session() + [wallet_step()], tab("operator")),
+    "operator_registration": (lambda: [], registration),
+    "viewer_live": (live_session, tab("viewer")),
+    "viewer_offair": (lambda: [], tab("viewer")),
+    "viewer_light_theme": (live_session, light_viewer),
+    "queue": (live_session, tab("queue")),
+    "composer_empty": (live_session, tab("composer")),
+    "composer_poll": (live_session, composer([TEXT, POLL])),
+    "composer_invalid": (live_session, composer([TEXT, POLL], _no_options)),
+    "chat_paused": (chatty, chat_paused),
+    "confirm_stop": (live_session, confirm_stop),
+    "help": (live_session, help_screen),
+}
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "200x50"])
+@pytest.mark.parametrize("scene", list(SCENES))
+def test_console_picture(snap_compare: Any, scene: str, size: tuple[int, int]) -> None:
+    history, setup = SCENES[scene]
+    service = Service(history())
+    directories(service)
+    app = console(service)
+    assert snap_compare(app, terminal_size=size, run_before=lambda pilot: setup(app, pilot))
