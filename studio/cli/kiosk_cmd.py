@@ -45,7 +45,12 @@ def kiosk() -> None:
     show_default=True,
     help="File or FIFO the agent writes; the terminal scene follows it.",
 )
-@click.option("--theme", default="onair", show_default=True, help="Theme name (files in themes/).")
+@click.option(
+    "--theme",
+    default="onair",
+    show_default=True,
+    help="Theme name (studio/themes/ or ~/.config/studio/themes/).",
+)
 @click.option(
     "--idle",
     "idle_seconds",

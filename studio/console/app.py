@@ -21,10 +21,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from studio.console.client import Command, ConsoleClient
+from studio.console.client import Command, ConsoleClient, Resync
 from studio.console.config import ConsoleConfig
 from studio.console.messages import CommandAnswered, SendCommand
-from studio.console.model import ConsoleModel, Topic
+from studio.console.model import ALL_TOPICS, ConsoleModel, Topic
 from studio.console.panes.chat.chat_pane import ChatPane
 from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.panes.operator.operator_pane import OperatorPane
@@ -134,20 +134,32 @@ class ConsoleApp(AppBase):
             try:
                 async with self.client.attach() as attachment:
                     self.attached.set()
-                    self.update_panes(self.model.apply_snapshot(attachment.snapshot) | {"legs"})
+                    self.reset_panes()
+                    self.update_panes(self.model.apply_snapshot(attachment.snapshot) | ALL_TOPICS)
                     async for event in attachment.events:
-                        topics = self.model.apply(event)
+                        if isinstance(event, Resync):
+                            self.reset_panes()
+                            topics = self.model.apply_snapshot(event.snapshot) | ALL_TOPICS
+                        else:
+                            topics = self.model.apply(event)
                         if topics:
                             self.update_panes(topics)
                     return
             except (OSError, ConnectionError) as exc:
                 self.attached.clear()
+                self.update_panes({"legs"})
                 self.sub_title = "not attached"
                 self.notify(f"Cannot reach the broadcast service: {exc}. Retrying.",
                             severity="warning", timeout=4)  # fmt: skip
                 if self.config.frozen:
                     return
                 await asyncio.sleep(REATTACH_SECONDS)
+
+    def reset_panes(self) -> None:
+        """Before a whole new state (attach, resync): the model and panes start empty."""
+        self.model.reset()
+        for pane in self.query(Pane):
+            pane.reset()
 
     def update_panes(self, topics: set[Topic]) -> None:
         for pane in self.query(Pane):
@@ -232,7 +244,7 @@ class ConsoleApp(AppBase):
 
     def _theme_changed(self, _theme: object) -> None:
         self.query_one(ChatPane).redraw_all()
-        self.update_panes(set(Topic.__args__))  # type: ignore[attr-defined]
+        self.update_panes(set(ALL_TOPICS))
 
     def current_pane(self) -> Pane:
         focused = self.focused

@@ -49,12 +49,19 @@ class Response:
     """Each broken rule as ``{"field", "rule"}`` (a 400 names them all)."""
 
 
+@dataclass(frozen=True)
+class Resync:
+    """The console fell behind the service: start again from this whole state."""
+
+    snapshot: Mapping[str, Any]
+
+
 @dataclass
 class Attachment:
     """What attaching gives: the state at that moment, then every event after it."""
 
     snapshot: Mapping[str, Any]
-    events: AsyncIterator[Event]
+    events: AsyncIterator[Event | Resync]
 
 
 class ConsoleClient(Protocol):

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from studio.broadcast.events import (
     DestinationStateChanged,
@@ -49,6 +49,7 @@ Topic = Literal[
     "chat", "encoder", "destinations", "viewers", "legs", "operator", "notices", "pipeline",
     "queue", "slides",
 ]  # fmt: skip
+ALL_TOPICS: frozenset[Topic] = frozenset(get_args(Topic))
 LineKind = Literal["chat", "tip", "trade", "follow", "pin", "activity", "sent"]
 
 CHAT_SCROLLBACK = 2000
@@ -195,6 +196,11 @@ class ConsoleModel:
 
     def __post_init__(self) -> None:
         self.chat = deque(maxlen=self.scrollback)
+
+    def reset(self) -> None:
+        """Forget everything the service told us, before a fresh snapshot (reattach)."""
+        fresh = ConsoleModel(now=self.now, scrollback=self.scrollback, me=self.me)
+        self.__dict__.update(fresh.__dict__)
 
     # -- reading -----------------------------------------------------------------------
 

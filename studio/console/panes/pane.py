@@ -32,3 +32,6 @@ class Pane(Container):
 
     def tick(self) -> None:
         """Once a second while visible, for panes with countdowns."""
+
+    def reset(self) -> None:
+        """The model was emptied for a fresh snapshot; forget what was drawn from it."""

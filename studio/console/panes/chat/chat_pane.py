@@ -57,6 +57,9 @@ class ChatPane(Pane):
         self._drawn = self.model.chat_total
         self._status()
 
+    def reset(self) -> None:
+        self.redraw_all()
+
     def redraw_all(self) -> None:
         """After a theme change: the lines are drawn again in the new colours."""
         log = self.chat_log

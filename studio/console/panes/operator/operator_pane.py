@@ -62,6 +62,10 @@ class OperatorPane(Pane):
         if "notices" in topics:
             self._notices()
 
+    def reset(self) -> None:
+        self.query_one("#notices", Log).clear()
+        self._notices_drawn = 0
+
     def tick(self) -> None:
         for prompt in self.query(StepPrompt):
             prompt.tick()
