@@ -13,7 +13,7 @@ from textual.widgets import Input, TextArea
 from studio.console.app import ConsoleApp
 from studio.console.panes.chat.chat_log import ChatLog
 from studio.console.panes.composer.composer_pane import ComposerPane
-from studio.golive.events import OperatorNeeded
+from studio.golive.events import OperatorNeeded, PollResultsChanged, SlidesOnAir
 from tests.console.console_helpers import (
     LARGE,
     SMALL,
@@ -157,6 +157,19 @@ def chatty() -> list[Any]:
     ]  # fmt: skip
 
 
+def poll_on_air() -> list[Any]:
+    return live_session() + [
+        SlidesOnAir(at=T0 + 40, platform="clawcast", slides=[TEXT, POLL]),
+        PollResultsChanged(at=T0 + 58, platform="clawcast", results=[12, 30, 4]),
+    ]
+
+
+async def preview_on_small(app: ConsoleApp, pilot: Pilot[None]) -> None:
+    await composer([TEXT, POLL])(app, pilot)
+    await pilot.press("f7")
+    await pilot.pause()
+
+
 SCENES: dict[str, tuple[Callable[[], list[Any]], Setup]] = {
     "operator_live": (live_session, tab("operator")),
     "operator_offair": (lambda: [], tab("operator")),
@@ -172,6 +185,8 @@ SCENES: dict[str, tuple[Callable[[], list[Any]], Setup]] = {
     "composer_empty": (live_session, tab("composer")),
     "composer_poll": (live_session, composer([TEXT, POLL])),
     "composer_invalid": (live_session, composer([TEXT, POLL], _no_options)),
+    "composer_poll_live": (poll_on_air, composer([TEXT, POLL])),
+    "composer_preview_small": (poll_on_air, preview_on_small),
     "chat_paused": (chatty, chat_paused),
     "confirm_stop": (live_session, confirm_stop),
     "help": (live_session, help_screen),

@@ -50,7 +50,7 @@ class _Clock:
 
 
 class ComposerPane(Pane):
-    topics: ClassVar[frozenset[Topic]] = frozenset({"legs"})
+    topics: ClassVar[frozenset[Topic]] = frozenset({"slides"})
     BINDINGS = [
         Binding("ctrl+n", "add_slide", "New slide", id="composer.add",
                 tooltip="Add a slide of the chosen type after the selected one."),
@@ -66,6 +66,8 @@ class ComposerPane(Pane):
                 tooltip="Book a ClawCast slot with these slides."),
         Binding("ctrl+e", "publish", "Publish", id="composer.publish",
                 tooltip="Publish these slides as a batch during your slot."),
+        Binding("f7", "toggle_preview", "Preview", id="composer.preview",
+                tooltip="On small terminals: the preview instead of the editor, and back."),
     ]  # fmt: skip
 
     def __init__(self, model, *, id: str | None = None) -> None:  # noqa: ANN001
@@ -97,7 +99,38 @@ class ComposerPane(Pane):
                 cfg = self.console.config
                 yield SlideDeck(air=AirFilter(), clock=_Clock(self.console), fetcher=cfg.fetcher,
                                 frozen=True, id="preview")  # fmt: skip
+                yield Static("", id="poll-live", classes="hidden")
         yield DuetsBox(id="duets")
+
+    def update_from_model(self, topics: set[Topic]) -> None:
+        """Live results of the poll on air, beside the preview and on it."""
+        poll = next((s for s in self.model.slides_on_air if s.get("type") == "poll"), None)
+        box = self.query_one("#poll-live", Static)
+        box.set_class(poll is None, "hidden")
+        if poll is None:
+            return
+        question = str((poll.get("content") or {}).get("question", ""))
+        options = list((poll.get("content") or {}).get("options") or [])
+        results = list(self.model.poll_results) + [0] * (
+            len(options) - len(self.model.poll_results)
+        )
+        total = sum(results) or 1
+        lines = [f"On air: {question}"] + [
+            f"{option[:24]:<24} {votes:>4}  {'█' * round(20 * votes / total)}"
+            for option, votes in zip(options, results, strict=False)
+        ]
+        box.update("\n".join(lines))
+        current = (
+            self.playlist.slides[self.selected]
+            if 0 <= self.selected < len(self.playlist.slides)
+            else None
+        )
+        if (
+            current
+            and current.get("type") == "poll"
+            and (current.get("content") or {}).get("question") == question
+        ):
+            self.query_one("#preview", SlideDeck).set_poll_results(tuple(self.model.poll_results))
 
     # -- the list ------------------------------------------------------------------------
 
@@ -176,6 +209,9 @@ class ComposerPane(Pane):
             return
         checked = PublishBatchRequest.model_validate({"slides": [slide]})
         await deck.play(list(checked.slides))
+
+    def action_toggle_preview(self) -> None:
+        self.toggle_class("-preview")
 
     def action_add_slide(self) -> None:
         kind = str(self.query_one("#slide-type", Select).value)
