@@ -10,6 +10,8 @@ import mss.exception
 from PIL import Image
 
 log = logging.getLogger(__name__)
+_open = getattr(mss, "MSS", None) or mss.mss
+"""mss 10.2 names the class ``MSS`` and deprecates the ``mss()`` factory."""
 
 
 class FrameGrabber:
@@ -22,7 +24,7 @@ class FrameGrabber:
     def grab(self) -> Image.Image | None:
         try:
             if self._mss is None:
-                self._mss = mss.mss(display=self.display)
+                self._mss = _open(display=self.display)
             shot = self._mss.grab(self._mss.monitors[0])
         except (mss.exception.ScreenShotError, OSError, IndexError) as exc:
             log.debug("cannot grab %s: %s", self.display, exc)
