@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -53,7 +54,7 @@ class ConsoleApp(AppBase):
         "screens/screens.tcss",
     ]
     TITLE = "studio console"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="console.help", tooltip="The keys of the pane you are in."),
         Binding("f2", "show_chat", "Chat", id="console.chat",
@@ -261,7 +262,7 @@ class ConsoleApp(AppBase):
         pane = self.current_pane()
         bindings: list[BindingType] = []
         focused = self.focused
-        chain: Iterable[Widget] = focused.ancestors_with_self if focused is not None else [pane]
+        chain: Iterable[DOMNode] = focused.ancestors_with_self if focused is not None else [pane]
         for node in chain:
             if isinstance(node, Screen):
                 break

@@ -247,7 +247,8 @@ class ConsoleModel:
                 self._leg(event.platform).health = event.health
                 return {"legs"}
             case ChatSent():
-                where = f" → {event.to}" if getattr(event, "to", None) else ""
+                room = getattr(event, "to", None)  # another agent's room, once the core says
+                where = f" → {room}" if room else ""
                 self._add(
                     TimelineEntry(
                         event.at, event.platform, "sent", (self.me or "you") + where, event.text
