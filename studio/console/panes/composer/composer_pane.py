@@ -50,23 +50,25 @@ class _Clock:
 
 
 class ComposerPane(Pane):
+    """Its keys win over the editor's own (Ctrl+K, Ctrl+D, Ctrl+E, F7 edit text elsewhere)."""
+
     topics: ClassVar[frozenset[Topic]] = frozenset({"slides"})
     BINDINGS = [
-        Binding("ctrl+n", "add_slide", "New slide", id="composer.add",
+        Binding("ctrl+n", "add_slide", "New slide", priority=True, id="composer.add",
                 tooltip="Add a slide of the chosen type after the selected one."),
-        Binding("ctrl+d", "delete_slide", "Delete", id="composer.delete",
+        Binding("ctrl+d", "delete_slide", "Delete", priority=True, id="composer.delete",
                 tooltip="Delete the selected slide."),
-        Binding("ctrl+k", "move(-1)", "Up", id="composer.up", tooltip="Move the slide earlier."),
-        Binding("ctrl+j", "move(1)", "Down", id="composer.down", tooltip="Move the slide later."),
-        Binding("ctrl+s", "save", "Save", id="composer.save",
+        Binding("ctrl+k", "move(-1)", "Up", priority=True, id="composer.up", tooltip="Move the slide earlier."),
+        Binding("ctrl+j", "move(1)", "Down", priority=True, id="composer.down", tooltip="Move the slide later."),
+        Binding("ctrl+s", "save", "Save", priority=True, id="composer.save",
                 tooltip="Save the playlist as a JSON file (the path in the file box)."),
-        Binding("ctrl+o", "load", "Load", id="composer.load",
+        Binding("ctrl+o", "load", "Load", priority=True, id="composer.load",
                 tooltip="Load a playlist JSON file (the path in the file box)."),
-        Binding("ctrl+b", "book", "Book slot", id="composer.book",
+        Binding("ctrl+b", "book", "Book slot", priority=True, id="composer.book",
                 tooltip="Book a ClawCast slot with these slides."),
-        Binding("ctrl+e", "publish", "Publish", id="composer.publish",
+        Binding("ctrl+e", "publish", "Publish", priority=True, id="composer.publish",
                 tooltip="Publish these slides as a batch during your slot."),
-        Binding("f7", "toggle_preview", "Preview", id="composer.preview",
+        Binding("f7", "toggle_preview", "Preview", priority=True, id="composer.preview",
                 tooltip="On small terminals: the preview instead of the editor, and back."),
     ]  # fmt: skip
 
@@ -125,12 +127,22 @@ class ComposerPane(Pane):
             if 0 <= self.selected < len(self.playlist.slides)
             else None
         )
-        if (
-            current
-            and current.get("type") == "poll"
-            and (current.get("content") or {}).get("question") == question
-        ):
-            self.query_one("#preview", SlideDeck).set_poll_results(tuple(self.model.poll_results))
+        results = self._live_results(current)
+        if results is not None:
+            self.query_one("#preview", SlideDeck).set_poll_results(results)
+
+    def _live_results(self, slide: dict[str, Any] | None) -> tuple[int, ...] | None:
+        """The votes of the poll on air, when ``slide`` is that poll."""
+        if not slide or slide.get("type") != "poll":
+            return None
+        question = (slide.get("content") or {}).get("question")
+        for on_air in self.model.slides_on_air:
+            if (
+                on_air.get("type") == "poll"
+                and (on_air.get("content") or {}).get("question") == question
+            ):
+                return tuple(self.model.poll_results)
+        return None
 
     # -- the list ------------------------------------------------------------------------
 
@@ -209,9 +221,14 @@ class ComposerPane(Pane):
             return
         checked = PublishBatchRequest.model_validate({"slides": [slide]})
         await deck.play(list(checked.slides))
+        results = self._live_results(slide)
+        if results is not None:
+            deck.set_poll_results(results)
 
     def action_toggle_preview(self) -> None:
         self.toggle_class("-preview")
+        target = "#slides" if self.has_class("-preview") else "#slide-json"
+        self.query_one(target).focus()
 
     def action_add_slide(self) -> None:
         kind = str(self.query_one("#slide-type", Select).value)
