@@ -59,7 +59,7 @@ class ViewerPane(Pane):
             )
         if "viewers" in topics or "legs" in topics:
             history = [float(v) for _, v in self.model.viewer_history]
-            self.query_one("#viewers", Sparkline).data = history or [0.0]
+            self.query_one("#viewers", Sparkline).data = history
             peak = max(history, default=0)
             self.query_one("#viewers-title", Static).update(
                 f"Viewers {self.model.viewers_total} · peak {peak:.0f}"
