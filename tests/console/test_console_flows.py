@@ -304,8 +304,10 @@ async def test_themes_switch_while_running_and_a_broken_file_is_only_a_notice(
     service = Service(live_session())
     app = console(service, theme_folders=(BUILTIN_THEMES, tmp_path))
     async with app.run_test(size=LARGE, notifications=True) as pilot:
-        await settle(pilot, app.attached.is_set)
+        await pilot.pause()  # notices expire after a few seconds: look at once
         assert any("broken.toml was skipped" in n.message for n in app._notifications)
+        assert [p.path.name for p in app.theme_problems] == ["broken.toml"]
+        await settle(pilot, app.attached.is_set)
         assert {"onair", "light", "high-contrast", "retake", "clawcast", "basefm"} <= set(
             app.available_themes
         )
