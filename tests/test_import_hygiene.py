@@ -10,7 +10,6 @@ UI_PACKAGES = ("studio.kiosk", "studio.console", "studio.ui", "studio.__main__")
 CONSOLE_WITHOUT_SCREEN = (
     "studio.console.model",
     "studio.console.client",
-    "studio.console.wire",
     "studio.console.field_check",
 )
 """The console's model and client, which the CLI and tests use without Textual."""

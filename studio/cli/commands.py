@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from studio.cli.clawcast_cmd import clawcast
+from studio.cli.console_cmd import console
 from studio.cli.control_cmd import VERBS
 from studio.cli.doctor_cmd import doctor
 from studio.cli.golive_cmd import golive
@@ -20,6 +21,7 @@ from studio.cli.slides_cmd import slides
 
 ALL: list[click.Command] = [
     golive,
+    console,
     rehearse,
     journal,
     sandbox,

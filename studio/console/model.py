@@ -33,6 +33,7 @@ from studio.golive.events import (
     Notice,
     OperatorAnswered,
     OperatorNeeded,
+    OperatorWithdrawn,
     PlatformLive,
     PlatformStopped,
     PollResultsChanged,
@@ -247,8 +248,7 @@ class ConsoleModel:
                 self._leg(event.platform).health = event.health
                 return {"legs"}
             case ChatSent():
-                room = getattr(event, "to", None)  # another agent's room, once the core says
-                where = f" → {room}" if room else ""
+                where = f" → {event.to}" if event.to else ""
                 self._add(
                     TimelineEntry(
                         event.at, event.platform, "sent", (self.me or "you") + where, event.text
@@ -314,7 +314,7 @@ class ConsoleModel:
                 )  # fmt: skip
                 self.pending[step.key] = step
                 return {"operator"}
-            case OperatorAnswered():
+            case OperatorAnswered() | OperatorWithdrawn():
                 self.pending.pop(_step_key(event), None)
                 return {"operator"}
             case SessionStarted():
@@ -334,10 +334,10 @@ class ConsoleModel:
         """The whole state a service hands over on attach (``studio.control.state``'s
         snapshot: legs, destinations, encoder, viewers, chat, pending steps, notices…);
         an in-process service may hand over its ``events`` to replay instead."""
-        from studio.console.wire import decode_event
+        from studio.control.client import parse_event
 
         def replay(raws: Any) -> set[Topic]:
-            events = (decode_event(raw) for raw in (raws or ()))
+            events = (raw if isinstance(raw, Event) else parse_event(raw) for raw in (raws or ()))
             return self.apply_all(e for e in events if e is not None)
 
         topics = replay(snapshot.get("events"))
@@ -418,6 +418,6 @@ class ConsoleModel:
         return {"encoder", "destinations"}
 
 
-def _step_key(event: OperatorAnswered) -> str:
+def _step_key(event: OperatorAnswered | OperatorWithdrawn) -> str:
     step_id = getattr(event, "id", None)
     return step_id or f"{event.platform}-{event.need}"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from studio.broadcast.events import DestinationStateChanged, EncoderStats
 from studio.console.model import ConsoleModel, EncoderHealth
-from studio.console.wire import decode_event
 from studio.golive.events import (
     AudienceAlert,
     ChatLine,
     ChatSent,
     OperatorAnswered,
     OperatorNeeded,
+    OperatorWithdrawn,
     SessionEnded,
-    Viewers,
 )
 from tests.console.console_helpers import T0, chat, live_session, payment_step, tweet_step
 
@@ -39,11 +38,11 @@ def test_alerts_and_the_studios_own_lines_on_the_timeline() -> None:
     model.apply(AudienceAlert(at=T0, platform="retake", alert="trade", who="t7", amount="$9.00",
                               detail="sell"))  # fmt: skip
     model.apply(ChatLine(at=T0, platform="retake", author="agent_smith", text="thanks!"))
-    model.apply(ChatSent(at=T0, platform="clawcast", text="hi claw"))
+    model.apply(ChatSent(at=T0, platform="retake", text="hi next door", to="neighbour"))
     assert [(e.kind, e.author, e.amount, e.text) for e in model.chat] == [
         ("trade", "t7", "$9.00", "sell"),
         ("sent", "agent_smith", None, "thanks!"),
-        ("sent", "agent_smith", None, "hi claw"),
+        ("sent", "agent_smith → neighbour", None, "hi next door"),
     ]
 
 
@@ -97,16 +96,12 @@ def test_operator_steps_come_and_go() -> None:
     ]  # fmt: skip
     model.apply(OperatorAnswered(platform="retake", need="tweet_url"))
     assert [p.need for p in model.pending.values()] == ["tx_hash"]
+    asked = OperatorNeeded(platform="basefm", need="wallet", prompt="p", id="wallet-3")
+    model.apply(asked)
+    assert "wallet-3" in model.pending
+    model.apply(
+        OperatorWithdrawn(platform="basefm", need="wallet", id="wallet-3", reason="stopped")
+    )
+    assert "wallet-3" not in model.pending
     model.apply(SessionEnded(session_id=7, ok=True, reason="stopped by the operator"))
     assert model.pending == {} and not model.live
-
-
-def test_events_come_back_from_their_json() -> None:
-    for event in [*live_session(), tweet_step()]:
-        again = decode_event(event.to_dict())
-        assert again == event
-    assert decode_event({"event": "from.the.future", "x": 1}) is None
-    assert decode_event({"event": "golive.viewers", "viewers": "many"}) is None
-    assert isinstance(decode_event(Viewers(platform="retake", viewers=3).to_dict()), Viewers)
-    assert isinstance(decode_event(OperatorNeeded(platform="b", need="n", prompt="p").to_dict()),
-                      OperatorNeeded)  # fmt: skip

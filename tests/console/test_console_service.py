@@ -1,0 +1,99 @@
+"""The console against the real control API: a ControlServer on a real Unix socket.
+
+Events published on the service's bus reach the console; the console's answers and
+commands reach the service's operator and runtime; closing the console costs the
+broadcast nothing and attaching again draws the same state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Button, Input
+
+from studio.console.app import ConsoleApp
+from studio.console.service_client import ServiceClient
+from studio.errors import Problem, ValidationFailed
+from studio.golive.operator import Need
+from studio.validation.basefm import transaction_hash
+from tests.console.console_helpers import (
+    LARGE,
+    SMALL,
+    T0,
+    chat,
+    frozen_config,
+    live_session,
+    settle,
+)
+from tests.control.control_helpers import served
+
+TX = "0x" + "2e" * 32
+
+
+def _tx(value: str) -> str:
+    try:
+        return transaction_hash(value)
+    except ValueError as exc:
+        raise ValidationFailed([Problem("txHash", str(exc))], what="txHash") from None
+
+
+async def test_the_console_attaches_to_a_running_service_and_comes_back_to_it() -> None:
+    async with served() as service:
+        for event in live_session():
+            service.bus.publish(event)
+        first = ConsoleApp(ServiceClient(service.socket_path), frozen_config())
+        async with first.run_test(size=SMALL) as pilot:
+            await settle(pilot, first.attached.is_set)
+            await settle(pilot, lambda: first.model.viewers_total == 19)
+            assert first.model.display == ":99" and first.model.live
+            service.bus.publish(chat(T0 + 90, "hank", "anyone home?", first_time=True, id="h1"))
+            await settle(pilot, lambda: first.model.chat[-1].author == "hank")
+        # the console is gone; the broadcast is not
+        service.bus.publish(chat(T0 + 95, "ivy", "brb", id="i1"))
+        again = ConsoleApp(ServiceClient(service.socket_path), frozen_config())
+        async with again.run_test(size=LARGE) as pilot:
+            await settle(pilot, again.attached.is_set)
+            await settle(pilot, lambda: again.model.chat and again.model.chat[-1].author == "ivy")
+            assert [e.author for e in again.model.chat][-2:] == ["hank", "ivy"]
+            assert again.model.legs["retake"].live and again.model.viewers_total == 19
+            assert [d for d in again.model.destinations] == ["retake", "clawcast", "basefm"]
+
+
+async def test_the_basefm_payment_is_answered_from_the_console() -> None:
+    async with served() as service:
+        need = Need(platform="basefm", need="tx_hash", prompt="Pay the fee, then give the txHash.",
+                    validate=_tx, data={"fee": 5, "wallet": "0x" + "ab" * 20})  # fmt: skip
+        waiting = asyncio.create_task(service.runtime.operator.answer(need))
+        app = ConsoleApp(ServiceClient(service.socket_path), frozen_config())
+        async with app.run_test(size=SMALL) as pilot:
+            await settle(pilot, lambda: app.query(".answer"))
+            step = next(iter(app.model.pending.values()))
+            assert step.id and step.id.startswith("tx_hash-")
+            app.query_one(".answer", Input).value = TX
+            await settle(pilot, lambda: not app.query_one("#send", Button).disabled)
+            await pilot.click("#send")
+            assert await asyncio.wait_for(waiting, 10) == TX
+            await settle(pilot, lambda: not app.query(".answer"))
+
+
+async def test_a_command_the_service_refuses_is_shown_with_its_reason() -> None:
+    async with served() as service:
+        app = ConsoleApp(ServiceClient(service.socket_path), frozen_config())
+        async with app.run_test(size=SMALL, notifications=True) as pilot:
+            await settle(pilot, app.attached.is_set)
+            await pilot.press("ctrl+r")  # nothing to reconnect: no encoder yet
+            await settle(pilot, lambda: app.responses)
+            command, response = app.responses[0]
+            assert command.verb == "reconnect" and not response.ok and response.code == 409
+            await settle(
+                pilot, lambda: any("nothing to reconnect" in n.message for n in app._notifications)
+            )
+
+
+async def test_no_broadcast_is_reported_and_retried_not_fatal(tmp_path) -> None:  # noqa: ANN001
+    app = ConsoleApp(ServiceClient(tmp_path / "none.sock"), frozen_config())
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await settle(
+            pilot, lambda: any("no broadcast is running" in n.message for n in app._notifications)
+        )
+        assert "not attached" in app.sub_title
