@@ -151,7 +151,7 @@ class ConsoleApp(AppBase):
                 self.update_panes({"legs"})
                 self.sub_title = "not attached"
                 self.notify(f"Cannot reach the broadcast service: {exc}. Retrying.",
-                            severity="warning", timeout=4)  # fmt: skip
+                            severity="warning", timeout=REATTACH_SECONDS + 8)  # fmt: skip
                 if self.config.frozen:
                     return
                 await asyncio.sleep(REATTACH_SECONDS)

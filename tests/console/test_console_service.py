@@ -93,7 +93,6 @@ async def test_a_command_the_service_refuses_is_shown_with_its_reason() -> None:
 async def test_no_broadcast_is_reported_and_retried_not_fatal(tmp_path) -> None:  # noqa: ANN001
     app = ConsoleApp(ServiceClient(tmp_path / "none.sock"), frozen_config())
     async with app.run_test(size=SMALL, notifications=True) as pilot:
-        await settle(
-            pilot, lambda: any("no broadcast is running" in n.message for n in app._notifications)
-        )
-        assert "not attached" in app.sub_title
+        await settle(pilot, lambda: "not attached" in app.sub_title)
+        assert any("no broadcast is running" in n.message for n in app._notifications)
+        assert not app.attached.is_set()
