@@ -127,9 +127,9 @@ class ComposerPane(Pane):
             if 0 <= self.selected < len(self.playlist.slides)
             else None
         )
-        results = self._live_results(current)
-        if results is not None:
-            self.query_one("#preview", SlideDeck).set_poll_results(results)
+        live = self._live_results(current)
+        if live is not None:
+            self.query_one("#preview", SlideDeck).set_poll_results(live)
 
     def _live_results(self, slide: dict[str, Any] | None) -> tuple[int, ...] | None:
         """The votes of the poll on air, when ``slide`` is that poll."""
