@@ -190,7 +190,8 @@ async def test_the_on_air_xterm_refuses_font_title_and_window_operations(
         assert (after.width, after.height, after.x, after.y) == (1280, 720, 0, 0)
         assert (after.cols, after.rows) == (before.cols, before.rows)
         shot = await asyncio.to_thread(capture, display.name)
-        assert shot.getpixel((640, 700))[:3] == (0, 0, 0)  # background not turned red
+        background = tuple(int(BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
+        assert shot.getpixel((640, 700))[:3] == background  # not turned red
     finally:
         await terminal.stop()
 
