@@ -194,9 +194,10 @@ async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path)
 async def _screenshot_later(runtime: Any, path: Path, delay: float = 8.0) -> None:
     await asyncio.sleep(delay)
     golive = runtime.golive
-    if golive is not None and golive.ctx.thumbnail is not None:
-        try:
-            image = await golive.ctx.thumbnail()
+    pipeline = golive.pipeline if golive is not None else None
+    if pipeline is not None and hasattr(pipeline, "thumbnail_png"):
+        try:  # the display itself, without the thumbnails' title band
+            image = await pipeline.thumbnail_png()
             await asyncio.to_thread(path.write_bytes, image)
         except StudioError:
             pass
