@@ -91,6 +91,8 @@ class ConsoleApp(AppBase):
         self.client = client
         self.model = model or ConsoleModel(now=self.config.now)
         self.attached = asyncio.Event()
+        self._unreachable: str | None = None
+        """Why the service cannot be reached, once said (retries stay quiet)."""
         self.responses: list[tuple[Command, object]] = []
         if self.config.frozen:
             self.animation_level = "none"
@@ -135,6 +137,7 @@ class ConsoleApp(AppBase):
             try:
                 async with self.client.attach() as attachment:
                     self.attached.set()
+                    self._unreachable = None
                     self.reset_panes()
                     self.update_panes(self.model.apply_snapshot(attachment.snapshot) | ALL_TOPICS)
                     async for event in attachment.events:
@@ -150,8 +153,11 @@ class ConsoleApp(AppBase):
                 self.attached.clear()
                 self.update_panes({"legs"})
                 self.sub_title = "not attached"
-                self.notify(f"Cannot reach the broadcast service: {exc}. Retrying.",
-                            severity="warning", timeout=REATTACH_SECONDS + 8)  # fmt: skip
+                reason = f"Cannot reach the broadcast service: {exc}."
+                if reason != self._unreachable:  # once an outage, not once a retry
+                    self._unreachable = reason
+                    self.notify(f"{reason} Retrying every {REATTACH_SECONDS:g} s.",
+                                severity="warning", timeout=30)  # fmt: skip
                 if self.config.frozen:
                     return
                 await asyncio.sleep(REATTACH_SECONDS)
