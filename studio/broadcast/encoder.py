@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessOutput
-from studio.broadcast.ffmpeg_command import IO_TIMEOUT_US, SILENCE, FeedPipe, encoder_argv
+from studio.broadcast.ffmpeg_command import (
+    DEFAULT_X264,
+    IO_TIMEOUT_US,
+    SILENCE,
+    FeedPipe,
+    encoder_argv,
+)
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.progress import ProgressParser
 from studio.events import EventBus
@@ -43,6 +49,7 @@ class Encoder:
         audio: Sequence[str] = SILENCE,
         ffmpeg: str = "ffmpeg",
         name: str = "ffmpeg",
+        x264: str = DEFAULT_X264,
     ) -> None:
         self.display = display
         self.audio = list(audio)
@@ -57,7 +64,9 @@ class Encoder:
         self._parser = ProgressParser(self._on_stats, source=name)
         self.process = ManagedProcess(
             name,
-            encoder_argv(display, self.destinations, self.feeds, audio=self.audio, ffmpeg=ffmpeg),
+            encoder_argv(
+                display, self.destinations, self.feeds, audio=self.audio, ffmpeg=ffmpeg, x264=x264
+            ),
             on_stdout=self._parser.feed,
             on_stderr=self._on_stderr,
             pass_fds=[feed.fd for feed in self.feeds],

@@ -1,6 +1,7 @@
 """FFmpeg command lines: the one encode, and the per-destination relays.
 
-The encoder captures the display once, encodes once (the seed's settings), and
+The encoder captures the display once, encodes once (x264 tuned for terminal
+content, or the seed's settings: ``X264``), and
 writes the same packets through the tee muxer to every destination (FLV over RTMP)
 and to one private MPEG-TS feed per destination: a pipe to the studio, never a
 loopback port another local user could read or write (``feed_pump.py``). A
@@ -36,6 +37,18 @@ COMMON = [
     "1",
 ]
 
+X264: dict[str, list[str]] = {
+    "terminal": [
+        "-sws_flags", "fast_bilinear",
+        "-preset", "ultrafast", "-tune", "zerolatency", "-x264-params", "aq-mode=0",
+    ],
+    "seed": ["-preset", "veryfast", "-tune", "zerolatency"],
+}  # fmt: skip
+"""x264 settings by name. ``terminal`` (the default) is tuned for what a terminal
+picture is: large flat areas, sharp glyphs, little motion (docs/BENCHMARKS.md, row 2).
+``seed`` is the retake.tv document's own (``studio golive --x264 seed``)."""
+DEFAULT_X264 = "terminal"
+
 SILENCE = ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=44100"]
 """The audio input when there is no sound server: a silent track (players need one)."""
 
@@ -54,7 +67,7 @@ ENCODE = [
     "-map", "0:v", "-map", "1:a",
     # a continuous, monotonic audio track whatever the sound server's timing
     "-af", "aresample=async=1",
-    "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+    "-c:v", "libx264",
     "-b:v", "1500k", "-maxrate", "1500k", "-bufsize", "3000k",
     "-pix_fmt", "yuv420p", "-g", "60", "-r", str(FRAMERATE),
     "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-ac", "2",
@@ -77,6 +90,14 @@ class FeedPipe:
 
 RELAY_INPUT = "pipe:0"
 """A relay reads its destination's feed on its standard input."""
+
+
+def video_options(x264: str = DEFAULT_X264) -> list[str]:
+    """The x264 settings named ``x264`` (a key of ``X264``)."""
+    try:
+        return list(X264[x264])
+    except KeyError:
+        raise ValueError(f"unknown x264 settings {x264!r}: one of {', '.join(X264)}") from None
 
 
 def tee_quote(target: str) -> str:
@@ -120,6 +141,7 @@ def encoder_argv(
     ffmpeg: str = "ffmpeg",
     video_size: str = VIDEO_SIZE,
     framerate: int = FRAMERATE,
+    x264: str = DEFAULT_X264,
 ) -> list[str]:
     if not destinations and not feeds:
         raise ValueError("an encoder needs at least one destination")
@@ -131,6 +153,7 @@ def encoder_argv(
         "-draw_mouse", "0", "-i", display,
         *audio,
         *ENCODE,
+        *video_options(x264),
         "-flags", "+global_header",
         "-f", "tee", tee_slaves(destinations, feeds),
     ]  # fmt: skip

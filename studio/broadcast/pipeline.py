@@ -36,7 +36,7 @@ from studio.broadcast.events import (
     RecoveryScheduled,
 )
 from studio.broadcast.feed_pump import FeedPump
-from studio.broadcast.ffmpeg_command import SILENCE, pulse_input
+from studio.broadcast.ffmpeg_command import DEFAULT_X264, SILENCE, pulse_input
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.relay import DestinationRelay, RefreshOne
 from studio.broadcast.sound_server import SoundServer
@@ -67,6 +67,7 @@ class BroadcastPipeline:
         on_air_grid: OnAirGrid = ON_AIR_GRIDS[DEFAULT_GRID],
         ffmpeg: str = "ffmpeg",
         sound: bool = True,
+        x264: str = DEFAULT_X264,
     ) -> None:
         if not destinations:
             raise StudioError(
@@ -89,6 +90,7 @@ class BroadcastPipeline:
         self.frame = frame
         self.on_air_grid = on_air_grid
         self.ffmpeg = ffmpeg
+        self.x264 = x264
         self.timer = RetryTimer(backoff)
         self.display = VirtualDisplay(*frame)
         self.sound = SoundServer() if sound else None
@@ -260,6 +262,7 @@ class BroadcastPipeline:
             on_destination_failed=self._destination_failed,
             audio=self._audio_input(),
             ffmpeg=self.ffmpeg,
+            x264=self.x264,
         )
         try:
             await self.encoder.start()

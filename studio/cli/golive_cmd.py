@@ -78,6 +78,13 @@ from studio.errors import Problem, ValidationFailed
 )
 @click.option("--no-kiosk", is_flag=True, help="Show a plain tail of --log instead of the kiosk.")
 @click.option(
+    "--x264",
+    type=click.Choice(["terminal", "seed"]),
+    default="terminal",
+    show_default=True,
+    help="Encoder settings: tuned for terminal content, or the seed's (preset veryfast).",
+)
+@click.option(
     "--all-or-nothing",
     is_flag=True,
     help="End everything when one platform fails to get ready or live "

@@ -6,7 +6,7 @@ Validated as a whole before anything is sent, with the same rules as everywhere.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -63,6 +63,8 @@ class Plan(BaseModel):
     clawcast_minutes: Annotated[int, Field(ge=1, le=3)] = 1
     slides: list[dict[str, Any]] | None = None
     kiosk: bool = True
+    x264: Literal["terminal", "seed"] = "terminal"
+    """The encoder's settings: tuned for terminal content, or the seed's own."""
     resume: bool | None = None
     all_or_nothing: bool = False
     """End the whole broadcast when one platform fails to prepare or confirm (by

@@ -90,7 +90,7 @@ def test_encoder_command_follows_the_seed_and_tees_every_destination() -> None:
     for part in (
         "-f x11grab -video_size 1280x720 -framerate 30 -draw_mouse 0 -i :7",
         "anullsrc=channel_layout=stereo:sample_rate=44100",
-        "-c:v libx264 -preset veryfast -tune zerolatency -b:v 1500k -maxrate 1500k -bufsize 3000k",
+        "-c:v libx264 -b:v 1500k -maxrate 1500k -bufsize 3000k",
         "-pix_fmt yuv420p -g 60",
         "-c:a aac -b:a 128k -ar 44100 -ac 2",
         "-map 0:v -map 1:a",
