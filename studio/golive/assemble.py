@@ -124,6 +124,7 @@ def build(
             refresh_destinations=refresh_all,
             refresh_destination=refresh_one,
             on_air_grid=on_air_grid(plan.grid),
+            x264=plan.x264,
         )
         if pipeline.sound is not None:
             from studio.golive.audio_setup import audio_desk
