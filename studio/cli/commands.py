@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from studio.cli.bench_cmd import bench
 from studio.cli.clawcast_cmd import clawcast
 from studio.cli.console_cmd import console
 from studio.cli.control_cmd import VERBS
@@ -31,4 +32,5 @@ ALL: list[click.Command] = [
     clawcast,
     doctor,
     *VERBS,
+    bench,
 ]

@@ -1,0 +1,127 @@
+"""Runs the chosen rows one after another and writes the report."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import shutil
+import tempfile
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from studio.bench import (
+    chat_latency,
+    destinations_cpu,
+    encoder_quality,
+    frame_health,
+    golive_time,
+    kiosk_idle,
+    machine,
+    memory_growth,
+    stack_cpu,
+    thumbnail_speed,
+)
+from studio.bench.context import Context
+from studio.bench.figures import Row
+from studio.bench.report import RunInfo, render
+from studio.bench.stage import stage
+
+log = logging.getLogger(__name__)
+
+Measure = Callable[[Context], Awaitable[Row]]
+
+MEASURED: dict[int, Measure] = {
+    1: stack_cpu.measure,
+    2: encoder_quality.measure,
+    3: kiosk_idle.measure,
+    4: destinations_cpu.measure,
+    5: frame_health.measure,
+    6: chat_latency.measure,
+    10: golive_time.measure,
+    11: thumbnail_speed.measure,
+    12: memory_growth.measure,
+}
+NOT_YET: dict[int, tuple[str, str, str]] = {
+    7: (
+        "`studio say` until the voice is audible in the outgoing stream",
+        "p95 1 s or less",
+        "there is no `studio say` and no audio bus on main yet (branch voice)",
+    ),
+    8: (
+        "10,000 chat messages into the console's chat pane and the kiosk overlay",
+        "processed in 1 s or less, memory growth 50 MB or less, key presses p95 50 ms or less",
+        "the operator console is not on main yet (branch console)",
+    ),
+    9: (
+        "console start to first paint, local and over loopback SSH; reattach until drawn",
+        "1 s or less each",
+        "the operator console and the control API are not on main yet (branches console, control-api)",
+    ),
+}
+ALL_ROWS = tuple(range(1, 13))
+
+
+def placeholder(number: int) -> Row:
+    title, target, reason = NOT_YET[number]
+    return Row(number, title, target).not_measured(reason)
+
+
+async def measure_rows(ctx: Context, numbers: Sequence[int]) -> list[Row]:
+    rows: list[Row] = []
+    for number in numbers:
+        if number in NOT_YET:
+            rows.append(placeholder(number))
+            continue
+        log.info("row %s", number)
+        try:
+            rows.append(await MEASURED[number](ctx))
+        except Exception as exc:  # noqa: BLE001 - one failing row must not lose the others
+            failed = Row(number, f"row {number}", "see the issue")
+            failed.met = False
+            failed.verdict = f"the measurement failed: {exc}"
+            failed.notes.append("```\n" + traceback.format_exc()[-1500:] + "\n```")
+            rows.append(failed)
+    return rows
+
+
+def loaded(info: RunInfo) -> list[str]:
+    """A warning when the machine was busy with other work during the run."""
+    cores = int(info.machine.get("cores") or 1)
+    busiest = max(float(info.load_start.split()[0]), float(info.load_end.split()[0]))
+    if busiest <= cores:
+        return []
+    return [
+        f"The machine was loaded by other work (1-minute load average up to {busiest:.1f} "
+        f"on {cores} cores): absolute figures are noise, only the side-by-side ratios carry "
+        "meaning, and every row must be rerun on a quiet machine."
+    ]
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def run(
+    numbers: Sequence[int],
+    runs: int,
+    scale: float,
+    quick: bool,
+    report: Path,
+    command: str,
+    caveats: Sequence[str] = (),
+) -> list[Row]:
+    """Measure ``numbers`` and write ``report`` (charts in ``report``'s folder/bench/)."""
+    info = RunInfo(command, now(), "", machine.load_average(), "", runs, scale, machine.describe())
+    work = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    try:
+        with stage(work / "stage") as staged:
+            ctx = Context(staged, runs, scale, quick, report.parent / "bench", work)
+            rows = asyncio.run(measure_rows(ctx, numbers))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    info.finished, info.load_end = now(), machine.load_average()
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(render(info, rows, [*loaded(info), *caveats]) + "\n")
+    return rows

@@ -1,0 +1,76 @@
+"""Row 11: the studio's thumbnail (mss grab + PNG encode, studio/broadcast/thumbnails.py)
+against ``scrot`` writing a PNG and reading its file, alternating, on the same display
+showing the kiosk."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from studio.bench.context import Context
+from studio.bench.figures import Row, ratio
+from studio.bench.kiosk_idle import kiosk_pid
+from studio.broadcast.display import VirtualDisplay
+from studio.broadcast.terminal import Terminal
+from studio.broadcast.thumbnails import thumbnail_png
+from studio.golive.assemble import kiosk_command
+from studio.golive.rehearsal_cast import AGENT_LINES
+
+CALLS = 5
+"""Calls per run; a run's figure is their median."""
+
+
+def scrot_png(display: str, path: Path) -> bytes:
+    path.unlink(missing_ok=True)
+    subprocess.run(
+        ["scrot", "--overwrite", str(path)],
+        env={**os.environ, "DISPLAY": display},
+        check=True,
+        capture_output=True,
+    )
+    return path.read_bytes()
+
+
+def timed(call: object, *args: object) -> float:
+    start = time.perf_counter()
+    call(*args)  # type: ignore[operator]
+    return (time.perf_counter() - start) * 1000
+
+
+async def measure(ctx: Context) -> Row:
+    row = Row(
+        11, "thumbnail grab and encode vs `scrot` plus reading its file", "4x faster or better"
+    )
+    ours, scrot = row.figure("studio thumbnail_png", "ms"), row.figure("scrot + read", "ms")
+    log = ctx.work / "thumb.log"
+    log.write_text("".join(f"{i:05d} {line}\n" for i, line in enumerate(AGENT_LINES * 3)))
+    shot = ctx.work / "scrot.png"
+    async with VirtualDisplay() as display:
+        assert display.name
+        terminal = Terminal(display.name, kiosk_command(ctx.work / "thumb.sock", log))
+        await terminal.start()
+        try:
+            await kiosk_pid(terminal)
+            await asyncio.sleep(3)
+            for _ in range(ctx.runs):
+                a, b = [], []
+                for _ in range(CALLS):
+                    a.append(await asyncio.to_thread(timed, thumbnail_png, display.name))
+                    b.append(await asyncio.to_thread(timed, scrot_png, display.name, shot))
+                ours.add(sorted(a)[CALLS // 2])
+                scrot.add(sorted(b)[CALLS // 2])
+            size = len(thumbnail_png(display.name)), len(scrot_png(display.name, shot))
+        finally:
+            await terminal.stop()
+    speedup = row.figure("scrot / studio (same run)", "x")
+    for value in ratio(scrot.values, ours.values):
+        speedup.add(value)
+    row.notes.append(
+        f"{CALLS} calls of each per run, alternating; PNG sizes: studio {size[0] // 1024} KiB, "
+        f"scrot {size[1] // 1024} KiB"
+    )
+    row.judge(speedup.median >= 4, f"median {speedup.median:.2f}x faster than scrot")
+    return row
