@@ -27,11 +27,19 @@ from studio.golive.assemble import kiosk_command
 
 COMPARED = ("seed", "terminal")
 EXPLORED: dict[str, list[str]] = {
-    "seed + fast_bilinear": ["-sws_flags", "fast_bilinear", *video_options("seed")[2:]],
+    "seed + fast_bilinear": ["-sws_flags", "fast_bilinear", *video_options("seed")],
     "superfast aq-mode=0": [
         "-preset", "superfast", "-tune", "zerolatency", "-x264-params", "aq-mode=0",
     ],
     "ultrafast": ["-preset", "ultrafast", "-tune", "zerolatency"],
+    "terminal, x264's sliced threads": [
+        "-sws_flags", "fast_bilinear",
+        "-preset", "ultrafast", "-tune", "zerolatency", "-x264-params", "aq-mode=0",
+    ],
+    "terminal + CABAC": [
+        "-sws_flags", "fast_bilinear", "-threads", "1",
+        "-preset", "ultrafast", "-tune", "zerolatency", "-x264-params", "aq-mode=0:cabac=1",
+    ],
 }  # fmt: skip
 """Other settings measured alongside in a full run (not in ``--quick``)."""
 

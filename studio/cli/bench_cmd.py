@@ -10,7 +10,7 @@ import click
 
 from studio.errors import Problem, ValidationFailed
 
-QUICK_SCALE = 0.05
+QUICK_SCALE = 0.01
 
 
 def _rows(value: str | None) -> list[int]:
