@@ -18,7 +18,7 @@ from pathlib import Path
 from studio.bench import chart
 from studio.bench.context import Context
 from studio.bench.figures import Row
-from studio.bench.kiosk_idle import kiosk_pid
+from studio.bench.kiosk_idle import kiosk_pid, running_kiosk
 from studio.bench.stage import running, write_lines
 from studio.broadcast.display import VirtualDisplay
 from studio.broadcast.ffmpeg_command import FRAMERATE, VIDEO_SIZE, video_options
@@ -77,9 +77,10 @@ async def record_reference(ctx: Context, seconds: float) -> Path:
         terminal = Terminal(display.name, kiosk_command(ctx.work / "enc.sock", log))
         await terminal.start()
         try:
-            await kiosk_pid(terminal)
+            pid = await kiosk_pid(terminal)
             async with running(write_lines(log)):
                 await asyncio.sleep(3)
+                running_kiosk(pid)
                 capture = await asyncio.create_subprocess_exec(
                     "ffmpeg", "-nostdin", "-y", "-loglevel", "error",
                     "-f", "x11grab", "-video_size", VIDEO_SIZE, "-framerate", str(FRAMERATE),

@@ -27,6 +27,11 @@ async def kiosk_pid(terminal: Terminal, limit: float = 30.0) -> int:
     raise RuntimeError("the kiosk did not start under the xterm")
 
 
+def running_kiosk(pid: int) -> None:
+    if not Path(f"/proc/{pid}").exists():
+        raise RuntimeError("the kiosk exited right after it started (run `studio kiosk run`)")
+
+
 async def measure(ctx: Context) -> Row:
     row = Row(3, "CPU of the kiosk when nothing changes for 60 s", "0.5% of a core or less")
     window = ctx.seconds(60)
@@ -41,6 +46,7 @@ async def measure(ctx: Context) -> Row:
         try:
             pid = await kiosk_pid(terminal)
             await asyncio.sleep(ctx.seconds(SETTLE))
+            running_kiosk(pid)
             assert terminal.process is not None and terminal.process.pid is not None
             for _ in range(ctx.runs):
                 async with TreeCpu([terminal.process.pid]) as cpu:
@@ -48,6 +54,7 @@ async def measure(ctx: Context) -> Row:
                 parts = cpu.by_name()
                 kiosk.add(sum(v for k, v in parts.items() if k.startswith("python")) / window * 100)
                 xterm.add(parts.get("xterm", 0.0) / window * 100)
+            running_kiosk(pid)
             row.figure("kiosk memory (USS)", "MB").add(memory(pid)[1] / 1024 / 1024)
         finally:
             await terminal.stop()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from studio.bench.context import Context
 from studio.bench.figures import Row, ratio
-from studio.bench.kiosk_idle import kiosk_pid
+from studio.bench.kiosk_idle import kiosk_pid, running_kiosk
 from studio.broadcast.display import VirtualDisplay
 from studio.broadcast.terminal import Terminal
 from studio.broadcast.thumbnails import thumbnail_png
@@ -53,8 +53,9 @@ async def measure(ctx: Context) -> Row:
         terminal = Terminal(display.name, kiosk_command(ctx.work / "thumb.sock", log))
         await terminal.start()
         try:
-            await kiosk_pid(terminal)
+            pid = await kiosk_pid(terminal)
             await asyncio.sleep(3)
+            running_kiosk(pid)
             for _ in range(ctx.runs):
                 a, b = [], []
                 for _ in range(CALLS):
