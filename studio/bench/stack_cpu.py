@@ -84,6 +84,13 @@ async def measure(ctx: Context) -> Row:
     for label, values in sorted(parts.items()):
         row.figure(label, "% of a core").values.extend(values)
     row.notes.append(
+        "baseline: the seed's Full Setup (Xvfb, xterm `tail -f` on a temporary log, FFmpeg with "
+        "the seed's exact settings) pushing to the local nginx-rtmp receiver; its `openbox` is "
+        "left out (not installed; it would only add to the baseline). Studio: `studio golive "
+        "--headless --retake` against the sandbox, the whole tree (studio, kiosk, xterm, Xvfb, "
+        "FFmpeg) with its default x264 settings"
+    )
+    row.notes.append(
         f"window {window:g} s per run after {WARM_UP:g} s on air; runs alternate seed, studio"
     )
     items = [
