@@ -126,7 +126,9 @@ async def measure(ctx: Context) -> Row:
     quality: dict[str, float] = {}
     for name, path in outputs.items():
         quality[name] = await asyncio.to_thread(ssim, path, reference)
-        row.figure(f"{name}: SSIM (yuv444p)", "").add(quality[name])
+        similarity = row.figure(f"{name}: SSIM (yuv444p)", "")
+        similarity.decimals = 5
+        similarity.add(quality[name])
         row.figure(f"{name}: bitrate", "kb/s").add(path.stat().st_size * 8 / 1000 / seconds)
     ratios = row.figure("terminal / seed CPU (same run)", "")
     for a, b in zip(cpu["terminal"].values, cpu["seed"].values, strict=True):

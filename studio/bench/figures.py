@@ -13,6 +13,8 @@ class Figure:
     name: str
     unit: str
     values: list[float] = field(default_factory=list)
+    decimals: int | None = None
+    """Fixed decimals (SSIM needs 4 or 5); by default three significant digits."""
 
     def add(self, value: float) -> None:
         if math.isnan(value) or math.isinf(value):
@@ -27,7 +29,11 @@ class Figure:
         if not self.values:
             return "no value"
         low, mid, high = min(self.values), self.median, max(self.values)
-        return f"{number(low)} / **{number(mid)}** / {number(high)} {self.unit}".rstrip()
+        if self.decimals is not None:
+            low_s, mid_s, high_s = (f"{v:.{self.decimals}f}" for v in (low, mid, high))
+        else:
+            low_s, mid_s, high_s = number(low), number(mid), number(high)
+        return f"{low_s} / **{mid_s}** / {high_s} {self.unit}".rstrip()
 
 
 def number(value: float) -> str:
