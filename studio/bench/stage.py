@@ -67,7 +67,10 @@ async def _register(world: RehearsalWorld, folder: Path) -> str:
             }
         )
     paths = Paths(folder / "retake-credentials.json", folder / "state", folder / "config")
-    save_credentials(paths, credentials_from_registration(reply, agent_name=AGENT, ticker="BENCH"))
+    creds = credentials_from_registration(
+        reply, agent_name=AGENT, ticker="BENCH", origin=world.origin
+    )
+    save_credentials(paths, creds)
     async with httpx.AsyncClient(base_url=world.origin) as control:
         answer = await control.post("/_sandbox/retake/verified", json={"agent": AGENT})
         answer.raise_for_status()

@@ -66,7 +66,9 @@ def test_the_plan_and_the_flag_know_exactly_the_settings_that_exist() -> None:
 
 @pytest.mark.parametrize("name", ["seed", "terminal"])
 def test_go_live_builds_its_pipeline_with_the_chosen_settings(tmp_path: Path, name: str) -> None:
-    plan = Plan(rtmp=["rtmp://127.0.0.1:1935/extra/k1"], x264=name, log=tmp_path / "s.log")
+    plan = Plan(
+        rtmp=["rtmp://127.0.0.1:1935/extra/k1"], x264=name, log=tmp_path / "s.log", kiosk=False
+    )
     paths = Paths(tmp_path / "creds.json", tmp_path / "state", tmp_path / "config")
     sequence = build(
         plan,
