@@ -5,6 +5,7 @@ socket) and polls the screen with mss until it differs from the picture before."
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import httpx
@@ -52,6 +53,7 @@ async def measure(ctx: Context) -> Row:
                 lambda e: e.get("event") == "retake.feed" and e.get("state") == "connected", 30
             )
             latencies: list[float] = []
+            os.environ["XAUTHORITY"] = golive.xauthority()
             with mss.MSS(display=golive.display()) as screen:
                 async with httpx.AsyncClient(
                     base_url=ctx.stage.world.origin, timeout=10

@@ -194,6 +194,22 @@ class GoLiveProcess:
                 return str(seen.data["display"])
         raise RuntimeError("the go-live never said which display it uses")
 
+    def xauthority(self) -> str:
+        """The X authority file the studio keeps its display's cookie in (its XAUTHORITY):
+        the studio's display admits only clients holding that cookie."""
+        from studio.bench.proctree import tree_pids
+
+        # the studio sets it after it starts, so its children (xterm, FFmpeg) show it
+        for pid in tree_pids([self.pid]):
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            for entry in environ:
+                if entry.startswith(b"XAUTHORITY="):
+                    return entry.split(b"=", 1)[1].decode()
+        raise RuntimeError("the studio has no XAUTHORITY: its display cannot be read")
+
     def kiosk_pid(self) -> int | None:
         """The kiosk: the Python process under the studio's xterm."""
         from studio.bench.proctree import command_name, tree_pids
