@@ -49,7 +49,7 @@ class Stage:
 @contextlib.contextmanager
 def stage(folder: Path) -> Iterator[Stage]:
     """The sandbox and the RTMP receiver on loopback, with a verified retake.tv agent."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     with rehearsal_world(folder / "recordings") as world:
         user = asyncio.run(_register(world, folder))
         yield Stage(world, folder, user)
