@@ -53,7 +53,7 @@ def test_quick_bench_writes_a_report_with_real_values(tmp_path: Path) -> None:
     assert re.search(r"\| FFmpeg \| ffmpeg version \S+", report)
     assert "nan" not in report.lower() and "measurement failed" not in report
     assert "## 3. CPU of the kiosk" in report and "## 11. thumbnail" in report
-    assert "not measured yet: there is no `studio say`" in report
+    assert "not measured yet: `studio say` and the audio bus reached main" in report
     assert 0 <= figure(report, "kiosk (Python)") < 100
     assert figure(report, "kiosk memory (USS)") > 5  # a Textual app is tens of MB
     ours, scrot = figure(report, "studio thumbnail_png"), figure(report, "scrot + read")
