@@ -171,7 +171,7 @@ class ConsoleApp(AppBase):
     def update_panes(self, topics: set[Topic]) -> None:
         for pane in self.query(Pane):
             wanted = topics & pane.topics
-            if wanted:
+            if wanted and pane.ready:
                 pane.update_from_model(set(wanted))
         if "legs" in topics:
             self.sub_title = ("LIVE" if self.model.live else "off air") + (
@@ -182,7 +182,7 @@ class ConsoleApp(AppBase):
 
     def tick(self) -> None:
         for pane in self.query(Pane):
-            if pane.ticks and pane.is_on_screen:
+            if pane.ticks and pane.ready and pane.is_on_screen:
                 pane.tick()  # type: ignore[attr-defined]
 
     def _refresh_queue(self) -> None:

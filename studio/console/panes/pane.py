@@ -13,6 +13,9 @@ class Pane(Container):
     topics: ClassVar[frozenset[Topic]] = frozenset()
     ticks: ClassVar[bool] = False
     """Redrawn once a second (countdowns) while visible."""
+    ready: bool = False
+    """Mounted with its children: until then there is nothing to redraw (its mount draws
+    every topic)."""
 
     def __init__(self, model: ConsoleModel, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -20,6 +23,7 @@ class Pane(Container):
 
     def on_mount(self) -> None:
         self.update_from_model(set(self.topics))
+        self.ready = True
 
     def update_from_model(self, topics: set[Topic]) -> None:
         """Redraw what ``topics`` changed. Subclasses override."""
