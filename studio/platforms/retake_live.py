@@ -54,7 +54,7 @@ from studio.platforms.retake_jwt import PrivyJwt
 from studio.platforms.retake_models import Comment
 from studio.platforms.retake_socket_message import SocketAck, SocketNotConnected, emit_message
 from studio.redaction import redact
-from studio.validation.retake import SocketMessage
+from studio.validation.retake import MAX_COMMENTS, SocketMessage
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,9 @@ OnEvent = Callable[[Event], Any]
 
 SOCKET_RECONNECT = Backoff(first=1.0, factor=2.0, cap=30.0, jitter=0.2, attempts=None)
 """Reconnect after 1 s, 2 s, 4 s … capped at 30 s; unbounded while the feed runs."""
+
+LIVENESS_CHECK = 1.0
+"""How often a connected socket's own state is checked, besides its disconnect event."""
 
 POLL_RETRY = Backoff(first=2.0, factor=2.0, cap=60.0, jitter=0.2, attempts=None)
 """After a failed poll: again in 2 s, 4 s, 8 s … capped at a minute."""
@@ -289,8 +292,8 @@ class RetakeChatPoller:
         *,
         intervals: PollIntervals = PollIntervals(),
         ledger: ChatLedger | None = None,
-        page_size: int = 50,
-        max_pages: int = 10,
+        page_size: int = MAX_COMMENTS,
+        max_pages: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         retry: Backoff = POLL_RETRY,
     ) -> None:
@@ -301,7 +304,9 @@ class RetakeChatPoller:
         self.intervals = intervals
         self.ledger = ledger if ledger is not None else ChatLedger()
         self.page_size = page_size
-        self.max_pages = max_pages
+        # back until what was seen: as far as the ledger remembers (further back,
+        # nothing could be told apart from what was already delivered)
+        self.max_pages = max_pages or max(1, -(-self.ledger.capacity // page_size))
         self._clock = clock
         self._last_new: float | None = None
         self._lock = asyncio.Lock()
@@ -319,11 +324,13 @@ class RetakeChatPoller:
     async def poll_once(self) -> list[RetakeChat]:
         """Deliver, in time order and once each, every comment not seen yet.
 
-        Pages back (``beforeId``) until a page holds a comment already seen, so every
-        message since the last poll is read whichever way the server sorts a page."""
+        Pages back (``beforeId``) until a page holds a comment already seen, or the
+        chat's beginning, so a burst of any size since the last poll is read whichever
+        way the server sorts a page (bounded by what the ledger can remember)."""
         async with self._lock:
             self.polls += 1
             pages: list[list[Comment]] = []
+            reached_seen = False
             async for page in self.client.comment_pages(
                 self.user_db_id,
                 page_size=self.page_size,
@@ -332,7 +339,14 @@ class RetakeChatPoller:
             ):
                 pages.append(page)
                 if any(chat_from_comment(c).key in self.ledger for c in page):
+                    reached_seen = True
                     break
+            if not reached_seen and len(pages) == self.max_pages and len(self.ledger):
+                log.warning(
+                    "retake.tv chat catch-up stopped after %d pages without reaching a "
+                    "message already seen; older ones are not delivered",
+                    len(pages),
+                )
             delivered = []
             for page in reversed(pages):  # the oldest page first
                 for comment in page:
@@ -567,7 +581,7 @@ class RetakeLive:
             return False
         self._sio = sio
         await self._on_connected(sio)
-        await self._wait_for_drop()
+        await self._wait_for_drop(sio)
         self._sio = None
         self.connected = False
         return True
@@ -576,11 +590,24 @@ class RetakeLive:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def _wait_for_drop(self) -> None:
+    async def _wait_for_drop(self, sio: socketio.AsyncClient) -> None:
+        """Until the socket drops or the feed stops. The ``disconnect`` handler is the
+        signal; the library's own state is checked every ``LIVENESS_CHECK`` seconds as
+        well, so a connection lost without that handler firing is never waited on
+        forever."""
         drop = asyncio.ensure_future(self._dropped.wait())
         stop = asyncio.ensure_future(self._stopping.wait())
         try:
-            await asyncio.wait({drop, stop}, return_when=asyncio.FIRST_COMPLETED)
+            done: set[asyncio.Future[Any]] = set()
+            while sio.connected and not done:
+                done, _ = await asyncio.wait(
+                    {drop, stop}, timeout=LIVENESS_CHECK, return_when=asyncio.FIRST_COMPLETED
+                )
+            if done or self._dropped.is_set():
+                return
+            log.info("retake.tv socket found disconnected without a disconnect event")
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(sio.disconnect(), self.connect_timeout)
         finally:
             drop.cancel()
             stop.cancel()

@@ -3,7 +3,9 @@ reconnects with REST backfill, polling fallback; every message exactly once, in 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -256,3 +258,79 @@ async def test_hostile_chat_arrives_inert_by_socket_and_by_rest(setup: Any) -> N
             assert live_characters(json.loads(message.to_json())["text"]) == []
     finally:
         await live.stop()
+
+
+@pytest.mark.parametrize("order", ["newest_first", "oldest_first"])
+async def test_chat_at_20_a_second_survives_three_drops_exactly_once_in_order(
+    setup: Any, order: str
+) -> None:
+    """The soak in small: 20 messages a second for 6 s, the socket dropped 3 times, with
+    the feed's own reconnect backoff (1 s, 2 s … reset after each good connection)."""
+    _, client, control, user = setup
+    await control.post("/_sandbox/retake/options", json={"comments_order": order})
+    got: list[Event] = []
+    live = RetakeLive(client, user, got.append)
+    await live.start()
+    try:
+        await wait_until(lambda: live.connected)
+        sent: list[str] = []
+        drops: list[float] = []
+        start = time.monotonic()
+        for n in range(60):  # 2 messages every 0.1 s
+            body = {"streamer_id": user, "text": f"burst {n}-{{i}}", "count": 2}
+            if n in (15, 30, 45):
+                drops.append(time.time())
+                reply = await control.post(
+                    "/_sandbox/retake/drop-sockets", json={"then_chat": body}
+                )
+                assert reply.json()["dropped"] >= 1
+            else:
+                reply = await control.post("/_sandbox/retake/chat", json=body)
+            sent += [str(c["_id"]) for c in reply.json()["comments"]]
+            await asyncio.sleep(max(0.0, start + (n + 1) * 0.1 - time.monotonic()))
+
+        def ids() -> list[str]:
+            return [e.id or "" for e in got if isinstance(e, RetakeChat)]
+
+        await wait_until(lambda: len(ids()) >= len(sent) and live.connected, within=15)
+        assert ids() == sent  # every one, once, in the order the sandbox took them
+        connected = [e.at for e in got if isinstance(e, RetakeFeedState) and e.state == "connected"]
+        back = [min((c for c in connected if c > d), default=float("inf")) - d for d in drops]
+        assert all(s < 4.0 for s in back), back  # 1 s backoff (±20 %) and a quick catch-up
+    finally:
+        await live.stop()
+        await control.post("/_sandbox/retake/options", json={"comments_order": "newest_first"})
+
+
+@pytest.mark.parametrize("order", ["newest_first", "oldest_first"])
+async def test_a_burst_of_many_pages_while_the_socket_is_down_is_caught_up_whole(
+    setup: Any, order: str
+) -> None:
+    """The catch-up pages back with beforeId until it reaches what it has seen, however
+    many pages that takes (here 12 pages of the largest size the document allows)."""
+    _, client, control, user = setup
+    await control.post("/_sandbox/retake/options", json={"comments_order": order})
+    got: list[Event] = []
+    live = RetakeLive(client, user, got.append, reconnect=FAST, intervals=QUICK_POLL)
+    await live.start()
+    try:
+        await wait_until(lambda: live.connected)
+        reply = await control.post(
+            "/_sandbox/retake/drop-sockets",
+            json={"then_chat": {"streamer_id": user, "text": "burst {i}", "count": 1000}},
+        )
+        sent = [str(c["_id"]) for c in reply.json()["comments"]]
+        reply = await control.post(
+            "/_sandbox/retake/chat",
+            json={"streamer_id": user, "text": "burst more {i}", "count": 200},
+        )
+        sent += [str(c["_id"]) for c in reply.json()["comments"]]
+
+        def ids() -> list[str]:
+            return [e.id or "" for e in got if isinstance(e, RetakeChat)]
+
+        await wait_until(lambda: len(ids()) >= len(sent) and live.connected, within=15)
+        assert ids() == sent
+    finally:
+        await live.stop()
+        await control.post("/_sandbox/retake/options", json={"comments_order": "newest_first"})
