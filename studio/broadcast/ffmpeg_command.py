@@ -22,6 +22,17 @@ from studio.broadcast.destinations import Destination
 
 FRAMERATE = 30
 VIDEO_SIZE = "1280x720"
+CAPTURE_QUEUE = 8
+"""Captured frames that may wait for the encoder (x11grab's ``-thread_queue_size``).
+
+Each frame x11grab captures lives in a MIT-SHM segment that the X server attaches as
+well, so a waiting frame (1280x720x4, about 3.5 MiB) counts in Xvfb's RSS, not
+FFmpeg's, and FFmpeg's buffer pool keeps every segment it ever needed attached until
+it exits. With 512 waiting frames an encoder that fell behind on a loaded machine
+grew Xvfb by 1.3 GiB in the two-minute soak (about 1.8 GiB at most). A live capture
+gains nothing from a deep queue: frames are stamped with the wall clock, so one that
+waited only arrives late; with FFmpeg's own default of 8 a late encoder makes x11grab
+skip frames instead, and the capture costs Xvfb about 40 MiB whatever the load."""
 IO_TIMEOUT_US = 5_000_000
 """A destination that accepts no data for 5 s fails (instead of stalling the encode)."""
 
@@ -149,7 +160,7 @@ def encoder_argv(
     return [
         ffmpeg,
         *COMMON,
-        "-thread_queue_size", "512",
+        "-thread_queue_size", str(CAPTURE_QUEUE),
         "-f", "x11grab", "-video_size", video_size, "-framerate", str(framerate),
         "-draw_mouse", "0", "-i", display,
         *audio,
