@@ -37,6 +37,8 @@ pytestmark = pytest.mark.processes
 
 ON_AIR = 120.0 if LONG else 20.0
 RATE = 20  # messages a second
+XVFB_GROWTH_MIB = 100
+"""FFmpeg's full capture queue costs Xvfb about 40 MiB (tests/broadcast, capture memory)."""
 DROPS = 5
 WARM_UP = 0.3  # of the time on air
 WALLET = "0x" + "ab" * 20
@@ -280,5 +282,10 @@ def test_soak_all_three_platforms_under_chat(world, tmp_path: Path, figures) -> 
     # a loaded machine but not for a feed that stays down until the chat stops
     assert all(s <= 10 for s in reconnect_s), reconnect_s
     assert studio_growth <= 20, f"the studio grew {studio_growth:.1f} MiB after warm-up"
+    # Xvfb holds FFmpeg's waiting capture frames: at most its queue's worth (~40 MiB)
+    xvfb_growth = {
+        n: (max(v) - v[0]) / 1024 for n, v in by_program.items() if n[:4] == "Xvfb" and v
+    }
+    assert all(g <= XVFB_GROWTH_MIB for g in xvfb_growth.values()), xvfb_growth
     assert len(secrets) >= 5 and all(len(v) == 0 for v in leaks.values()), leaks
     assert probes and frames
