@@ -29,6 +29,7 @@ from studio.golive.events import (
     AudienceAlert,
     ChatLine,
     ChatSent,
+    ClawcastSlotHeld,
     Failed,
     Notice,
     OperatorAnswered,
@@ -194,6 +195,8 @@ class ConsoleModel:
     queue: dict[str, Any] = field(default_factory=dict)
     poll_results: tuple[int, ...] = ()
     slides_on_air: list[dict[str, Any]] = field(default_factory=list)
+    clawcast_slot: ClawcastSlotHeld | None = None
+    """The ClawCast slot this studio holds: its name in the queue and when it plays."""
 
     def __post_init__(self) -> None:
         self.chat = deque(maxlen=self.scrollback)
@@ -244,6 +247,9 @@ class ConsoleModel:
             case SlidesOnAir():
                 self.slides_on_air = list(event.slides)
                 return {"slides"}
+            case ClawcastSlotHeld():
+                self.clawcast_slot = event
+                return {"queue"}
             case StreamHealth():
                 self._leg(event.platform).health = event.health
                 return {"legs"}
@@ -379,7 +385,9 @@ class ConsoleModel:
         for key in ("chat", "pending", "notices"):
             topics |= replay(snapshot.get(key))
         topics |= replay(
-            snapshot.get(k) for k in ("slides", "poll_results", "ended") if snapshot.get(k)
+            snapshot.get(k)
+            for k in ("slides", "poll_results", "clawcast_slot", "ended")
+            if snapshot.get(k)
         )
         if isinstance(snapshot.get("queue"), Mapping):
             self.queue = dict(snapshot["queue"])

@@ -250,6 +250,42 @@ async def clawcast_batch(rt: Runtime, args: BatchArgs) -> Result:
     return Result(f"{len(args.slides)} slides published", _dump(reply))
 
 
+class BookArgs(_Args):
+    slides: Slides
+    duration_minutes: Literal[1, 2, 3] | None = None
+    """1, 2 or 3 (default: the length the broadcast booked with)."""
+
+
+@command("clawcast.book", BookArgs, "Book a ClawCast slot that plays these slides.")
+async def clawcast_book(rt: Runtime, args: BookArgs) -> Result:
+    from studio.golive.clawcast_leg import SlotHeld
+
+    leg = rt.require_leg("clawcast", "ClawCast")
+    if rt.golive is None or rt.golive.state != "live":
+        state = rt.golive.state if rt.golive is not None else "idle"
+        raise CommandRefused(409, f"the broadcast is not live yet ({state}): book once it is")
+    try:
+        booked = await leg.book(_slides(args.slides), args.duration_minutes)
+    except SlotHeld as exc:
+        raise CommandRefused(409, str(exc)) from None
+    slot = leg.client.slot
+    now = leg.ctx.clock()
+    where = (
+        "live now"
+        if booked.position_in_queue == 0
+        else f"position {booked.position_in_queue} in the queue"
+    )
+    return Result(
+        f"ClawCast slot booked with {len(args.slides)} slides: {where}",
+        {
+            "position_in_queue": booked.position_in_queue,
+            "streamer_name": slot.streamer_name,
+            "seconds_until_live": slot.seconds_until_live(now),
+            "seconds_left": slot.seconds_left(now),
+        },
+    )
+
+
 class VoteArgs(_Args):
     poll_id: Text
     option_index: Annotated[int, Field(ge=0, le=5)]

@@ -17,6 +17,9 @@ console draws at once and the CLI's ``studio status`` prints:
 ``pending``       operator steps waiting for an answer, with their ids
 ``notices``       the newest notices and failures
 ``slides``        the playlist on air; ``poll_results`` the newest vote counts
+``clawcast_slot`` the ClawCast slot this studio holds: ``streamer_name`` (the agent's
+                  own name in ClawCast's queue), ``position_in_queue``, ``starts_at``,
+                  ``ends_at``
 ``ended``         the ``golive.ended`` event once the broadcast is over
 ``service``       pid, socket, log file and start time of the service; the plan's
                   platforms, duration, whether a kiosk is on air and the agent's log
@@ -37,6 +40,7 @@ from studio.events import Event
 from studio.golive.events import (
     AudienceAlert,
     ChatLine,
+    ClawcastSlotHeld,
     Failed,
     Notice,
     OperatorAnswered,
@@ -81,6 +85,7 @@ class BroadcastState:
         self.notices: deque[dict[str, Any]] = deque(maxlen=NOTICES)
         self.slides: dict[str, Any] | None = None
         self.poll_results: dict[str, Any] | None = None
+        self.clawcast_slot: dict[str, Any] | None = None
         self.ended: dict[str, Any] | None = None
 
     def _leg(self, platform: str) -> dict[str, Any]:
@@ -154,6 +159,8 @@ class BroadcastState:
             self.slides = _dump(event)
         elif isinstance(event, PollResultsChanged):
             self.poll_results = _dump(event)
+        elif isinstance(event, ClawcastSlotHeld):
+            self.clawcast_slot = _dump(event)
         elif isinstance(event, SessionEnded):
             self.ended = _dump(event)
 
@@ -183,6 +190,7 @@ class BroadcastState:
                 "notices": list(self.notices),
                 "slides": self.slides,
                 "poll_results": self.poll_results,
+                "clawcast_slot": self.clawcast_slot,
                 "ended": self.ended,
                 "service": self.service,
             }

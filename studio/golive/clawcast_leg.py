@@ -1,6 +1,8 @@
 """ClawCast's part: book a slot (with slides or without), and while the slot is live,
 mirror the picture as ``terminal`` frames about once a second so the 30 s idle
-timeout never fires; endSlot at the end.
+timeout never fires; endSlot at the end. Once the slot is over, the operator may book
+another one with a playlist (``book``, the control API's ``clawcast.book``): it plays
+while the other legs stay on air, and is ended with the broadcast.
 
 A frame is what viewers of the kiosk see (the kiosk's picture as text, filler
 included); only without a kiosk is it the tail of the agent's log."""
@@ -8,11 +10,14 @@ included); only without a kiosk is it the tail of the agent's log."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
 
+from studio.errors import StudioError
 from studio.golive.events import (
+    ClawcastSlotHeld,
     Notice,
     PlatformLive,
     PlatformStopped,
@@ -24,10 +29,15 @@ from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.terminal_mirror import tail_text
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
 from studio.platforms.clawcast_errors import ClawcastError
+from studio.platforms.clawcast_models import BookSlotResponse
 from studio.validation import check
 from studio.validation.clawcast import BookSlotRequest
 
 log = logging.getLogger(__name__)
+
+
+class SlotHeld(StudioError):
+    """This studio already holds a ClawCast slot (queued or on air): one at a time."""
 
 
 class ClawcastLeg(Leg):
@@ -60,6 +70,7 @@ class ClawcastLeg(Leg):
         self.mirror = mirror
         self.slot: ClawcastSlot | None = None
         self.frames = 0
+        self._booked: asyncio.Task[None] | None = None
 
     async def prepare(self) -> None:
         async with self.step("slot", "recovering a booked slot or booking one"):
@@ -84,13 +95,36 @@ class ClawcastLeg(Leg):
                         text="ClawCast: recovered the slot booked before the restart",
                     )
                 )
+            self._held(self.slot)
+
+    def _held(self, slot: ClawcastSlot | None) -> None:
+        """Tell every listener which slot is ours (the console's queue marks it)."""
+        if slot is not None:
+            self.ctx.publish(
+                ClawcastSlotHeld(
+                    platform=self.platform,
+                    streamer_name=slot.streamer_name,
+                    position_in_queue=slot.position_in_queue,
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                )
+            )
 
     async def on_air(self) -> None:
         slot = self.slot
-        if slot is not None:
-            self.ctx.protect(slot.slot_jwt)
         if slot is None:
             return
+        self.ctx.protect(slot.slot_jwt)
+        await self._live_when_due(slot)
+        if self.body.slides:
+            await self._play_slides(slot)
+        else:
+            await self._mirror_until_slot_ends(slot)
+        self.live = False
+        raise LegFinished("the ClawCast slot is over")
+
+    async def _live_when_due(self, slot: ClawcastSlot) -> None:
+        """Wait for the slot's turn in the queue, then say it is live."""
         wait = slot.seconds_until_live(self.ctx.clock())
         if wait > 0:
             self.ctx.publish(
@@ -99,14 +133,80 @@ class ClawcastLeg(Leg):
             await self.ctx.sleep(wait)
         self.live = True
         self.ctx.publish(PlatformLive(platform=self.platform, url=self.client.base_url))
-        if self.body.slides:
-            slides = [s.model_dump(mode="json", exclude_none=True) for s in self.body.slides]
-            self.ctx.publish(SlidesOnAir(platform=self.platform, slides=slides))
-            await self._until_slot_ends(slot)
-        else:
-            await self._mirror_until_slot_ends(slot)
-        self.live = False
-        raise LegFinished("the ClawCast slot is over")
+
+    async def _play_slides(self, slot: ClawcastSlot) -> None:
+        slides = [s.model_dump(mode="json", exclude_none=True) for s in self.body.slides or []]
+        self.ctx.publish(SlidesOnAir(platform=self.platform, slides=slides))
+        await self._until_slot_ends(slot)
+
+    # -- another slot, booked by the operator ---------------------------------------
+    def holds_slot(self) -> ClawcastSlot | None:
+        """The slot this studio holds that is not over yet (queued or on air)."""
+        slot = self.client.slot
+        if slot is not None and slot.seconds_left(self.ctx.clock()) > 0:
+            return slot
+        return None
+
+    async def book(
+        self, slides: list[dict[str, Any]], duration_minutes: int | None = None
+    ) -> BookSlotResponse:
+        """Book another slot with ``slides`` under this leg's name and link; it plays in
+        the background (live when its turn comes, poll results while it lasts).
+
+        Raises ``ValidationFailed`` (nothing sent) for a playlist ClawCast would refuse,
+        ``SlotHeld`` while the slot booked before is queued or on air."""
+        body = check(
+            BookSlotRequest,
+            {
+                "streamer_name": self.body.streamer_name,
+                "streamer_url": self.body.streamer_url,
+                "duration_minutes": duration_minutes or self.body.duration_minutes,
+                "slides": slides,
+            },
+            what="ClawCast booking",
+        )
+        held = self.holds_slot()
+        if held is not None or (self._booked is not None and not self._booked.done()):
+            wait = held.seconds_until_live(self.ctx.clock()) if held is not None else 0
+            when = f"queued, on air in {wait:.0f} s" if wait > 0 else "on air"
+            raise SlotHeld(
+                f"this studio already holds a ClawCast slot ({when}); one slot at a time",
+                fix="Publish the slides as a batch during it (Ctrl+E, `studio batch`), "
+                "or book once it is over.",
+            )
+        if self.client.slot is not None:
+            self.client.forget_slot()  # over: its JWT only lingers for endSlot
+        booked = await self.client.book_slot(body)
+        slot = self.client.slot
+        assert slot is not None
+        self.body, self.slot = body, slot
+        self.ctx.protect(slot.slot_jwt)
+        where = (
+            "live now"
+            if booked.position_in_queue == 0
+            else f"position {booked.position_in_queue} in the queue"
+        )
+        self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast slot booked: {where}"))
+        self._held(slot)
+        self._booked = asyncio.create_task(self._play_booked(slot), name="clawcast-booked-slot")
+        return booked
+
+    async def _play_booked(self, slot: ClawcastSlot) -> None:
+        try:
+            await self._live_when_due(slot)
+            await self._play_slides(slot)
+            self.ctx.publish(Notice(platform=self.platform, text="ClawCast: the slot is over"))
+        except Exception as exc:  # noqa: BLE001 - the other legs stay on air
+            log.error("the booked ClawCast slot failed", exc_info=exc)
+            self.ctx.publish(
+                Notice(
+                    platform=self.platform,
+                    level="warning",
+                    text=f"ClawCast: the booked slot failed ({type(exc).__name__}: {exc})",
+                )
+            )
+        finally:
+            self.live = False
 
     async def _until_slot_ends(self, slot: ClawcastSlot) -> None:
         """The slides play by themselves; while a poll is among them, its live results
@@ -159,6 +259,10 @@ class ClawcastLeg(Leg):
 
     async def stop(self, *, final: bool = True) -> dict[str, Any]:
         stats: dict[str, Any] = {"frames": self.frames}
+        if self._booked is not None:
+            self._booked.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._booked
         if self.client.slot is not None:
             async with self.step("end_slot"):
                 try:

@@ -134,6 +134,18 @@ class SlidesOnAir(Event):
     loop: bool = False
 
 
+class ClawcastSlotHeld(Event):
+    """This studio holds a ClawCast slot: the name it plays under and when (epoch
+    seconds), so the queue can mark it and count down to it."""
+
+    kind: ClassVar[str] = "clawcast.slot"
+    platform: str = "clawcast"
+    streamer_name: str
+    position_in_queue: int = 0
+    starts_at: float | None = None
+    ends_at: float | None = None
+
+
 class PollResultsChanged(Event):
     """The live vote counts of the poll on air, one per option."""
 

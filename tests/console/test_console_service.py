@@ -8,13 +8,20 @@ broadcast nothing and attaching again draws the same state.
 from __future__ import annotations
 
 import asyncio
+import json
 
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Select, TextArea
 
+from studio.config import Paths
 from studio.console.app import ConsoleApp
+from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.service_client import ServiceClient
 from studio.errors import Problem, ValidationFailed
+from studio.golive.clawcast_leg import ClawcastLeg
 from studio.golive.operator import Need
+from studio.golive.sequence import GoLive
+from studio.platforms.clawcast import ClawcastClient
+from studio.session_store import SessionStore
 from studio.validation.basefm import transaction_hash
 from tests.console.console_helpers import (
     LARGE,
@@ -25,7 +32,8 @@ from tests.console.console_helpers import (
     live_session,
     settle,
 )
-from tests.control.control_helpers import served
+from tests.control.control_helpers import SANDBOX, served
+from tests.golive.golive_helpers import fake_context
 
 TX = "0x" + "2e" * 32
 
@@ -96,3 +104,50 @@ async def test_no_broadcast_is_reported_and_retried_not_fatal(tmp_path) -> None:
         await settle(pilot, lambda: "not attached" in app.sub_title)
         assert any("no broadcast is running" in n.message for n in app._notifications)
         assert not app.attached.is_set()
+
+
+async def test_a_clawcast_slot_is_booked_from_the_composer(transport, control, clock, tmp_path):  # noqa: ANN001
+    ctx, _ = fake_context(clock)
+    clawcast = ClawcastClient(
+        SANDBOX,
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+    leg = ClawcastLeg(ctx, clawcast, streamer_name="console_bot", streamer_url="https://x.example")
+    async with served(bus=ctx.bus, transport=transport) as service:
+        service.runtime.golive = golive = GoLive(ctx, [leg], pipeline_factory=None)
+        golive._enter("live")  # the other legs are on air; ClawCast holds no slot now
+        app = ConsoleApp(ServiceClient(service.socket_path), frozen_config(playlist_dir=tmp_path))
+        async with app.run_test(size=LARGE, notifications=True) as pilot:
+            await settle(pilot, app.attached.is_set)
+            await pilot.press("f5")
+            composer = app.query_one(ComposerPane)
+            app.query_one("#slide-type", Select).value = "text"
+            await pilot.press("ctrl+n")
+            await settle(pilot, lambda: len(composer.playlist.slides) == 1)
+            editor = app.query_one("#slide-json", TextArea)
+            slide = json.loads(editor.text)
+            slide["content"]["headline"] = "Booked from the console"
+            editor.text = json.dumps(slide)
+            await settle(pilot, lambda: composer.playlist.slides[0] == slide)
+            app.query_one("#slot-minutes", Select).value = 2
+            await pilot.press("ctrl+b")
+            await settle(pilot, lambda: app.responses)
+            command, response = app.responses[0]
+            assert command.verb == "clawcast.book" and response.ok, response
+            assert response.data["streamer_name"] == "console_bot"
+            await settle(pilot, lambda: any("slot booked" in n.message for n in app._notifications))
+            state = (await control.get("/_sandbox/clawcast/state")).json()
+            (booked,) = state["slots"]
+            assert booked["streamer_name"] == "console_bot" and booked["duration_minutes"] == 2
+            assert booked["batch"]["slides"][0]["content"]["headline"] == "Booked from the console"
+            await settle(
+                pilot,
+                lambda: (
+                    [s["content"].get("headline") for s in app.model.slides_on_air]
+                    == ["Booked from the console"]
+                ),
+            )
+    await leg.stop()
+    await clawcast.aclose()

@@ -504,3 +504,62 @@ async def test_a_batch_is_published_on_the_live_slot(transport, control, clock):
         assert [s["content"]["headline"] for s in on_air.slides] == ["One", "Two"]
         await client.close()
     await clawcast.aclose()
+
+
+async def test_a_slot_is_booked_with_slides_through_the_clawcast_leg(transport, control, clock):
+    ctx, recorder = fake_context(clock)
+    slides = [
+        {"type": "text", "content": {"headline": "Booked from the console"}, "duration_seconds": 6},
+        {"type": "poll", "content": {"question": "Next?", "options": ["a", "b"]}},
+    ]
+    async with served(bus=ctx.bus, transport=transport) as s:
+        client = await ControlClient.connect(s.socket_path, events=[])
+        absent = await client.request("clawcast.book", slides=slides)
+        assert absent.code == 409 and "ClawCast is not part of this broadcast" in absent.comment
+        clawcast = ClawcastClient(
+            SANDBOX,
+            transport=transport,
+            store=SessionStore(Paths.from_env().sessions_file),
+            clock=clock.now,
+        )
+        leg = ClawcastLeg(ctx, clawcast, streamer_name="book_bot", streamer_url="https://x.example")
+        s.runtime.golive = golive = GoLive(ctx, [leg], pipeline_factory=None)
+        early = await client.request("clawcast.book", slides=slides)
+        assert early.code == 409 and "not live yet (idle)" in early.comment
+        await leg.prepare()  # the broadcast's own slot, live at once (nobody queued)
+        golive._enter("live")
+        bad = await client.request(
+            "clawcast.book",
+            slides=[{"type": "poll", "content": {"question": "?", "options": ["only one"]}}],
+            duration_minutes=4,
+        )
+        assert bad.code == 400
+        fields = {p["field"] for p in bad.problems}
+        assert "duration_minutes" in fields and "slides[0].content.options" in fields
+        held = await client.request("clawcast.book", slides=slides)
+        assert held.code == 409 and "already holds a ClawCast slot (on air)" in held.comment
+        booked_before = len((await control.get("/_sandbox/clawcast/state")).json()["slots"])
+        clock.advance(61)  # the broadcast's slot is over
+        booked = await client.request("clawcast.book", slides=slides, duration_minutes=2)
+        assert booked.ok and booked.code == 200, booked
+        assert booked.data["streamer_name"] == "book_bot"
+        assert booked.data["position_in_queue"] == 0
+        state = (await control.get("/_sandbox/clawcast/state")).json()
+        assert len(state["slots"]) == booked_before + 1
+        slot = state["slots"][-1]
+        assert slot["streamer_name"] == "book_bot" and slot["duration_minutes"] == 2
+        assert [x["content"].get("headline") for x in slot["batch"]["slides"]] == [
+            "Booked from the console",
+            None,
+        ]
+        on_air = await until(lambda: recorder.of("slides.on_air"))
+        assert on_air[-1].platform == "clawcast"
+        assert on_air[-1].slides[0]["content"]["headline"] == "Booked from the console"
+        await until(
+            lambda: any(
+                n.text == "ClawCast: the slot is over" for n in recorder.of("golive.notice")
+            )
+        )
+        await leg.stop()
+        await client.close()
+    await clawcast.aclose()

@@ -51,8 +51,9 @@ class QueuePane(Pane):
         colours = palette(self.app)
         q = self.model.queue
         now = self.console.config.now()
+        held = self.model.clawcast_slot
         self.query_one("#queue-clawcast", Static).update(
-            queue_text.clawcast(q.get("clawcast"), now, colours)
+            queue_text.clawcast(q.get("clawcast"), now, colours, held and held.model_dump())
         )
         self.query_one("#queue-basefm", Static).update(queue_text.basefm(q.get("basefm"), colours))
         self.query_one("#queue-retake", Static).update(queue_text.retake(q.get("retake"), colours))
@@ -76,8 +77,7 @@ class QueuePane(Pane):
             else:
                 failed.append(f"{verb}: {response.comment}")
         if "clawcast.queue" in found:
-            self.model.set_queue("clawcast", {**(found["clawcast.queue"] or {}), "fetched_at": now,
-                                              "me": self.model.me})  # fmt: skip
+            self.model.set_queue("clawcast", {**(found["clawcast.queue"] or {}), "fetched_at": now})
         if "basefm.live" in found:
             self.model.set_queue("basefm", found["basefm.live"])
         retake = {key: found.get(f"retake.{key}".replace("top", "tokens.top").replace("trending", "tokens.trending"))

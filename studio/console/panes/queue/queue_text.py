@@ -31,47 +31,71 @@ def _grid(*columns: str) -> Table:
 
 
 def clawcast(
-    data: Mapping[str, Any] | None, now: float, colours: Mapping[str, str]
+    data: Mapping[str, Any] | None,
+    now: float,
+    colours: Mapping[str, str],
+    slot: Mapping[str, Any] | None = None,
 ) -> RenderableType:
+    """ClawCast's now-playing and queue; ``slot`` is the one this studio holds (the
+    service's ``clawcast.slot`` event): its row is marked and its countdown shown."""
     muted = colours.get("text-muted", "")
-    if not data:
-        return Text("No ClawCast queue yet", style=muted)
-    elapsed = now - float(data.get("fetched_at") or now)
-    me = data.get("me")
+    me = str(slot["streamer_name"]) if slot and slot.get("streamer_name") else None
     parts: list[RenderableType] = []
-    queue_reply = data.get("queue") or {}
-    live = (
-        (data.get("now") or {})
-        if (data.get("now") or {}).get("live")
-        else queue_reply.get("live") or {}
-    )
-    if live:
-        left = live.get("seconds_remaining")
-        left = None if left is None else float(left) - elapsed
-        parts.append(Text.assemble(("▶ Now playing ", "bold"), (str(live.get("streamer_name")), f"bold {colours.get('accent', '')}"),
-                                   f"  {clock(left)} left"))  # fmt: skip
+    entries: list[Mapping[str, Any]] = []
+    live: Mapping[str, Any] = {}
+    if not data:
+        parts.append(Text("No ClawCast queue yet", style=muted))
     else:
-        parts.append(Text("Nobody on air", style=muted))
-    table = _grid("#", "streamer", "starts in", "min")
-    mine: float | None = None
-    for i, entry in enumerate(queue_reply.get("queue") or [], start=1):
-        starts = entry.get("starts_at")
-        wait = None if starts is None else float(starts) - now
-        name = str(entry.get("streamer_name"))
-        style = f"bold {colours.get('success', '')}" if name == me else ""
-        if name == me:
-            mine = wait
-        table.add_row(str(entry.get("position") or i), Text(name, style=style), clock(wait),
-                      str(entry.get("duration_minutes") or "—"))  # fmt: skip
-    parts.append(table)
-    if me:
-        position = next((str(e.get("position") or i) for i, e in enumerate(queue_reply.get("queue") or [], start=1)
-                         if e.get("streamer_name") == me), None)  # fmt: skip
-        on_air = live.get("streamer_name") == me
-        where = "on air now" if on_air else f"position {position}" if position else "not queued"
-        parts.append(Text(f"You ({me}): {where}" + (f", on in {clock(mine)}" if mine is not None else ""),
-                          style="bold"))  # fmt: skip
+        elapsed = now - float(data.get("fetched_at") or now)
+        queue_reply = data.get("queue") or {}
+        entries = list(queue_reply.get("queue") or [])
+        live = (
+            (data.get("now") or {})
+            if (data.get("now") or {}).get("live")
+            else queue_reply.get("live") or {}
+        )
+        if live:
+            left = live.get("seconds_remaining")
+            left = None if left is None else float(left) - elapsed
+            parts.append(Text.assemble(("▶ Now playing ", "bold"), (str(live.get("streamer_name")), f"bold {colours.get('accent', '')}"),
+                                       f"  {clock(left)} left"))  # fmt: skip
+        else:
+            parts.append(Text("Nobody on air", style=muted))
+        table = _grid("#", "streamer", "starts in", "min")
+        for i, entry in enumerate(entries, start=1):
+            starts = entry.get("starts_at")
+            wait = None if starts is None else float(starts) - now
+            name = str(entry.get("streamer_name"))
+            style = f"bold {colours.get('success', '')}" if name == me else ""
+            table.add_row(str(entry.get("position") or i), Text(name, style=style), clock(wait),
+                          str(entry.get("duration_minutes") or "—"))  # fmt: skip
+        parts.append(table)
+    if me and slot:
+        parts.append(Text(f"You ({me}): {_your_slot(me, slot, entries, live, now)}", style="bold"))
     return Group(*parts)
+
+
+def _your_slot(
+    me: str,
+    slot: Mapping[str, Any],
+    entries: list[Mapping[str, Any]],
+    live: Mapping[str, Any],
+    now: float,
+) -> str:
+    starts, ends = slot.get("starts_at"), slot.get("ends_at")
+    if ends is not None and float(ends) <= now:
+        return "your slot is over"
+    if live.get("streamer_name") == me or (starts is not None and float(starts) <= now):
+        return "on air now" + (f", {clock(float(ends) - now)} left" if ends is not None else "")
+    found = next(
+        ((i, e) for i, e in enumerate(entries, start=1) if e.get("streamer_name") == me), None
+    )
+    if found is not None:
+        position, wait = found[1].get("position") or found[0], found[1].get("starts_at")
+    else:  # not in the fetched queue (yet): what the booking said
+        position, wait = slot.get("position_in_queue"), starts
+    where = f"position {position}" if position else "queued"
+    return where + (f", on in {clock(float(wait) - now)}" if wait is not None else "")
 
 
 def basefm(data: Mapping[str, Any] | None, colours: Mapping[str, str]) -> RenderableType:
