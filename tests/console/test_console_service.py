@@ -8,9 +8,11 @@ broadcast nothing and attaching again draws the same state.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 
-from textual.widgets import Button, Input, Select, TextArea
+from rich.console import Console as RichConsole
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from studio.config import Paths
 from studio.console.app import ConsoleApp
@@ -150,4 +152,50 @@ async def test_a_clawcast_slot_is_booked_from_the_composer(transport, control, c
                 ),
             )
     await leg.stop()
+    await clawcast.aclose()
+
+
+def _text(renderable: object) -> str:
+    out = RichConsole(width=120, record=True, file=io.StringIO())
+    out.print(renderable)
+    return out.export_text()
+
+
+async def test_the_queue_marks_your_clawcast_slot_and_counts_down_to_it(
+    transport,  # noqa: ANN001
+    control,  # noqa: ANN001
+    clock,  # noqa: ANN001
+) -> None:
+    ctx, _ = fake_context(clock)
+    first = ClawcastClient(SANDBOX, transport=transport, persist=False, clock=clock.now)
+    await first.book_slot(
+        {"streamer_name": "first_bot", "streamer_url": "https://a.example", "duration_minutes": 2}
+    )  # on air: this studio queues behind it
+    clawcast = ClawcastClient(
+        SANDBOX,
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+    leg = ClawcastLeg(ctx, clawcast, streamer_name="queue_bot", streamer_url="https://q.example")
+    async with served(bus=ctx.bus, transport=transport) as service:
+        service.runtime.golive = GoLive(ctx, [leg], pipeline_factory=None)
+        await leg.prepare()
+        snapshot = service.runtime.state.snapshot()["clawcast_slot"]
+        assert snapshot["streamer_name"] == "queue_bot" and snapshot["position_in_queue"] == 1
+        app = ConsoleApp(ServiceClient(service.socket_path), frozen_config(now=clock.now))
+        async with app.run_test(size=LARGE) as pilot:
+            await settle(pilot, app.attached.is_set)
+            held = app.model.clawcast_slot
+            assert held is not None and held.streamer_name == "queue_bot"
+            await pilot.press("f4")
+            box = app.query_one("#queue-clawcast", Static)
+            await settle(pilot, lambda: "first_bot" in _text(box.content))
+            shown = _text(box.content)
+            assert "▶ Now playing first_bot  2:00 left" in shown
+            assert "You (queue_bot): position 1, on in 2:00" in shown
+            clock.advance(125)  # first_bot's slot is over: ours is on air
+            await pilot.press("ctrl+u")
+            await settle(pilot, lambda: "You (queue_bot): on air now" in _text(box.content))
+    await first.aclose()
     await clawcast.aclose()

@@ -53,7 +53,9 @@ class QueuePane(Pane):
         now = self.console.config.now()
         held = self.model.clawcast_slot
         self.query_one("#queue-clawcast", Static).update(
-            queue_text.clawcast(q.get("clawcast"), now, colours, held and held.model_dump())
+            queue_text.clawcast(
+                q.get("clawcast"), now, colours, held.model_dump() if held else None
+            )
         )
         self.query_one("#queue-basefm", Static).update(queue_text.basefm(q.get("basefm"), colours))
         self.query_one("#queue-retake", Static).update(queue_text.retake(q.get("retake"), colours))
