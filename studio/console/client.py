@@ -27,9 +27,9 @@ class Command:
     to: another agent's room, clawcast), ``clawcast.batch`` (slides),
     ``clawcast.duet.request`` (question), ``clawcast.duets``, ``clawcast.duet.accept``
     (request_id, answer), ``clawcast.duet.reply`` (request_id, reply),
-    ``clawcast.queue``, ``basefm.live``, ``retake.live``, ``retake.tokens.top``,
-    ``retake.tokens.trending``; and ones the service has yet to offer: ``golive``,
-    ``clawcast.book`` (slides, duration_minutes), ``retake.register`` (agent_name,
+    ``clawcast.book`` (slides, duration_minutes), ``clawcast.queue``, ``basefm.live``,
+    ``retake.live``, ``retake.tokens.top``, ``retake.tokens.trending``; and ones the
+    service has yet to offer: ``golive``, ``retake.register`` (agent_name,
     agent_description, image_url, wallet_address, ticker).
     """
 
