@@ -13,10 +13,14 @@ from studio.golive.events import Notice, PlatformLive, PlatformStopped, StreamHe
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.operator import Need
 from studio.platforms.basefm import BasefmClient
-from studio.platforms.basefm_errors import BasefmPaymentRejected, BasefmPaymentRequired
+from studio.platforms.basefm_errors import (
+    BasefmPaymentRejected,
+    BasefmPaymentRequired,
+    BasefmWrongWallet,
+)
 from studio.platforms.basefm_models import CreateStreamResponse, StreamStatusResponse
 from studio.redaction import reveal
-from studio.validation.basefm import transaction_hash
+from studio.validation.basefm import check_wallet, transaction_hash
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,8 @@ class BasefmLeg(Leg):
                 )
             except BasefmPaymentRequired as required:
                 self.created = await self._pay(required.fee)
+            except BasefmWrongWallet as wrong:
+                self.created = await self._claimed_wallet(wrong)
             except BasefmPaymentRejected as rejected:
                 if self.tx_hash is None:
                     raise
@@ -164,6 +170,37 @@ class BasefmLeg(Leg):
             fix="Do not pay again. Check that transaction on Base (a confirmed USDC transfer "
             "from this wallet to the platform wallet); once it is confirmed, go live again "
             "with --tx-hash and its hash.",
+        )
+
+    async def _claimed_wallet(self, wrong: BasefmWrongWallet) -> CreateStreamResponse:
+        """403: the community guest pass works only with the claimed Agentbot wallet. Ask
+        for the wallet to stream from (baseFM names the one it expects), then create the
+        stream with it; from a wallet without the pass that means the fee (402)."""
+        for _ in range(3):
+            need = Need(
+                platform=self.platform,
+                need="wallet",
+                prompt=(
+                    f"baseFM refused this wallet ({self.wallet}): {wrong.message}. Give the "
+                    "wallet to stream from: the claimed Agentbot wallet keeps the guest "
+                    "pass; any other pays the session fee."
+                ),
+                validate=check_wallet,
+                data={"expected": wrong.expected, "wallet": self.wallet},
+                flags="--basefm-wallet",
+            )
+            self.wallet = await self.ctx.operator.answer(need)
+            try:
+                return await self.client.create_stream(
+                    self.wallet, self.name, self.city, self.tx_hash
+                )
+            except BasefmWrongWallet as again:
+                wrong = again
+            except BasefmPaymentRequired as required:
+                return await self._pay(required.fee)
+        raise StudioError(
+            f"baseFM refused the wallet {self.wallet}: {wrong.message}",
+            fix=f"Go live with --basefm-wallet {wrong.expected or '<the claimed wallet>'}.",
         )
 
     def _again(self, tx_hash: str, reason: str) -> str:

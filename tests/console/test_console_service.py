@@ -19,9 +19,11 @@ from studio.console.app import ConsoleApp
 from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.service_client import ServiceClient
 from studio.errors import Problem, ValidationFailed
+from studio.golive.basefm_leg import BasefmLeg
 from studio.golive.clawcast_leg import ClawcastLeg
 from studio.golive.operator import Need
 from studio.golive.sequence import GoLive
+from studio.platforms.basefm import BasefmClient
 from studio.platforms.clawcast import ClawcastClient
 from studio.session_store import SessionStore
 from studio.validation.basefm import transaction_hash
@@ -199,3 +201,36 @@ async def test_the_queue_marks_your_clawcast_slot_and_counts_down_to_it(
             await settle(pilot, lambda: "You (queue_bot): on air now" in _text(box.content))
     await first.aclose()
     await clawcast.aclose()
+
+
+async def test_basefm_wrong_wallet_is_answered_from_the_console(transport, control, clock):  # noqa: ANN001
+    claimed, wrong = "0x" + "c1" * 20, "0x" + "77" * 20
+    await control.post("/_sandbox/basefm/users", json={"user": "u1", "communityWallet": claimed})
+    ctx, recorder = fake_context(clock)
+    client = BasefmClient(
+        SANDBOX, transport=transport, user_session="u1", persist=False, clock=clock.now
+    )
+    async with served(bus=ctx.bus, transport=transport) as service:
+        ctx.operator = service.runtime.operator
+        leg = BasefmLeg(ctx, client, wallet=wrong, name="Pass DJ")
+        preparing = asyncio.create_task(leg.prepare())
+        app = ConsoleApp(ServiceClient(service.socket_path), frozen_config())
+        async with app.run_test(size=LARGE) as pilot:
+            await settle(pilot, lambda: app.query(".answer"))
+            step = next(iter(app.model.pending.values()))
+            assert step.need == "wallet" and step.data["expected"] == claimed
+            details = app.query_one(".step-details", Static)
+            assert f"Expected wallet: {claimed}" in _text(details.content)
+            app.query_one(".answer", Input).value = "0x123"  # checked as typed: not sent
+            await settle(pilot, lambda: app.query_one("#send", Button).disabled)
+            app.query_one(".answer", Input).value = claimed
+            await settle(pilot, lambda: not app.query_one("#send", Button).disabled)
+            await pilot.click("#send")
+            await asyncio.wait_for(preparing, 10)
+            await settle(pilot, lambda: not app.query(".answer"))
+    assert leg.wallet == claimed
+    session = await client.session()
+    assert session.stream is not None and session.stream.accessGrantedBy == "community-pass"
+    assert any("stream armed" in n.text for n in recorder.of("golive.notice"))
+    await leg.stop()
+    await client.aclose()
