@@ -18,6 +18,7 @@ _QUIET = {
     "retake.feed",
     "golive.viewers",
     "golive.health",
+    "clawcast.slot",  # for the console's queue; the booking's notice says it in words
     # the raw feed: its cleaned lines arrive as chat.line and chat.alert
     "retake.chat",
     "retake.tip",
