@@ -71,6 +71,7 @@ class ClawcastLeg(Leg):
         self.slot: ClawcastSlot | None = None
         self.frames = 0
         self._booked: asyncio.Task[None] | None = None
+        self._booking = False
 
     async def prepare(self) -> None:
         async with self.step("slot", "recovering a booked slot or booking one"):
@@ -165,6 +166,8 @@ class ClawcastLeg(Leg):
             },
             what="ClawCast booking",
         )
+        if self._booking:
+            raise SlotHeld("a ClawCast booking is already under way", fix="Wait for its answer.")
         held = self.holds_slot()
         if held is not None or (self._booked is not None and not self._booked.done()):
             wait = held.seconds_until_live(self.ctx.clock()) if held is not None else 0
@@ -176,7 +179,11 @@ class ClawcastLeg(Leg):
             )
         if self.client.slot is not None:
             self.client.forget_slot()  # over: its JWT only lingers for endSlot
-        booked = await self.client.book_slot(body)
+        self._booking = True
+        try:
+            booked = await self.client.book_slot(body)
+        finally:
+            self._booking = False
         slot = self.client.slot
         assert slot is not None
         self.body, self.slot = body, slot

@@ -199,3 +199,23 @@ async def test_without_a_kiosk_the_frames_fall_back_to_the_log_tail(
         await leg.on_air()
     frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
     assert {f["content"]["screen"] for f in frames} == {"$ \n"}
+
+
+async def test_two_bookings_at_once_make_one_slot(transport, control, clock):
+    import asyncio
+
+    from studio.golive.clawcast_leg import SlotHeld
+
+    ctx, recorder = fake_context(clock)
+    leg = ClawcastLeg(
+        ctx, client(transport, clock), streamer_name="twice_bot", streamer_url="https://t.example"
+    )
+    slides = [{"type": "text", "content": {"headline": "Once"}}]
+    first, second = await asyncio.gather(leg.book(slides), leg.book(slides), return_exceptions=True)
+    assert not isinstance(first, BaseException) and first.position_in_queue == 0
+    assert isinstance(second, SlotHeld)  # under way, or held: never a second slot
+    state = (await control.get("/_sandbox/clawcast/state")).json()
+    assert [s["streamer_name"] for s in state["slots"]] == ["twice_bot"]
+    (held,) = recorder.of("clawcast.slot")
+    assert held.streamer_name == "twice_bot" and held.position_in_queue == 0
+    await leg.stop()
