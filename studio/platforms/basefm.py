@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from studio.backoff import HTTP_RETRY, Backoff
 from studio.config import BASEFM_DEFAULT, Paths
 from studio.platforms._http import ApiClient, PlatformError, PlatformUnreachable
+from studio.platforms._timestamps import epoch_or_none
 from studio.platforms.basefm_errors import (
     PLATFORM,
     BasefmActiveSessionExists,
@@ -53,7 +54,6 @@ from studio.platforms.basefm_models import (
     StreamStatusResponse,
     SyncStatusResponse,
     UpsertRelayResponse,
-    epoch_of,
 )
 from studio.redaction import SecretValue, register, reveal
 from studio.session_store import SessionStore
@@ -217,7 +217,7 @@ class BasefmClient(ApiClient):
         stream = body["stream"] if isinstance(body.get("stream"), dict) else {}
         now = self._clock()
         expiry = session.get("expiresAt")
-        expires_at = epoch_of(expiry) if isinstance(expiry, (str, int, float)) else None
+        expires_at = epoch_or_none(expiry) if isinstance(expiry, (str, int, float)) else None
         expires_at = expires_at if expires_at is not None else now + MAX_SESSION_SECONDS
         session_id = session.get("id")
         stream_id = stream.get("id")

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from studio.platforms._http import PlatformError, PlatformUnreachable, error_text
-from studio.platforms.basefm_models import epoch_of
+from studio.platforms._timestamps import epoch_or_none
 
 PLATFORM = "baseFM"
 STREAMS = "/api/basefm/streams"
@@ -232,7 +232,7 @@ def map_basefm_error(response: httpx.Response, body: Any) -> PlatformError:
         remaining = _int(_get(body, "cooldownRemaining", "remaining", "retryAfter"))
         if remaining is None:
             remaining = _int(response.headers.get("retry-after"))
-        available_at = epoch_of(_get(body, "availableAt"))
+        available_at = epoch_or_none(_get(body, "availableAt"))
         when = f" (in {_duration(remaining)})" if remaining is not None else ""
         return BasefmCooldownActive(
             f"this wallet ended a session less than 24 hours ago{when} ({said})",

@@ -7,32 +7,15 @@ the redaction layer the moment a reply is parsed.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from studio.inert_text import ViewerText
+from studio.platforms._timestamps import epoch_or_none
 from studio.redaction import SecretValue
 
 MAX_SESSION_SECONDS = 7200
 TOKEN_GRACE_SECONDS = 3600
 """The session token stays valid for the session plus this grace period."""
-
-
-def epoch_of(value: str | float | int | None) -> float | None:
-    """ISO 8601 (``…Z``) or epoch seconds/milliseconds → epoch seconds."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) / 1000.0 if value > 1e11 else float(value)
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo else None
 
 
 class _Reply(BaseModel):
@@ -131,7 +114,7 @@ class CreatedSession(_Reply):
 
     @property
     def expires_at(self) -> float | None:
-        return epoch_of(self.expiresAt)
+        return epoch_or_none(self.expiresAt)
 
 
 class CreateStreamResponse(_Reply):
@@ -156,7 +139,7 @@ class SessionDetails(_Reply):
 
     @property
     def expires_at(self) -> float | None:
-        return epoch_of(self.expiresAt)
+        return epoch_or_none(self.expiresAt)
 
 
 class SessionResponse(_Reply):

@@ -8,39 +8,16 @@ seconds so the studio can compare it with its own clock.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from studio.inert_text import ViewerText
+from studio.platforms._timestamps import epoch_seconds
 from studio.redaction import SecretValue
 
 Count = Annotated[int, Field(ge=0)]
 """Viewers and votes: never negative, so a reply that says so is refused where it enters."""
-
-
-def epoch_seconds(value: Any) -> float | None:
-    """ISO 8601 text, epoch seconds or epoch milliseconds → epoch seconds."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError("must be a time, not a boolean")
-    if isinstance(value, (int, float)):
-        return float(value) / 1000.0 if value > 1e11 else float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return epoch_seconds(float(text))
-        except ValueError:
-            pass
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            raise ValueError("a time without a time zone is ambiguous")
-        return moment.timestamp()
-    raise ValueError("must be an ISO 8601 time or epoch seconds")
 
 
 Epoch = Annotated[float | None, BeforeValidator(epoch_seconds)]

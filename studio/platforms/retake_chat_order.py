@@ -10,9 +10,9 @@ the unseen ones), else from what an earlier page showed, else newest first.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Literal
 
+from studio.platforms._timestamps import epoch_or_none
 from studio.platforms.retake_models import Comment
 
 Order = Literal["newest_first", "oldest_first"]
@@ -20,16 +20,7 @@ Order = Literal["newest_first", "oldest_first"]
 
 def stamp(comment: Comment) -> float | None:
     """A comment's time as epoch seconds, or ``None`` when it has none that parses."""
-    text = (comment.timestamp or "").strip()
-    if not text:
-        return None
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.timestamp() if moment.tzinfo else None
+    return epoch_or_none(comment.timestamp)
 
 
 def page_order(page: Sequence[Comment], seen: Callable[[str], bool] | None = None) -> Order | None:
