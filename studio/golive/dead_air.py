@@ -10,8 +10,6 @@ rules when they are loaded, so a bad file is refused before going live.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from studio.events import Event
 from studio.golive.events import ChatLine, ChatQuiet, ChatSent, Notice
 from studio.golive.leg import LegContext
 from studio.golive.sequence import StateChanged
+from studio.golive.tick_loop import TickLoop
 from studio.validation import check
 from studio.validation.retake import ChatSendRequest
 
@@ -107,7 +106,7 @@ class DeadAirWatch:
         self.last_line: float | None = None
         self.next_line = 0
         self.lines_sent = 0
-        self._task: asyncio.Task[None] | None = None
+        self._loop = TickLoop("dead-air", self.tick, self.settings.tick, ctx.sleep)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, StateChanged):
@@ -164,25 +163,10 @@ class DeadAirWatch:
         return line
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="dead-air")
+        self._loop.start()
 
     def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        self._loop.stop()
 
     async def aclose(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            await self.ctx.sleep(self.settings.tick)
-            try:
-                await self.tick()
-            except Exception:  # noqa: BLE001 - dead air must never end the stream
-                log.exception("the dead-air check failed")
+        await self._loop.aclose()

@@ -19,8 +19,6 @@ It sends nothing itself: the notify command and the console are listeners too.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from studio.golive.events import (
 from studio.golive.leg import LegContext
 from studio.golive.notify import DEFAULT_IDEAS, builder_notification, low_viewers_reminder
 from studio.golive.sequence import StateChanged
+from studio.golive.tick_loop import TickLoop
 from studio.platforms.retake_live import RetakeFeedState, RetakeShutdownWarning
 
 log = logging.getLogger(__name__)
@@ -115,7 +114,7 @@ class Playbook:
         self.sent: list[BuilderNotification] = []
         self._period = _Period()
         self._previous: _Period | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop = TickLoop("playbook", self.tick, self.settings.tick, ctx.sleep)
 
     # -- the bus ----------------------------------------------------------------------
     def __call__(self, event: Event) -> None:
@@ -338,28 +337,13 @@ class Playbook:
         self._notify("low_viewers", low_viewers_reminder(link, self.viewers))
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="playbook")
+        self._loop.start()
 
     def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+        self._loop.stop()
 
     async def aclose(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        while True:
-            await self.ctx.sleep(self.settings.tick)
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - a notification must never end the stream
-                log.exception("the playbook's tick failed")
+        await self._loop.aclose()
 
 
 def _listed(items: Sequence[str], limit: int = 5) -> str:

@@ -186,4 +186,4 @@ async def test_the_loop_ends_with_the_broadcast():
     ctx.publish(StateChanged(state="stopping"))
     await time.advance(5 * 3600)
     assert notes(recorder, "heartbeat") == [] and notes(recorder, "low_viewers") == []
-    assert playbook._task is None
+    assert not playbook._loop.running
