@@ -63,7 +63,7 @@ async def test_one_encode_reaches_two_destinations_in_the_seed_format(
         await wait_until(lambda: live.stats and live.stats.out_time >= 4.0, 15, "4 s encoded")
         stats = live.stats
     # encoding (its speed is for the benchmarks: a loaded test machine runs slower)
-    assert stats is not None and 0 < stats.fps <= 35
+    assert stats is not None and stats.fps > 0
     assert stats.drop_frames >= 0 and stats.frame >= 100
     assert len(recorder.of("encoder.stats")) >= 3
     assert [e.process for e in recorder.of("process.started")] == [

@@ -173,7 +173,7 @@ async def test_golive_retake_and_basefm_records_the_seed_format(world, tmp_path)
     assert live >= {"retake", "basefm"}
     samples = journal.samples_of(record.id, "encoder")
     # journaled while encoding (how fast is a benchmark's question, not a test's)
-    assert samples and 0 < samples[-1]["fps"] <= 35
+    assert samples and samples[-1]["fps"] > 0
     # every child, so a studio resumed after a kill -9 can end leftovers
     started = {e.process: e.pid for e in recorder.events if e.kind == "process.started"}
     children = {name: identity.pid for name, identity in journal.children_of(record.id)}
