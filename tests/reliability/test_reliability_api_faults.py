@@ -1,0 +1,217 @@
+"""Faults of the platforms' APIs, each survived by the real go-live sequence on the
+in-process sandbox, with the time to recover: error bursts on every leg's on-air calls,
+5 s of API latency, a ClawCast JWT that expires, and baseFM's 2-hour limit on a
+simulated clock. Every reply is timestamped where the studio receives it (``Timed``), so
+a recovery is the first good answer after the fault, not a guess."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from studio.golive.basefm_leg import ENDING_MARGIN
+from studio.golive.clawcast_leg import ClawcastLeg
+from tests.broadcast.broadcast_helpers import wait_until
+from tests.golive.golive_helpers import FastClock, basefm_sessions, register_retake, three_legs
+from tests.reliability.conftest import LONG
+
+RETAKE_STATUS = "/api/v1/agent/stream/status"
+BASEFM_STATUS = "/api/basefm/streams/status"
+CLAWCAST_FRAME = "/api/publishFrame"
+BURST = 6 if LONG else 3
+LATENCY = 5.0
+LATENCY_WINDOW = 15.0 if LONG else 5.5
+
+
+@dataclass
+class Reply:
+    path: str
+    status: int  # 0: no reply (the client gave up)
+    at: float
+    sent: float
+
+
+class Timed(httpx.AsyncBaseTransport):
+    """The sandbox's transport, with every reply's path, status and arrival time kept."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.replies: list[Reply] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        sent = time.monotonic()
+        try:
+            response = await self.inner.handle_async_request(request)
+        except BaseException:
+            self.replies.append(Reply(request.url.path, 0, time.monotonic(), sent))
+            raise
+        self.replies.append(Reply(request.url.path, response.status_code, time.monotonic(), sent))
+        return response
+
+    def of(self, path: str) -> list[Reply]:
+        return [r for r in self.replies if r.path == path]
+
+    def recovered_after(self, path: str, since: float = 0.0) -> float | None:
+        """Seconds from the last failed reply on ``path`` (after ``since``) to the first
+        good one after it; ``None`` while there is none."""
+        replies = [r for r in self.of(path) if r.at >= since]
+        failed = [r for r in replies if not 200 <= r.status < 300]
+        if not failed:
+            return None
+        good = [r for r in replies if 200 <= r.status < 300 and r.at > failed[-1].at]
+        return round(good[0].at - failed[-1].at, 2) if good else None
+
+
+@pytest.fixture
+def clock() -> FastClock:
+    return FastClock(speed=8.0)  # as tests/golive: ClawCast's 30 s idle cut is 3.75 s
+
+
+@pytest.fixture
+def timed(transport: httpx.ASGITransport) -> Timed:
+    return Timed(transport)
+
+
+async def fault(control: httpx.AsyncClient, **body: object) -> None:
+    answer = await control.post("/_sandbox/faults", json=body)
+    assert answer.status_code == 200, answer.text
+
+
+async def all_live(run, limit: float = 15) -> None:  # noqa: ANN001
+    await wait_until(lambda: run.live() == {"retake", "basefm", "clawcast"}, limit, "all live")
+
+
+async def test_api_error_bursts_on_every_leg(timed: Timed, control, clock, figures) -> None:
+    """``BURST`` 503s in a row on each leg's on-air call (retake.tv's stream/status,
+    baseFM's status, ClawCast's frames): notices, and every leg stays on air."""
+    await register_retake(timed, control)
+    run = three_legs(timed, control, clock, duration=7.0)
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
+    await all_live(run)
+    injected = time.monotonic()
+    for path in (RETAKE_STATUS, BASEFM_STATUS, CLAWCAST_FRAME):
+        await fault(control, burst={"path_prefix": path, "count": BURST, "status": 503})
+
+    def recovered() -> bool:
+        paths = (RETAKE_STATUS, BASEFM_STATUS, CLAWCAST_FRAME)
+        return all(timed.recovered_after(p, injected) is not None for p in paths)
+
+    await wait_until(recovered, 30, "every leg's call answered again")
+    outcome = await going
+    took = {
+        "retake": timed.recovered_after(RETAKE_STATUS, injected),
+        "basefm": timed.recovered_after(BASEFM_STATUS, injected),
+        "clawcast": timed.recovered_after(CLAWCAST_FRAME, injected),
+    }
+    failed = {
+        name: sum(r.status == 503 for r in timed.of(path) if r.at >= injected)
+        for name, path in (
+            ("retake", RETAKE_STATUS),
+            ("basefm", BASEFM_STATUS),
+            ("clawcast", CLAWCAST_FRAME),
+        )
+    }
+    figures.record(burst=BURST, failed=failed, recovered_s=took)
+    assert failed == {"retake": BURST, "basefm": BURST, "clawcast": BURST}
+    assert run.dropped() == {} and outcome.failed_legs == {}
+    assert sorted(outcome.on_air) == ["basefm", "clawcast", "retake"]
+    assert "the planned duration" in outcome.reason or "slot is over" in outcome.reason
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+
+
+async def test_five_seconds_of_api_latency(timed: Timed, control, clock, figures) -> None:
+    """Every retake.tv call held 5 s for ``LATENCY_WINDOW`` seconds: the legs stay on
+    air, and the next status answer comes right after the latency is gone."""
+    await register_retake(timed, control)
+    run = three_legs(timed, control, clock, duration=LATENCY_WINDOW + 4.0, basefm=False)
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), LATENCY_WINDOW + 40))
+    await wait_until(lambda: run.live() == {"retake", "clawcast"}, 15, "live")
+    await fault(control, latency=LATENCY, latency_prefix="/api/v1/agent")
+    slow_from = time.monotonic()
+    await asyncio.sleep(LATENCY_WINDOW)  # the fault itself: a fixed length by design
+    await control.delete("/_sandbox/faults")
+    cleared = time.monotonic()
+    await wait_until(
+        lambda: any(200 <= r.status < 300 and r.at > cleared for r in timed.of(RETAKE_STATUS)),
+        30,
+        "a status answer after the latency",
+    )
+    first_good = min(
+        r.at for r in timed.of(RETAKE_STATUS) if 200 <= r.status < 300 and r.at > cleared
+    )
+    slow = [r for r in timed.of(RETAKE_STATUS) if r.at > slow_from and r.at - r.sent >= LATENCY]
+    outcome = await going
+    figures.record(
+        latency_s=LATENCY,
+        window_s=LATENCY_WINDOW,
+        slow_replies=len(slow),
+        slow_statuses=sorted({r.status for r in slow}),
+        recovered_s=round(first_good - cleared, 2),
+    )
+    assert slow, "no status call met the latency"
+    assert run.dropped() == {} and outcome.failed_legs == {}
+    assert sorted(outcome.on_air) == ["clawcast", "retake"]
+
+
+async def test_a_clawcast_jwt_that_expires(timed: Timed, control, clock, figures) -> None:
+    """The slot ends (ClawCast's final word: that leg alone finishes), its JWT expires
+    60 s later and is refused; retake.tv and baseFM stay on air, and a new booking puts
+    ClawCast back on air with a new JWT. Recovery: from the expiry to live again."""
+    await register_retake(timed, control)
+    run = three_legs(timed, control, clock, duration=9.0)
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
+    await all_live(run)
+    leg = run.legs["clawcast"]
+    assert isinstance(leg, ClawcastLeg) and leg.slot is not None
+    old = leg.slot
+    await wait_until(lambda: not leg.live, 15, "the slot over")
+    clock.advance(max(0.0, old.ends_at + 60 - clock.now()) + 1)  # the JWT's 60 s are up
+    expired = time.monotonic()
+    refused = await httpx.AsyncClient(transport=timed, base_url="http://sandbox.test").post(
+        CLAWCAST_FRAME,
+        json={"type": "terminal", "content": {"screen": "$ "}},
+        headers={"Authorization": f"Bearer {old.slot_jwt}"},
+    )
+    assert refused.status_code == 401  # the platform's word on the old JWT
+    await leg.book([{"type": "text", "content": {"headline": "back"}, "duration_seconds": 20}])
+    await wait_until(lambda: len(run.recorder.of("golive.live")) >= 4, 15, "ClawCast again")
+    took = round(time.monotonic() - expired, 2)
+    assert leg.slot is not None and leg.slot.slot_jwt != old.slot_jwt
+    outcome = await going
+    figures.record(recovered_s=took)
+    assert run.dropped() == {} and outcome.failed_legs == {}
+    assert {"retake", "basefm"} <= set(outcome.on_air)
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+
+
+async def test_basefm_two_hour_limit(timed: Timed, control, clock, figures) -> None:
+    """The simulated clock jumps to just before baseFM's 2-hour limit: the baseFM leg
+    ends its own session before baseFM would, and retake.tv stays on air."""
+    await register_retake(timed, control)
+    run = three_legs(timed, control, clock, duration=6.0, clawcast=False)
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
+    await wait_until(lambda: run.live() == {"retake", "basefm"}, 15, "live")
+    leg = run.legs["basefm"]
+    assert leg.ends_at is not None  # type: ignore[attr-defined]
+    limit = leg.ends_at  # type: ignore[attr-defined]
+    clock.advance(limit - ENDING_MARGIN - 5 - clock.now())
+    jumped = time.monotonic()
+    await wait_until(
+        lambda: any(e.platform == "basefm" for e in run.recorder.of("golive.stopped")),
+        15,
+        "baseFM ended",
+    )
+    took = round(time.monotonic() - jumped, 2)
+    ended_before = round(limit - clock.now(), 1)
+    sessions = await basefm_sessions(control)
+    outcome = await going
+    figures.record(ended_after_s=took, before_limit_s=ended_before)
+    assert [s["status"] for s in sessions] == ["ended"]  # our DELETE, not baseFM's cut
+    notices = " | ".join(e.text for e in run.recorder.of("golive.notice"))
+    assert "the 2-hour session limit is reached" in notices
+    assert 0 < ended_before <= ENDING_MARGIN + 5
+    assert run.dropped() == {} and "retake" in outcome.on_air
