@@ -26,6 +26,8 @@ import httpx
 import pytest
 
 from studio.config import Paths
+from studio.onair.client import request
+from studio.onair.protocol import ScreenRequest
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import credentials_from_registration, save_credentials
 from studio.session_store import SECRET_FIELDS
@@ -88,6 +90,20 @@ def program_of(command: str) -> str:
         if name in command:
             return name
     return command.split(" ", 1)[0]
+
+
+def kiosk_screen(family: dict[int, str]) -> str | None:
+    """What the kiosk shows now, as text (its control socket's ``screen`` request), found
+    through the ``--socket`` its command line names; ``None`` without a kiosk or answer."""
+    for command in family.values():
+        found = re.search(r"kiosk run --socket (\S+)", command)
+        if found:
+            try:
+                reply = asyncio.run(request(ScreenRequest(), found.group(1)))
+            except Exception:  # noqa: BLE001 - a busy kiosk: the next sample asks again
+                return None
+            return reply.screen if reply.ok else None
+    return None
 
 
 def kept_secrets(sessions: Path) -> set[str]:
@@ -189,12 +205,15 @@ def test_soak_all_three_platforms_under_chat(world, tmp_path: Path, figures) -> 
         samples: list[tuple[float, int, int]] = []
         by_program: dict[str, list[int]] = {}
         kept: set[str] = set()  # the ClawCast slot JWT and baseFM session token, while live
+        screens: list[str] = []  # the kiosk's picture as text, every 5 s
         started = time.monotonic()
         while audience.is_alive():
             kept |= kept_secrets(state / "sessions.json")
             family = descendants(proc.pid)
             at = time.monotonic() - started
             samples.append((at, rss_kib(proc.pid), rss_kib(proc.pid) + sum(map(rss_kib, family))))
+            if len(samples) % 5 == 1 and (screen := kiosk_screen(family)):
+                screens.append(screen)
             if at >= ON_AIR * WARM_UP:
                 for pid, command in family.items():
                     name = f"{program_of(command)} {pid}"
@@ -245,6 +264,7 @@ def test_soak_all_three_platforms_under_chat(world, tmp_path: Path, figures) -> 
         ),
         "ClawCast frames": json.dumps(frames),
         "recordings' metadata": "\n".join(probes),
+        "the kiosk's screen as text": "\n".join(screens),
     }
     # Socket.IO: each drop survived; time from the drop to connected again
     connected = [e["at"] for e in out if e["event"] == "retake.feed" and e["state"] == "connected"]
@@ -274,6 +294,7 @@ def test_soak_all_three_platforms_under_chat(world, tmp_path: Path, figures) -> 
         secrets_found=sum(map(len, leaks.values())),
         places_searched=sorted(places),
         recordings=len(probes),
+        kiosk_screens=len(screens),
     )
     assert len(emitted) >= RATE * ON_AIR * 0.9
     assert lost == [] and duplicated == [], (len(lost), lost[:5], duplicated[:5])
@@ -288,4 +309,4 @@ def test_soak_all_three_platforms_under_chat(world, tmp_path: Path, figures) -> 
     }
     assert all(g <= XVFB_GROWTH_MIB for g in xvfb_growth.values()), xvfb_growth
     assert len(secrets) >= 5 and all(len(v) == 0 for v in leaks.values()), leaks
-    assert probes and frames
+    assert probes and frames and screens
