@@ -23,6 +23,7 @@ RETAKE_STATUS = "/api/v1/agent/stream/status"
 BASEFM_STATUS = "/api/basefm/streams/status"
 CLAWCAST_FRAME = "/api/publishFrame"
 BURST = 6 if LONG else 3
+BURST_ON_AIR = 14.0 if LONG else 7.0  # baseFM asks its status every 1.25 s here
 LATENCY = 5.0
 LATENCY_WINDOW = 15.0 if LONG else 5.5
 
@@ -89,7 +90,7 @@ async def test_api_error_bursts_on_every_leg(timed: Timed, control, clock, figur
     """``BURST`` 503s in a row on each leg's on-air call (retake.tv's stream/status,
     baseFM's status, ClawCast's frames): notices, and every leg stays on air."""
     await register_retake(timed, control)
-    run = three_legs(timed, control, clock, duration=7.0)
+    run = three_legs(timed, control, clock, duration=BURST_ON_AIR)
     going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
     await all_live(run)
     injected = time.monotonic()
