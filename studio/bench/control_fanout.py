@@ -1,7 +1,7 @@
 """How much the control API costs the broadcast: publish throughput and memory with
 readers attached and one client that never reads (it must cost nothing more).
 
-    .venv/bin/python benchmarks/control_fanout.py [events]
+    .venv/bin/python -m studio.bench.control_fanout [events]
 
 Bounded: it publishes a fixed number of events and stops by itself.
 """
