@@ -110,8 +110,11 @@ class TreeCpu:
             if stat is not None:
                 key = (pid, stat[1])
                 readings[key] = stat[2]
-                if key not in self._names:
-                    self._names[key] = command_name(pid)
+                # read every time: a child seen between its fork and its exec still has
+                # its parent's name (``sh``), and keeps its pid and start time after
+                name = command_name(pid)
+                if name != "?" or key not in self._names:  # a process gone keeps its name
+                    self._names[key] = name
         return readings
 
     def begin(self) -> None:
