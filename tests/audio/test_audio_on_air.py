@@ -96,8 +96,11 @@ async def test_say_is_heard_after_it_and_silence_elsewhere_with_one_ffmpeg(
     print("speech peaks (dB):", [round(loudest(measured, a, b), 1) for a, b in loud])
     assert len(loud) == 3, loud
     (a1, b1), (a2, b2), (a3, b3) = loud
-    assert first_said - 0.5 <= a1 <= first_said + 3 and 1.0 <= b1 - a1 <= 6
-    assert second_said - 0.5 <= a2 <= second_said + 3 and b2 < a3  # two separate spans
+    # The encoder's reported out_time and the recording's own timestamps are two clocks
+    # (the receiver's file starts at the first packet it got): up to about a second apart.
+    early = 1.5
+    assert first_said - early <= a1 <= first_said + 3 and 1.0 <= b1 - a1 <= 6
+    assert second_said - early <= a2 <= second_said + 3 and b2 < a3  # two separate spans
     for a, b in loud:
         assert loudest(measured, a, b) > -30
     # silence elsewhere: before, between and after the speech
