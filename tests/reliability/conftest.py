@@ -3,7 +3,7 @@
 Every case records its figures (``figures.record``); ``scripts/reliability`` sets
 ``STUDIO_RELIABILITY_FIGURES`` to a file that collects them and renders
 ``docs/RELIABILITY.md`` from it. ``STUDIO_RELIABILITY=long`` selects the long variants
-(``LONG``): a 2-minute soak, FFmpeg killed 5 times, the receiver down for 20 s, bursts
+(``LONG``): a 30-minute soak (2 minutes in CI), FFmpeg killed 5 times, the receiver down for 20 s, bursts
 of 6 API errors, 5 s API latency for 15 s.
 """
 

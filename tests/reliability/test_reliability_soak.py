@@ -4,7 +4,7 @@ chat sent while they are down). Memory stays flat after warm-up, the journal's
 transcript holds every message the sandbox emitted exactly once, and no secret the
 sandbox issued shows up anywhere the studio writes.
 
-CI: 20 s on air. ``STUDIO_RELIABILITY=long``: 2 minutes.
+CI: 2 minutes on air. ``STUDIO_RELIABILITY=long``: 30 minutes.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.reliability.conftest import LONG
 
 pytestmark = pytest.mark.processes
 
-ON_AIR = 120.0 if LONG else 20.0
+ON_AIR = 1800.0 if LONG else 120.0
 RATE = 20  # messages a second
 XVFB_GROWTH_MIB = 100
 """FFmpeg's full capture queue costs Xvfb about 40 MiB (tests/broadcast, capture memory)."""
