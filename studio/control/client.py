@@ -11,7 +11,8 @@ the foreground talk to a running broadcast.
 ``connect`` says hello and waits for the welcome, so ``snapshot`` and ``seq`` are set
 before the first event arrives; events then follow in order with no gap. After a
 ``resync`` message (the client fell behind), ``snapshot`` and ``seq`` are the fresh
-ones. ``parse_event`` turns an event's JSON back into its typed ``Event``.
+ones; a consumer that falls ``BACKLOG`` messages behind gets a ``resync`` too.
+``parse_event`` turns an event's JSON back into its typed ``Event``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from studio.control.protocol import MAX_LINE_BYTES, PROTOCOL_VERSION, Response
 from studio.errors import StudioError
 from studio.events import Event
 
+BACKLOG = 2000
+"""Messages held for a consumer that is slower than the broadcast (a blocked terminal);
+beyond it the client drops them and resyncs, so its memory stays bounded."""
+
 
 class CommandFailed(StudioError):
     """The studio answered a request with a code of 300 or more."""
@@ -42,12 +47,17 @@ class CommandFailed(StudioError):
 
 
 class ControlClient:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, backlog: int = BACKLOG
+    ) -> None:
         self._reader = reader
         self._writer = writer
         self._ids = itertools.count(1)
         self._waiting: dict[str, asyncio.Future[Response]] = {}
         self._messages: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.backlog = backlog
+        self._skipping = False
+        self._skipped = 0
         self._task: asyncio.Task[None] | None = None
         self.snapshot: dict[str, Any] = {}
         self.seq = 0
@@ -67,6 +77,7 @@ class ControlClient:
         events: Iterable[str] = ("*",),
         client: str = "client",
         within: float = 10.0,
+        backlog: int = BACKLOG,
     ) -> ControlClient:
         """Attach to the running broadcast; ``NoBroadcast`` when none listens."""
         path = Path(socket_path) if socket_path else find_socket()
@@ -78,7 +89,7 @@ class ControlClient:
             raise NoBroadcast(f"nothing listens on {path}") from None
         except TimeoutError:
             raise NoBroadcast(f"{path} did not accept a connection within {within:g} s") from None
-        self = cls(reader, writer)
+        self = cls(reader, writer, backlog)
         hello = {"op": "hello", "protocol": PROTOCOL_VERSION, "client": client}
         try:
             await self._send({**hello, "events": list(events)})
@@ -169,6 +180,8 @@ class ControlClient:
                     if future is not None and not future.done():
                         future.set_result(Response.model_validate(message))
                     continue
+                if op in ("event", "resync") and not self._room_for(message):
+                    continue
                 if op == "event":
                     self.seq = int(message.get("seq", self.seq))
                 elif op == "resync":
@@ -183,6 +196,30 @@ class ControlClient:
                 if not future.done():
                     future.set_exception(NoBroadcast("the broadcast closed the connection"))
             self._messages.put_nowait(None)
+
+    def _room_for(self, message: dict[str, Any]) -> bool:
+        """Whether to queue ``message``. The reader never stops reading (responses must
+        get through), so a consumer that falls ``backlog`` messages behind has its queue
+        dropped and the server is asked for a fresh snapshot; what arrives before that
+        ``resync`` is older than it and skipped."""
+        if self._skipping:
+            if message.get("op") != "resync":
+                self._skipped += 1
+                return False
+            self._skipping = False
+            message["dropped"] = int(message.get("dropped") or 0) + self._skipped
+            self._skipped = 0
+            return True
+        if self._messages.qsize() < self.backlog:
+            return True
+        while not self._messages.empty():
+            held = self._messages.get_nowait() or {}
+            self._skipped += int(held.get("dropped") or 0) if held.get("op") == "resync" else 1
+        self._skipped += 1
+        self._skipping = True
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            self._writer.write(b'{"op":"resync"}\n')
+        return False
 
     def _take_snapshot(self, message: dict[str, Any]) -> None:
         self.snapshot = dict(message.get("snapshot") or {})

@@ -11,6 +11,7 @@ Client to server, one JSON object a line::
 
     {"op": "hello", "protocol": 1, "client": "console", "events": ["chat.*", "golive.*"]}
     {"op": "request", "id": "7", "command": "chat.send", "args": {"text": "hi"}}
+    {"op": "resync"}
 
 ``events`` are the event kinds wanted: exact kinds (``golive.live``), prefixes
 (``chat.*``) or ``*`` for all (the default); ``[]`` for none (a CLI verb that only
@@ -30,6 +31,9 @@ Server to client::
 * A client that falls ``max_queue`` events behind (it stopped reading) loses those
   events; when it reads again it gets ``resync``: how many it missed and a fresh
   snapshot as of ``seq``, then the events after it. The broadcast never waits for it.
+  A client that reads but cannot keep up with its own consumer (a blocked terminal)
+  sends ``resync`` itself: the server forgets what it queued for it and answers with
+  a ``resync``, so a client holds a bounded backlog too.
 * ``response.code``: 200 done, 202 accepted (it happens in the background: stop),
   400 bad request (``problems`` names each field and the rule broken; nothing was
   sent), 404 unknown command or operator step, 409 not possible now (the platform is
@@ -98,8 +102,14 @@ class Request(_Message):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-ClientMessage = Annotated[Hello | Request, Field(discriminator="op")]
-_CLIENT: TypeAdapter[Hello | Request] = TypeAdapter(ClientMessage)
+class Resync(_Message):
+    """The client dropped its backlog: send a fresh snapshot, then the events after it."""
+
+    op: Literal["resync"]
+
+
+ClientMessage = Annotated[Hello | Request | Resync, Field(discriminator="op")]
+_CLIENT: TypeAdapter[Hello | Request | Resync] = TypeAdapter(ClientMessage)
 
 
 class Response(_Message):
@@ -112,15 +122,15 @@ class Response(_Message):
     problems: list[dict[str, str]] = []
 
 
-def decode_client(line: bytes | str) -> Hello | Request:
+def decode_client(line: bytes | str) -> Hello | Request | Resync:
     """One client message; raises ``ValidationFailed`` naming the field and the rule."""
     try:
         data = json.loads(line)
     except (ValueError, UnicodeDecodeError) as exc:
         problem = Problem("(line)", f"is not JSON ({exc})")
         raise ValidationFailed([problem], what="message") from None
-    if isinstance(data, dict) and data.get("op") not in ("hello", "request"):
-        raise ValidationFailed([Problem("op", "must be hello or request")], what="message")
+    if isinstance(data, dict) and data.get("op") not in ("hello", "request", "resync"):
+        raise ValidationFailed([Problem("op", "must be hello, request or resync")], what="message")
     try:
         return _CLIENT.validate_python(data)
     except ValidationError as exc:
@@ -130,7 +140,9 @@ def decode_client(line: bytes | str) -> Hello | Request:
 
 def _untagged(problem: Problem) -> Problem:
     tag, _, rest = problem.field.partition(".")
-    return Problem(rest, problem.rule) if tag in ("hello", "request") and rest else problem
+    return (
+        Problem(rest, problem.rule) if tag in ("hello", "request", "resync") and rest else problem
+    )
 
 
 def encode(message: dict[str, Any]) -> bytes:

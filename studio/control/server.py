@@ -28,6 +28,7 @@ from studio.control.protocol import (
     Hello,
     Request,
     Response,
+    Resync,
     decode_client,
     encode,
     problems_payload,
@@ -78,11 +79,17 @@ class Peer:
     def event(self, line: bytes) -> None:
         if len(self.events) >= self.max_queue:
             # it stopped reading: forget what it missed; a resync replaces it
-            self.dropped += len(self.events)
-            self.lost += len(self.events)
-            self.events.clear()
-            self.behind = True
+            self.skip_backlog()
         self.events.append(line)
+        self.drained.clear()
+        self.wake.set()
+
+    def skip_backlog(self) -> None:
+        """Forget the queued events; the next write starts with a resync instead."""
+        self.dropped += len(self.events)
+        self.lost += len(self.events)
+        self.events.clear()
+        self.behind = True
         self.drained.clear()
         self.wake.set()
 
@@ -240,6 +247,10 @@ class ControlServer:
                     server={"pid": os.getpid(), "version": __version__},
                 )
             )
+            return
+        if isinstance(message, Resync):
+            if peer.hello is not None:
+                peer.skip_backlog()
             return
         if peer.hello is None:
             peer.reply(_error(message.id, 400, "say hello first (op: hello, protocol: 1)"))

@@ -71,7 +71,10 @@ async def test_attaching_mid_stream_loses_nothing_and_repeats_nothing():
         clients = []
         for _ in range(4):
             await asyncio.sleep(0.005)
-            clients.append(await ControlClient.connect(s.socket_path, events=["chat.*"]))
+            # held until the publisher is done: room for all of it (else it resyncs)
+            clients.append(
+                await ControlClient.connect(s.socket_path, events=["chat.*"], backlog=total)
+            )
         await published.wait()
         await task
         for client in clients:
@@ -193,7 +196,7 @@ async def test_bad_input_is_answered_with_the_field_and_the_rule():
         assert "prefix ending in .*" in reply["problems"][0]["rule"]
         await raw.send({"op": "wave"})
         assert (await raw.read())["problems"] == [
-            {"field": "op", "rule": "must be hello or request"}
+            {"field": "op", "rule": "must be hello, request or resync"}
         ]
         await raw.send({"op": "hello", "protocol": 1, "events": []})
         assert (await raw.read())["op"] == "welcome"
@@ -563,3 +566,35 @@ async def test_a_slot_is_booked_with_slides_through_the_clawcast_leg(transport, 
         await leg.stop()
         await client.close()
     await clawcast.aclose()
+
+
+async def test_a_client_whose_consumer_stalls_holds_a_bounded_backlog_then_resyncs():
+    """The client keeps reading the socket (answers must get through) while its own
+    consumer is stuck, as ``--headless`` is behind a pipe nobody reads: it holds at most
+    ``backlog`` messages, asks for a fresh snapshot, and answers still arrive."""
+    async with served(max_queue=5000, stall_seconds=60) as s:
+        client = await ControlClient.connect(s.socket_path, events=["chat.*"], backlog=300)
+        held = 0
+        for i in range(5000):
+            s.bus.publish(line(i))
+            held = max(held, client._messages.qsize())
+            if i % 100 == 0:
+                await asyncio.sleep(0)
+        assert (await client.status())["chat"][-1]["text"] == "line 4999"  # answers flow
+        assert held <= 300
+        got: list[dict] = []
+        async for message in client.messages():
+            got.append(message)
+            if message["op"] == "event" and message["event"]["text"] == "line 4999":
+                break
+        resyncs = [m for m in got if m["op"] == "resync"]
+        events = [m for m in got if m["op"] == "event"]
+        assert len(resyncs) == 1 and len(events) < 300
+        # each event is delivered or counted as dropped; after the resync, no gap
+        assert resyncs[0]["dropped"] + len(events) == 5000
+        after = [m["seq"] for m in got[got.index(resyncs[0]) + 1 :]]
+        assert after == list(range(resyncs[0]["seq"] + 1, resyncs[0]["seq"] + 1 + len(after)))
+        s.bus.publish(line(5000))
+        last = await anext(client.messages())
+        assert last["event"]["text"] == "line 5000" and last["seq"] == got[-1]["seq"] + 1
+        await client.close()
