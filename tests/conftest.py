@@ -1,5 +1,6 @@
-"""Shared fixtures: an isolated home, the in-process sandbox, and snapshots in
-the top-level ``snapshots/`` folder."""
+"""Shared fixtures: an isolated home, the in-process sandbox, snapshots in the top-level
+``snapshots/`` folder, and for the tests of real processes (broadcast, audio,
+reliability) a bus with its recorder and a real nginx-rtmp receiver."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import pytest_textual_snapshot
 from syrupy.extensions.single_file import SingleFileSnapshotExtension
 
 from studio import redaction
+from studio.events import EventBus
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.clock import FakeClock
+from studio.sandbox.rtmp_receiver import RtmpReceiver
+from tests.broadcast.broadcast_helpers import Recorder, need_rtmp
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "snapshots"
@@ -82,3 +86,22 @@ async def control(transport: httpx.ASGITransport) -> AsyncIterator[httpx.AsyncCl
 
 async def no_sleep(_: float) -> None:
     """Stand-in for ``asyncio.sleep`` so retry tests don't wait."""
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def recorder(bus: EventBus) -> Recorder:
+    """Every event of ``bus``, and the JSON line the CLI would print for it."""
+    return Recorder(bus)
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[RtmpReceiver]:
+    """A real nginx-rtmp receiver recording what it gets under ``tmp_path/recordings``."""
+    need_rtmp()
+    with RtmpReceiver(record_dir=tmp_path / "recordings") as rtmp:
+        yield rtmp

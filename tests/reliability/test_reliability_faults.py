@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from studio.backoff import Backoff
 from studio.broadcast import BroadcastPipeline, Destination, DestinationState
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver, free_port
-from tests.broadcast.broadcast_helpers import KIOSK, Recorder, need, need_rtmp, wait_until
+from tests.broadcast.broadcast_helpers import KIOSK, Recorder, need, wait_until
 from tests.reliability.conftest import LONG
 
 pytestmark = pytest.mark.processes
@@ -27,11 +26,10 @@ RECEIVER_DOWN = 20.0 if LONG else 5.0
 
 
 @pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[RtmpReceiver]:
+def receiver(receiver: RtmpReceiver) -> RtmpReceiver:
+    """The shared receiver (tests/conftest.py), for a broadcast on a real display."""
     need("Xvfb", "xterm", "xwininfo", "ffmpeg")
-    need_rtmp()
-    with RtmpReceiver(record_dir=tmp_path / "recordings") as rtmp:
-        yield rtmp
+    return receiver
 
 
 def two_destinations(receiver: RtmpReceiver, n: int = 0) -> list[Destination]:
