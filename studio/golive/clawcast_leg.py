@@ -5,7 +5,14 @@ another one with a playlist (``book``, the control API's ``clawcast.book``): it 
 while the other legs stay on air, and is ended with the broadcast.
 
 A frame is what viewers of the kiosk see (the kiosk's picture as text, filler
-included); only without a kiosk is it the tail of the agent's log."""
+included); only without a kiosk is it the tail of the agent's log.
+
+ClawCast may refuse the slot's JWT before the slot is over (401: its expiry is only
+"~60 s after your slot ends"). The mirror cannot go on without it, and ClawCast cuts a
+slot after 30 s without frames, so the operator is asked (``clawcast_rebook``: any
+client of the control API answers) whether to book again with the same name and
+slides. Never automatically: the channel is shared and a booking takes others' time.
+The other legs stay on air all the while."""
 
 from __future__ import annotations
 
@@ -15,7 +22,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from studio.errors import StudioError
+from studio.backoff import Backoff
+from studio.errors import Problem, StudioError, ValidationFailed
 from studio.golive.events import (
     ClawcastSlotHeld,
     Notice,
@@ -26,9 +34,10 @@ from studio.golive.events import (
     Viewers,
 )
 from studio.golive.leg import Leg, LegContext, LegFinished
+from studio.golive.operator import Need, OperatorGaveUp
 from studio.golive.terminal_mirror import tail_text
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
-from studio.platforms.clawcast_errors import ClawcastError
+from studio.platforms.clawcast_errors import ClawcastAlreadyBooked, ClawcastError
 from studio.platforms.clawcast_models import BookSlotResponse
 from studio.validation import check
 from studio.validation.clawcast import BookSlotRequest
@@ -36,8 +45,26 @@ from studio.validation.clawcast import BookSlotRequest
 log = logging.getLogger(__name__)
 
 
+REBOOK_RETRY = Backoff(first=2.0, factor=1.5, cap=10.0, jitter=0.2, attempts=None)
+"""Booking again after the operator said yes: while the refused slot is still on
+ClawCast's channel (until its idle cut), bookSlot answers 409; it is tried again."""
+
+
 class SlotHeld(StudioError):
     """This studio already holds a ClawCast slot (queued or on air): one at a time."""
+
+
+class TokenRefused(Exception):
+    """ClawCast refused the slot's JWT (401) while the slot still had time left."""
+
+
+def yes_or_no(value: str) -> str:
+    answer = value.strip().lower()
+    if answer in ("yes", "y", "book", "book again"):
+        return "yes"
+    if answer in ("no", "n"):
+        return "no"
+    raise ValidationFailed([Problem("clawcast_rebook", "answer yes or no")])
 
 
 class ClawcastLeg(Leg):
@@ -113,16 +140,101 @@ class ClawcastLeg(Leg):
 
     async def on_air(self) -> None:
         slot = self.slot
-        if slot is None:
-            return
-        self.ctx.protect(slot.slot_jwt)
-        await self._live_when_due(slot)
-        if self.body.slides:
-            await self._play_slides(slot)
-        else:
-            await self._mirror_until_slot_ends(slot)
+        while slot is not None:
+            self.ctx.protect(slot.slot_jwt)
+            await self._live_when_due(slot)
+            if self.body.slides:
+                await self._play_slides(slot)
+                break
+            try:
+                await self._mirror_until_slot_ends(slot)
+                break
+            except TokenRefused as refused:
+                self.live = False
+                slot = await self._book_again_if_operator_agrees(str(refused))
         self.live = False
         raise LegFinished("the ClawCast slot is over")
+
+    async def _book_again_if_operator_agrees(self, why: str) -> ClawcastSlot | None:
+        """Ask the operator whether to book again (same name and slides); the new slot,
+        or None when the answer is no, none came, or the broadcast has no time left."""
+        left = self.ctx.broadcast_left()
+        planned = "until stopped" if left is None else f"{left:.0f} s of the planned broadcast left"
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"ClawCast refused the slot's token ({why}); the other legs stay on air",
+            )
+        )
+        if left is not None and left < 1.0:
+            return None
+        need = Need(
+            platform=self.platform,
+            need="clawcast_rebook",
+            prompt=f"ClawCast refused the slot's token; book again? ({planned}) [yes/no]",
+            validate=yes_or_no,
+            data={
+                "broadcast_seconds_left": None if left is None else round(left),
+                "streamer_name": self.body.streamer_name,
+            },
+            flags="`studio answer clawcast_rebook yes`",
+        )
+        try:
+            answer = await self.ctx.operator.answer(need)
+        except OperatorGaveUp as exc:
+            answer = "no"
+            self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+        if answer != "yes":
+            self.ctx.publish(
+                Notice(platform=self.platform, text="ClawCast: not booked again; the leg ends")
+            )
+            return None
+        return await self._rebook()
+
+    async def _rebook(self) -> ClawcastSlot | None:
+        """Book the same name and slides again; while the refused slot is still on the
+        channel (409) or ClawCast is unavailable, try again until the broadcast ends."""
+        self.client.forget_slot()
+        for delay in REBOOK_RETRY.delays():
+            try:
+                booked = await self.client.book_slot(self.body)
+            except ClawcastError as exc:
+                retry = (
+                    isinstance(exc, ClawcastAlreadyBooked)
+                    or exc.status in (None, 429)
+                    or (exc.status is not None and exc.status >= 500)
+                )
+                left = self.ctx.broadcast_left()
+                if not retry or (left is not None and left <= delay):
+                    self.ctx.publish(
+                        Notice(
+                            platform=self.platform,
+                            level="warning",
+                            text=f"ClawCast: booking again failed ({exc.message}); the leg ends",
+                        )
+                    )
+                    return None
+                self.ctx.publish(
+                    Notice(
+                        platform=self.platform,
+                        text=f"ClawCast: {exc.message}; booking again in {delay:.0f} s",
+                    )
+                )
+                await self.ctx.sleep(delay)
+                continue
+            self.slot = self.client.slot
+            where = (
+                "live now"
+                if booked.position_in_queue == 0
+                else f"position {booked.position_in_queue} in the queue"
+            )
+            self.ctx.publish(
+                Notice(platform=self.platform, text=f"ClawCast slot booked again: {where}")
+            )
+            self._held(self.slot)
+            return self.slot
+        return None
 
     async def _live_when_due(self, slot: ClawcastSlot) -> None:
         """Wait for the slot's turn in the queue, then say it is live."""
@@ -236,6 +348,8 @@ class ClawcastLeg(Leg):
                 screen = await self._picture()
                 reply = await self.client.publish_terminal(screen or "$ \n")
             except ClawcastError as exc:
+                if exc.status == 401 and slot.seconds_left(self.ctx.clock()) > 0:
+                    raise TokenRefused(exc.message) from exc
                 if exc.status in (401, 403):  # slot over or cut: nothing more to mirror
                     log.info("ClawCast slot ended: %s", exc)
                     return

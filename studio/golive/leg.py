@@ -71,6 +71,14 @@ class LegContext:
     keep_thumbnail: KeepThumbnail | None = None
     sleep: Sleep = asyncio.sleep
     clock: Callable[[], float] = time.time
+    planned_end: float | None = None
+    """When the broadcast's planned duration is over (the event loop's clock), once live."""
+
+    def broadcast_left(self) -> float | None:
+        """Seconds left of the broadcast's planned duration (None: until stopped)."""
+        if self.planned_end is None:
+            return None
+        return max(0.0, self.planned_end - asyncio.get_running_loop().time())
 
     def publish(self, event: Event) -> None:
         """Put ``event`` on the bus: the kiosk, the journal and the control API listen there."""

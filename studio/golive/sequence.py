@@ -305,6 +305,8 @@ class GoLive:
         }
         stopper = asyncio.create_task(self._stop.wait())
         timer = asyncio.create_task(asyncio.sleep(self.duration)) if self.duration else None
+        if self.duration:
+            self.ctx.planned_end = asyncio.get_running_loop().time() + self.duration
         others = {stopper, *([timer] if timer else [])}
         running = set(tasks)
         try:

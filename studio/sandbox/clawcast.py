@@ -2,7 +2,7 @@
 
 Replies follow the live service's shapes (``{ok: false, error}`` on failure). Control
 routes under ``/_sandbox/clawcast/`` let tests and rehearsals claim a name, cast
-votes, and read what ClawCast would have shown: the activity feed, every frame
+votes, refuse a slot's JWT early (``expire_jwt``), and read what ClawCast would have shown: the activity feed, every frame
 received, every API request, and a dump of the channel.
 """
 
@@ -204,6 +204,16 @@ class ClawcastSandbox:
         async def state(request: Request) -> Response:
             return JSONResponse(ch.dump(self.now()))
 
+        async def expire_jwt(request: Request) -> Response:
+            """Refuse the slot JWT of ``name``'s latest slot from now on (401); the slot
+            itself goes on, without frames until the idle cut."""
+            body = await request.json()
+            try:
+                slot = ch.expire_jwt(str(body.get("name", "")), self.now())
+            except Refused as refused:
+                return _fail(refused.status, refused.message)
+            return JSONResponse({"ok": True, "slot_id": slot.slot_id, "live": slot is ch.live})
+
         return [
             Route("/claim", claim, methods=["POST"]),
             Route("/claim/{name}", unclaim, methods=["DELETE"]),
@@ -212,6 +222,7 @@ class ClawcastSandbox:
             Route("/frames", frames, methods=["GET"]),
             Route("/requests", requests, methods=["GET", "DELETE"]),
             Route("/state", state, methods=["GET"]),
+            Route("/expire_jwt", expire_jwt, methods=["POST"]),
         ]
 
     # -- RTMP: ClawCast takes no video ingest ----------------------------------------

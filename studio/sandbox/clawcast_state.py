@@ -16,6 +16,9 @@ Choices where clawcast-api.md is silent (documented for the client and the tests
 * endSlot also releases a slot that is still waiting in the queue;
 * booking a name that already has a regular slot live or queued is 409;
 * pollResults works for the slot's latest poll until its JWT expires;
+* a JWT may be refused before its ``exp`` (the document's "~60 s" is approximate): the
+  control route ``/_sandbox/clawcast/expire_jwt`` makes a slot's JWT refused from now
+  on (401), while the slot itself goes on until it ends (idle cut included);
 * the pending duet id (acceptDuet) differs from the open request id (requestDuet).
 """
 
@@ -116,6 +119,8 @@ class Slot:
     screen: str = ""
     last_type: str | None = None
     polls: list[Poll] = field(default_factory=list)
+    jwt_expired_at: float | None = None
+    """Set by the control route: the slot's JWT is refused from then on."""
 
     @property
     def expected_seconds(self) -> float:
@@ -352,8 +357,21 @@ class ClawcastChannel:
         expired = now >= float(payload.get("exp", 0))
         if slot.ended_at is not None and now >= slot.ended_at + JWT_GRACE_SECONDS:
             expired = True
+        if slot.jwt_expired_at is not None and now >= slot.jwt_expired_at:
+            expired = True
         if expired:
             raise Refused(401, "Invalid or expired JWT: the slot ended more than 60 s ago")
+        return slot
+
+    def expire_jwt(self, name: str, now: float) -> Slot:
+        """Refuse the JWT of ``name``'s latest regular slot from ``now`` on (401)."""
+        self.tick(now)
+        mine = [s for s in self.slots.values() if s.streamer_name == name and s.kind == "slot"]
+        if not mine:
+            raise Refused(404, f"no slot was booked for '{name}'")
+        slot = mine[-1]
+        slot.jwt_expired_at = now
+        self._log(now, name, "slot JWT expired")
         return slot
 
     def _require_live(self, slot: Slot, now: float) -> None:

@@ -75,11 +75,14 @@ def api_fault_rows(figures: dict[str, dict[str, Any]]) -> list[str]:
     elif slow:
         rows.append(f"| 5 s API latency | {mark(False)} | not measured |")
     jwt = figures.get("test_a_clawcast_jwt_that_expires")
-    if jwt and "recovered_s" in jwt:
+    if jwt and "on_air_again_s" in jwt:
         rows.append(
-            f"| a ClawCast JWT that expires | {mark(jwt['outcome'] == 'passed')} | the slot's "
-            "end finished that leg alone, the expired JWT was refused (401); a new slot live "
-            f"{jwt['recovered_s']:g} s after the expiry; retake.tv and baseFM never stopped |"
+            f"| a ClawCast JWT that expires while the slot has time left | "
+            f"{mark(jwt['outcome'] == 'passed')} | frames refused (401); the operator asked "
+            f"to book again {jwt['asked_s']:g} s after the expiry; ClawCast on air again "
+            f"{jwt['on_air_again_s']:g} s after the yes (bookSlot refused "
+            f"{jwt['refused_bookings']} × 409 until ClawCast cut the old slot); retake.tv "
+            "and baseFM never stopped |"
         )
     elif jwt:
         rows.append(f"| a ClawCast JWT that expires | {mark(False)} | not measured |")

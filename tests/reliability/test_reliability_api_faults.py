@@ -13,10 +13,18 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from studio.control.operator import ControlOperator
 from studio.golive.basefm_leg import ENDING_MARGIN
 from studio.golive.clawcast_leg import ClawcastLeg
+from studio.golive.operator import GivenAnswers
 from tests.broadcast.broadcast_helpers import wait_until
-from tests.golive.golive_helpers import FastClock, basefm_sessions, register_retake, three_legs
+from tests.golive.golive_helpers import (
+    TX_HASH,
+    FastClock,
+    basefm_sessions,
+    register_retake,
+    three_legs,
+)
 from tests.reliability.conftest import LONG
 
 RETAKE_STATUS = "/api/v1/agent/stream/status"
@@ -26,6 +34,7 @@ BURST = 6 if LONG else 3
 BURST_ON_AIR = 14.0 if LONG else 7.0  # baseFM asks its status every 1.25 s here
 LATENCY = 5.0
 LATENCY_WINDOW = 15.0 if LONG else 5.5
+JWT_ON_AIR = 16.0  # the expiry, the question, the idle cut of the old slot, the new slot
 
 
 @dataclass
@@ -159,33 +168,66 @@ async def test_five_seconds_of_api_latency(timed: Timed, control, clock, figures
 
 
 async def test_a_clawcast_jwt_that_expires(timed: Timed, control, clock, figures) -> None:
-    """The slot ends (ClawCast's final word: that leg alone finishes), its JWT expires
-    60 s later and is refused; retake.tv and baseFM stay on air, and a new booking puts
-    ClawCast back on air with a new JWT. Recovery: from the expiry to live again."""
+    """ClawCast refuses the slot's JWT (401) while the slot has time left: the operator
+    is asked whether to book again (``clawcast_rebook``), and once they say yes a new
+    slot with the same name goes on air with a new JWT, while retake.tv and baseFM stay
+    on air throughout. Figures: from the expiry to the question, and from the answer to
+    ClawCast live again (bookSlot is refused with 409 until ClawCast cuts the old slot
+    for 30 s without frames: 3.75 s at this clock's speed)."""
     await register_retake(timed, control)
-    run = three_legs(timed, control, clock, duration=9.0)
-    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
+    run = three_legs(timed, control, clock, duration=JWT_ON_AIR)
+    operator = ControlOperator(run.golive.ctx.bus, timeout=30)
+    run.golive.ctx.operator = GivenAnswers({"tx_hash": TX_HASH}, then=operator)
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), JWT_ON_AIR + 30))
     await all_live(run)
     leg = run.legs["clawcast"]
     assert isinstance(leg, ClawcastLeg) and leg.slot is not None
     old = leg.slot
-    await wait_until(lambda: not leg.live, 15, "the slot over")
-    clock.advance(max(0.0, old.ends_at + 60 - clock.now()) + 1)  # the JWT's 60 s are up
+    answer = await control.post("/_sandbox/clawcast/expire_jwt", json={"name": "three_legs"})
+    assert answer.status_code == 200 and answer.json()["live"] is True
     expired = time.monotonic()
-    refused = await httpx.AsyncClient(transport=timed, base_url="http://sandbox.test").post(
-        CLAWCAST_FRAME,
-        json={"type": "terminal", "content": {"screen": "$ "}},
-        headers={"Authorization": f"Bearer {old.slot_jwt}"},
+    await wait_until(lambda: run.recorder.of("operator.needed"), 10, "the operator asked")
+    asked_s = round(time.monotonic() - expired, 2)
+    (asked,) = run.recorder.of("operator.needed")
+    assert asked.need == "clawcast_rebook" and "book again?" in asked.prompt
+    assert 0 < asked.data["broadcast_seconds_left"] <= JWT_ON_AIR
+    refused = [r for r in timed.of(CLAWCAST_FRAME) if r.status == 401]
+    assert refused, "no frame was refused"
+    # the two other legs stay on air while the question waits: their status calls
+    # keep being answered after it was asked
+    waiting = time.monotonic()
+
+    def answered_since(path: str) -> bool:
+        return any(200 <= r.status < 300 and r.at > waiting for r in timed.of(path))
+
+    await wait_until(
+        lambda: answered_since(RETAKE_STATUS) and answered_since(BASEFM_STATUS),
+        15,
+        "retake.tv and baseFM answering while the operator is asked",
     )
-    assert refused.status_code == 401  # the platform's word on the old JWT
-    await leg.book([{"type": "text", "content": {"headline": "back"}, "duration_seconds": 20}])
-    await wait_until(lambda: len(run.recorder.of("golive.live")) >= 4, 15, "ClawCast again")
-    took = round(time.monotonic() - expired, 2)
+    assert leg.live is False and {"retake", "basefm"} <= {
+        leg.platform for leg in run.golive.legs if leg.live
+    }
+    operator.give("clawcast_rebook", "yes")
+    yes = time.monotonic()
+    await wait_until(lambda: len(run.recorder.of("golive.live")) >= 4, 20, "ClawCast again")
+    back_s = round(time.monotonic() - yes, 2)
     assert leg.slot is not None and leg.slot.slot_jwt != old.slot_jwt
+    assert leg.live
     outcome = await going
-    figures.record(recovered_s=took)
+    bookings = [r for r in timed.of("/api/bookSlot")]
+    figures.record(
+        asked_s=asked_s,
+        on_air_again_s=back_s,
+        refused_bookings=sum(r.status == 409 for r in bookings),
+    )
     assert run.dropped() == {} and outcome.failed_legs == {}
-    assert {"retake", "basefm"} <= set(outcome.on_air)
+    assert sorted(outcome.on_air) == ["basefm", "clawcast", "retake"]
+    kinds = [(e.kind, getattr(e, "platform", None)) for e in run.recorder.events]
+    back_on_air = len(kinds) - 1 - kinds[::-1].index(("golive.live", "clawcast"))
+    for other in ("retake", "basefm"):  # stopped once, at the end, after ClawCast came back
+        assert kinds.count(("golive.stopped", other)) == 1
+        assert kinds.index(("golive.stopped", other)) > back_on_air
     assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
 
 

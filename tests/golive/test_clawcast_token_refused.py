@@ -1,0 +1,140 @@
+"""ClawCast refuses the slot's JWT (401) while the slot still has time left: the
+operator is asked once (``clawcast_rebook``, answered through the control API like
+every operator step) and only a yes books again, with the same name and slides."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from studio.config import Paths
+from studio.control.operator import ControlOperator
+from studio.events import EventBus
+from studio.golive.clawcast_leg import ClawcastLeg
+from studio.golive.leg import LegContext, LegFinished, Timing
+from studio.golive.operator import GivenAnswers, Operator
+from studio.platforms.clawcast import ClawcastClient
+from studio.sandbox.clock import FakeClock
+from studio.session_store import SessionStore
+from tests.broadcast.broadcast_helpers import Recorder, wait_until
+
+NAME = "refused_bot"
+
+
+def leg_on_sandbox(
+    transport: httpx.AsyncBaseTransport, clock: FakeClock, operator: Operator | None = None
+) -> tuple[ClawcastLeg, Recorder, ControlOperator | None]:
+    """A mirroring ClawCast leg whose sleeps move the sandbox's clock (and let other
+    tasks run), asking a ``ControlOperator`` unless ``operator`` is given."""
+    bus = EventBus()
+    recorder = Recorder(bus)
+    control_operator = ControlOperator(bus, timeout=30) if operator is None else None
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    ctx = LegContext(
+        bus=bus,
+        operator=operator or control_operator,  # type: ignore[arg-type]
+        timing=Timing(),
+        sleep=sleep,
+        clock=clock.now,
+    )
+    client = ClawcastClient(
+        "http://sandbox.test",
+        transport=transport,
+        store=SessionStore(Paths.from_env().sessions_file),
+        clock=clock.now,
+    )
+    leg = ClawcastLeg(
+        ctx,
+        client,
+        streamer_name=NAME,
+        streamer_url="https://github.com/me/bot",
+        duration_minutes=1,
+    )
+    return leg, recorder, control_operator
+
+
+async def expire(control: httpx.AsyncClient) -> None:
+    answer = await control.post("/_sandbox/clawcast/expire_jwt", json={"name": NAME})
+    assert answer.status_code == 200 and answer.json()["live"] is True, answer.text
+
+
+async def bookings(control: httpx.AsyncClient) -> list[dict]:
+    requests = (await control.get("/_sandbox/clawcast/requests")).json()["requests"]
+    return [r for r in requests if r["path"] == "/api/bookSlot"]
+
+
+async def test_a_yes_books_again_with_the_same_name_and_the_slot_plays_out(
+    transport, control, clock
+) -> None:
+    leg, recorder, operator = leg_on_sandbox(transport, clock)
+    assert operator is not None
+    leg.ctx.planned_end = asyncio.get_running_loop().time() + 600
+    await leg.prepare()
+    old = leg.slot
+    assert old is not None
+    await expire(control)
+    on_air = asyncio.create_task(leg.on_air())
+    await wait_until(lambda: recorder.of("operator.needed"), 10, "the operator asked")
+    (asked,) = recorder.of("operator.needed")
+    assert asked.need == "clawcast_rebook" and asked.platform == "clawcast"
+    assert asked.prompt.startswith("ClawCast refused the slot's token; book again?")
+    left = asked.data["broadcast_seconds_left"]
+    assert 590 <= left <= 600 and f"{left} s of the planned broadcast left" in asked.prompt
+    assert len(await bookings(control)) == 1  # nothing booked before the answer
+    assert not leg.live
+    with pytest.raises(Exception, match="yes or no"):
+        operator.give("clawcast_rebook", "maybe")
+    operator.give("clawcast_rebook", "yes")
+    with pytest.raises(LegFinished):
+        await asyncio.wait_for(on_air, 30)
+    booked = await bookings(control)
+    state = (await control.get("/_sandbox/clawcast/state")).json()
+    mine = [s for s in state["slots"] if s["streamer_name"] == NAME]
+    assert len(mine) == 2
+    first, second = mine
+    assert "idle" in first["end_reason"]  # the refused slot ran out on the channel...
+    assert second["started_at"] >= first["ended_at"]  # ...before the new one could start
+    # bookSlot was refused (409) while the first slot was still on the channel
+    notices = [e.text for e in recorder.of("golive.notice")]
+    assert any("booking again in" in n for n in notices)
+    assert len(booked) >= 3 and any("booked again: live now" in n for n in notices)
+    frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
+    assert {f["slot_id"] for f in frames} == {second["slot_id"]}
+    assert len(frames) >= 55  # the new slot mirrored through its minute
+    assert [e.kind for e in recorder.events].count("golive.live") == 2
+    assert len(recorder.of("operator.needed")) == 2  # asked again after the wrong answer only
+    assert leg.slot is not None and leg.slot.slot_jwt != old.slot_jwt
+    await leg.stop()
+
+
+@pytest.mark.parametrize("answer", ["no", None])
+async def test_a_no_or_no_operator_books_nothing(transport, control, clock, answer) -> None:
+    given = GivenAnswers({"clawcast_rebook": answer} if answer else {})
+    leg, recorder, _ = leg_on_sandbox(transport, clock, operator=given)
+    await leg.prepare()
+    await expire(control)
+    with pytest.raises(LegFinished):
+        await asyncio.wait_for(leg.on_air(), 10)
+    assert len(await bookings(control)) == 1
+    notices = " | ".join(e.text for e in recorder.of("golive.notice"))
+    assert "ClawCast refused the slot's token" in notices
+    assert "not booked again" in notices
+    if answer is None:
+        assert "studio answer clawcast_rebook yes" in notices  # where the answer goes
+    await leg.stop()
+
+
+async def test_a_slot_that_plays_out_asks_nothing(transport, control, clock) -> None:
+    """The slot's end is ClawCast's own word: the leg ends without a question."""
+    leg, recorder, operator = leg_on_sandbox(transport, clock)
+    await leg.prepare()
+    with pytest.raises(LegFinished):
+        await asyncio.wait_for(leg.on_air(), 10)
+    assert recorder.of("operator.needed") == [] and operator is not None and not operator.pending
+    assert len(await bookings(control)) == 1
