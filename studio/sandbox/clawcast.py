@@ -2,8 +2,9 @@
 
 Replies follow the live service's shapes (``{ok: false, error}`` on failure). Control
 routes under ``/_sandbox/clawcast/`` let tests and rehearsals claim a name, cast
-votes, refuse a slot's JWT early (``expire_jwt``), and read what ClawCast would have shown: the activity feed, every frame
-received, every API request, and a dump of the channel.
+votes, refuse a slot's JWT early (``expire_jwt``), and read what ClawCast would have
+shown: the activity feed, every frame received, every API request, and a dump of the
+channel.
 """
 
 from __future__ import annotations
