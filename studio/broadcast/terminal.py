@@ -85,14 +85,21 @@ def on_air_grid(name: str) -> OnAirGrid:
 
 
 # Resources that make the window exactly cols*cell wide and rows*cell high.
-RESOURCES = (
+LAYOUT = (
     "*directColor: true",
     "*termName: xterm-256color",
     "*borderWidth: 0",
     "*scrollBar: false",
     "*saveLines: 0",
-    # What reaches the on-air terminal must not change it: no font, window, title,
-    # colour-palette, termcap or clipboard operations, whatever an escape asks for.
+    "*cursorBlink: false",
+    "*bellIsUrgent: false",
+    "*visualBell: false",
+)
+# What reaches the on-air terminal must not change it: no font, window, title,
+# colour-palette, termcap or clipboard operations, whatever an escape asks for
+# (tests/broadcast/test_onair_xterm_refusals.py shows each one refused, and the same
+# escapes changing an xterm started without these).
+REFUSALS = (
     "*allowFontOps: false",
     "*allowTitleOps: false",
     "*allowWindowOps: false",
@@ -105,10 +112,8 @@ RESOURCES = (
     "*disallowedFontOps: SetFont,GetFont",
     "*disallowedTcapOps: SetTcap,GetTcap",
     "*disallowedColorOps: SetColor,GetColor,GetAnsiColor",
-    "*cursorBlink: false",
-    "*bellIsUrgent: false",
-    "*visualBell: false",
 )
+RESOURCES = LAYOUT + REFUSALS
 
 
 @dataclass(frozen=True)
