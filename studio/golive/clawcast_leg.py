@@ -36,6 +36,7 @@ from studio.golive.events import (
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.operator import Need, OperatorGaveUp
 from studio.golive.terminal_mirror import tail_text
+from studio.platforms._http import PlatformError
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
 from studio.platforms.clawcast_errors import ClawcastAlreadyBooked, ClawcastError
 from studio.platforms.clawcast_models import BookSlotResponse
@@ -199,7 +200,7 @@ class ClawcastLeg(Leg):
         for delay in REBOOK_RETRY.delays():
             try:
                 booked = await self.client.book_slot(self.body)
-            except ClawcastError as exc:
+            except PlatformError as exc:
                 retry = (
                     isinstance(exc, ClawcastAlreadyBooked)
                     or exc.status in (None, 429)
@@ -335,7 +336,7 @@ class ClawcastLeg(Leg):
             if has_poll:
                 try:
                     results = await self.client.poll_results()
-                except ClawcastError as exc:
+                except PlatformError as exc:  # a corrupt reply too: the slides play on
                     log.info("no poll results yet: %s", exc)
                 else:
                     counts = list(results.results)[:6]
@@ -347,7 +348,7 @@ class ClawcastLeg(Leg):
             try:
                 screen = await self._picture()
                 reply = await self.client.publish_terminal(screen or "$ \n")
-            except ClawcastError as exc:
+            except PlatformError as exc:  # ClawCast's refusals, and replies it could not read
                 if exc.status == 401 and slot.seconds_left(self.ctx.clock()) > 0:
                     raise TokenRefused(exc.message) from exc
                 if exc.status in (401, 403):  # slot over or cut: nothing more to mirror

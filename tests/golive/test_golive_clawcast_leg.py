@@ -219,3 +219,38 @@ async def test_two_bookings_at_once_make_one_slot(transport, control, clock):
     (held,) = recorder.of("clawcast.slot")
     assert held.streamer_name == "twice_bot" and held.position_in_queue == 0
     await leg.stop()
+
+
+async def test_unreadable_poll_results_are_skipped_and_the_slides_play_on(
+    transport, control, clock
+):
+    """pollResults answering with a corrupt body, then JSON nested past reason: the
+    slides play to the slot's end, and the next readable results still arrive."""
+    ctx, recorder = fake_context(clock)
+    slides = [
+        {
+            "type": "poll",
+            "content": {"question": "Next?", "options": ["A", "B"]},
+            "duration_seconds": 20,
+        }
+    ]
+    leg = ClawcastLeg(
+        ctx,
+        client(transport, clock),
+        streamer_name="poll_bot",
+        streamer_url="https://x.example",
+        slides=slides,
+    )
+    await leg.prepare()
+    await control.post("/_sandbox/clawcast/votes", json={"option_index": 0, "count": 2})
+    for reply in ("corrupt_gzip", "deep_json"):
+        answer = await control.post(
+            "/_sandbox/faults",
+            json={"burst": {"path_prefix": "/api/pollResults", "count": 1, "reply": reply}},
+        )
+        assert answer.status_code == 200
+    with pytest.raises(LegFinished):
+        await leg.on_air()
+    results = [e.results for e in recorder.of("poll.results")]
+    assert results and results[0] == [2, 0]  # the third ask, after the two bad replies
+    assert recorder.of("golive.failed") == []

@@ -4,14 +4,17 @@ every way issue 11 lists while the two healthy ones stay on air to the planned e
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
 
-from studio.golive.leg import Leg
+from studio.golive.leg import Leg, Timing
 from studio.platforms.retake_live import RetakeChat
+from tests.broadcast.broadcast_helpers import wait_until
 from tests.golive.golive_helpers import (
     FastClock,
+    Timed,
     basefm_sessions,
     register_retake,
     three_legs,
@@ -199,3 +202,77 @@ async def test_a_leg_that_fails_to_prepare_is_dropped_unless_all_or_nothing(
     assert run.dropped()["clawcast"].stage == "prepare"
     assert run.live() == {"retake", "basefm"}
     assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+
+
+ON_AIR_CALL = {
+    "basefm": ("/api/basefm/streams/status", {"active": True, "session": {"id": ["no"]}}),
+    "clawcast": ("/api/publishFrame", {"ok": True, "viewer_count": -1}),
+}
+
+
+@pytest.mark.parametrize("failing", ["basefm", "clawcast"])
+async def test_basefm_or_clawcast_failing_in_every_way_keeps_all_three_on_air(
+    transport, control, clock, failing
+):
+    """The failures of 1 that can reach baseFM's status poll or ClawCast's frames once
+    they are on air: a redirect with an invalid port, a corrupt gzip body, JSON nested
+    past reason, a body past the size limit, a value the model refuses, a 503. Each is
+    a notice; the failing leg's next call is answered and the other two never stop."""
+    await register_retake(transport, control)
+    timing = Timing(
+        status_poll=3.0,
+        live_timeout=10.0,
+        thumbnail_every=10.0,
+        viewers_every=5.0,
+        basefm_status_every=2.0,  # 0.25 s of wall time at 8x
+        frame_every=1.0,
+        stop_timeout=10.0,
+    )
+    timed = Timed(transport)
+    run = three_legs(timed, control, clock, duration=6.0, timing=timing)
+    path, refused_value = ON_AIR_CALL[failing]
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
+    await wait_until(lambda: run.live() == {"retake", "basefm", "clawcast"}, 15, "all live")
+    faults = [
+        {"reply": "redirect", "location": "http://sandbox.test:99999/", "status": 307},
+        {"reply": "corrupt_gzip"},
+        {"reply": "deep_json"},
+        {"reply": "huge", "size": 3 * 1024 * 1024},
+        {"reply": "json", "body": refused_value},
+        {"reply": "status", "status": 503},
+    ]
+    for fault in faults:
+        await burst(control, path, 1, **fault)
+
+    def warnings() -> list[str]:
+        notices = run.recorder.of("golive.notice")
+        return [e.text for e in notices if e.platform == failing and e.level == "warning"]
+
+    # each fault is one warning (baseFM's status is a GET: the HTTP layer retries its
+    # 503 and is answered, no notice); then a call after the last of them is answered
+    expected = len(faults) - (failing == "basefm")
+    await wait_until(lambda: len(warnings()) >= expected, 20, "a notice for every fault")
+    noticed = time.monotonic()
+    await wait_until(
+        lambda: any(200 <= r.status < 300 and r.sent > noticed for r in timed.of(path)),
+        20,
+        "the next call answered",
+    )
+    outcome = await going
+    assert outcome.ok, (outcome.errors, outcome.failed_legs)
+    assert run.dropped() == {} and outcome.failed_legs == {}
+    assert sorted(outcome.on_air) == ["basefm", "clawcast", "retake"]
+    assert "the planned duration" in outcome.reason
+    said = " | ".join(warnings())
+    for cause in ("unusable address", "could not be decoded", "nested too deeply", "KiB"):
+        assert cause in said, (cause, said)
+    assert "unexpected" not in said and "a frame failed" not in said, said
+    assert any(r.status == 503 for r in timed.of(path))
+    stopped = [e.platform for e in run.recorder.of("golive.stopped")]
+    assert sorted(stopped) == ["basefm", "clawcast", "retake"]  # each once, at the end
+    for other in {"retake", "basefm", "clawcast"} - {failing}:
+        assert other in outcome.on_air
+    assert [s["status"] for s in await basefm_sessions(control)] == ["ended"]
+    slot = await clawcast_slot(control)
+    assert "idle" not in (slot["end_reason"] or "")  # frames kept ClawCast's slot alive
+    assert (await retake_state(control))["live"] is False

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ from tests.broadcast.broadcast_helpers import wait_until
 from tests.golive.golive_helpers import (
     TX_HASH,
     FastClock,
+    Timed,
     basefm_sessions,
     register_retake,
     three_legs,
@@ -35,45 +35,6 @@ BURST_ON_AIR = 14.0 if LONG else 7.0  # baseFM asks its status every 1.25 s here
 LATENCY = 5.0
 LATENCY_WINDOW = 15.0 if LONG else 5.5
 JWT_ON_AIR = 16.0  # the expiry, the question, the idle cut of the old slot, the new slot
-
-
-@dataclass
-class Reply:
-    path: str
-    status: int  # 0: no reply (the client gave up)
-    at: float
-    sent: float
-
-
-class Timed(httpx.AsyncBaseTransport):
-    """The sandbox's transport, with every reply's path, status and arrival time kept."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.replies: list[Reply] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        sent = time.monotonic()
-        try:
-            response = await self.inner.handle_async_request(request)
-        except BaseException:
-            self.replies.append(Reply(request.url.path, 0, time.monotonic(), sent))
-            raise
-        self.replies.append(Reply(request.url.path, response.status_code, time.monotonic(), sent))
-        return response
-
-    def of(self, path: str) -> list[Reply]:
-        return [r for r in self.replies if r.path == path]
-
-    def recovered_after(self, path: str, since: float = 0.0) -> float | None:
-        """Seconds from the last failed reply on ``path`` (after ``since``) to the first
-        good one after it; ``None`` while there is none."""
-        replies = [r for r in self.of(path) if r.at >= since]
-        failed = [r for r in replies if not 200 <= r.status < 300]
-        if not failed:
-            return None
-        good = [r for r in replies if 200 <= r.status < 300 and r.at > failed[-1].at]
-        return round(good[0].at - failed[-1].at, 2) if good else None
 
 
 @pytest.fixture
