@@ -1,6 +1,7 @@
 """ClawCast refuses the slot's JWT (401) while the slot still has time left: the
-operator is asked once (``clawcast_rebook``, answered through the control API like
-every operator step) and only a yes books again, with the same name and slides."""
+operator is asked once (``clawcast_rebook``, answered over the control socket with the
+``answer`` command that `studio answer`, the console and ``--headless``'s standard
+input all send) and only a yes books again, with the same name and slides."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import asyncio
 import httpx
 import pytest
 
+from studio.cli.attach import Pending
 from studio.config import Paths
+from studio.control.client import ControlClient
 from studio.control.operator import ControlOperator
 from studio.events import EventBus
 from studio.golive.clawcast_leg import ClawcastLeg
@@ -19,16 +22,20 @@ from studio.platforms.clawcast import ClawcastClient
 from studio.sandbox.clock import FakeClock
 from studio.session_store import SessionStore
 from tests.broadcast.broadcast_helpers import Recorder, wait_until
+from tests.control.control_helpers import served
 
 NAME = "refused_bot"
 
 
 def leg_on_sandbox(
-    transport: httpx.AsyncBaseTransport, clock: FakeClock, operator: Operator | None = None
+    transport: httpx.AsyncBaseTransport,
+    clock: FakeClock,
+    operator: Operator | None = None,
+    bus: EventBus | None = None,
 ) -> tuple[ClawcastLeg, Recorder, ControlOperator | None]:
     """A mirroring ClawCast leg whose sleeps move the sandbox's clock (and let other
     tasks run), asking a ``ControlOperator`` unless ``operator`` is given."""
-    bus = EventBus()
+    bus = bus or EventBus()
     recorder = Recorder(bus)
     control_operator = ControlOperator(bus, timeout=30) if operator is None else None
 
@@ -72,27 +79,38 @@ async def bookings(control: httpx.AsyncClient) -> list[dict]:
 async def test_a_yes_books_again_with_the_same_name_and_the_slot_plays_out(
     transport, control, clock
 ) -> None:
-    leg, recorder, operator = leg_on_sandbox(transport, clock)
-    assert operator is not None
-    leg.ctx.planned_end = asyncio.get_running_loop().time() + 600
-    await leg.prepare()
-    old = leg.slot
-    assert old is not None
-    await expire(control)
-    on_air = asyncio.create_task(leg.on_air())
-    await wait_until(lambda: recorder.of("operator.needed"), 10, "the operator asked")
-    (asked,) = recorder.of("operator.needed")
-    assert asked.need == "clawcast_rebook" and asked.platform == "clawcast"
-    assert asked.prompt.startswith("ClawCast refused the slot's token; book again?")
-    left = asked.data["broadcast_seconds_left"]
-    assert 590 <= left <= 600 and f"{left} s of the planned broadcast left" in asked.prompt
-    assert len(await bookings(control)) == 1  # nothing booked before the answer
-    assert not leg.live
-    with pytest.raises(Exception, match="yes or no"):
-        operator.give("clawcast_rebook", "maybe")
-    operator.give("clawcast_rebook", "yes")
-    with pytest.raises(LegFinished):
-        await asyncio.wait_for(on_air, 30)
+    async with served(transport=transport) as service:
+        operator = service.runtime.operator
+        leg, recorder, _ = leg_on_sandbox(transport, clock, operator=operator, bus=service.bus)
+        leg.ctx.planned_end = asyncio.get_running_loop().time() + 600
+        await leg.prepare()
+        old = leg.slot
+        assert old is not None
+        client = await ControlClient.connect(service.socket_path, client="test")
+        try:
+            await expire(control)
+            on_air = asyncio.create_task(leg.on_air())
+            await wait_until(lambda: recorder.of("operator.needed"), 10, "the operator asked")
+            (step,) = (await client.status())["pending"]
+            assert step["need"] == "clawcast_rebook" and step["platform"] == "clawcast"
+            assert step["prompt"].startswith("ClawCast refused the slot's token; book again?")
+            left = step["data"]["broadcast_seconds_left"]
+            assert 590 <= left <= 600
+            assert f"{left} s of the planned broadcast left" in step["prompt"]
+            assert len(await bookings(control)) == 1  # nothing booked before the answer
+            assert not leg.live
+            wrong = await client.request("answer", need="clawcast_rebook", value="maybe")
+            assert not wrong.ok and "yes or no" in str(wrong.comment)
+            # a line on --headless's standard input answers the newest step
+            pending = Pending(await client.status())
+            target, value = pending.target("yes\n")
+            assert target is not None and target.startswith("clawcast_rebook")
+            answered = await client.request("answer", need=target, value=value)
+            assert answered.ok, answered
+            with pytest.raises(LegFinished):
+                await asyncio.wait_for(on_air, 30)
+        finally:
+            await client.close()
     booked = await bookings(control)
     state = (await control.get("/_sandbox/clawcast/state")).json()
     mine = [s for s in state["slots"] if s["streamer_name"] == NAME]
