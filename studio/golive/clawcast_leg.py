@@ -109,14 +109,7 @@ class ClawcastLeg(Leg):
             if self.slot is None:
                 booked = await self.client.book_slot(self.body)
                 self.slot = self.client.slot
-                where = (
-                    "live now"
-                    if booked.position_in_queue == 0
-                    else f"position {booked.position_in_queue} in the queue"
-                )
-                self.ctx.publish(
-                    Notice(platform=self.platform, text=f"ClawCast slot booked: {where}")
-                )
+                self._booked_notice(booked)
             else:
                 self.ctx.publish(
                     Notice(
@@ -125,6 +118,14 @@ class ClawcastLeg(Leg):
                     )
                 )
             self._held(self.slot)
+
+    def _booked_notice(self, booked: BookSlotResponse, what: str = "booked") -> None:
+        where = (
+            "live now"
+            if booked.position_in_queue == 0
+            else f"position {booked.position_in_queue} in the queue"
+        )
+        self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast slot {what}: {where}"))
 
     def _held(self, slot: ClawcastSlot | None) -> None:
         """Tell every listener which slot is ours (the console's queue marks it)."""
@@ -225,14 +226,7 @@ class ClawcastLeg(Leg):
                 await self.ctx.sleep(delay)
                 continue
             self.slot = self.client.slot
-            where = (
-                "live now"
-                if booked.position_in_queue == 0
-                else f"position {booked.position_in_queue} in the queue"
-            )
-            self.ctx.publish(
-                Notice(platform=self.platform, text=f"ClawCast slot booked again: {where}")
-            )
+            self._booked_notice(booked, "booked again")
             self._held(self.slot)
             return self.slot
         return None
@@ -301,12 +295,7 @@ class ClawcastLeg(Leg):
         assert slot is not None
         self.body, self.slot = body, slot
         self.ctx.protect(slot.slot_jwt)
-        where = (
-            "live now"
-            if booked.position_in_queue == 0
-            else f"position {booked.position_in_queue} in the queue"
-        )
-        self.ctx.publish(Notice(platform=self.platform, text=f"ClawCast slot booked: {where}"))
+        self._booked_notice(booked)
         self._held(slot)
         self._booked = asyncio.create_task(self._play_booked(slot), name="clawcast-booked-slot")
         return booked

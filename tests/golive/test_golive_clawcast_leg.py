@@ -107,22 +107,21 @@ async def test_a_restarted_studio_recovers_its_slot_instead_of_booking_again(
     assert stats["ended"] == "endSlot"
 
 
-async def test_poll_results_reach_the_kiosk_while_the_poll_plays(transport, control, clock):
-    ctx, _ = fake_context(clock)
-    slides = [
-        {
-            "type": "poll",
-            "content": {"question": "Next?", "options": ["A", "B"]},
-            "duration_seconds": 20,
-        }
-    ]
-    leg = ClawcastLeg(
+def poll_leg(ctx, transport, clock) -> ClawcastLeg:  # noqa: ANN001
+    """A leg booking one slot of a single 20 s poll slide."""
+    poll = {"question": "Next?", "options": ["A", "B"]}
+    return ClawcastLeg(
         ctx,
         client(transport, clock),
         streamer_name="poll_bot",
         streamer_url="https://x.example",
-        slides=slides,
+        slides=[{"type": "poll", "content": poll, "duration_seconds": 20}],
     )
+
+
+async def test_poll_results_reach_the_kiosk_while_the_poll_plays(transport, control, clock):
+    ctx, _ = fake_context(clock)
+    leg = poll_leg(ctx, transport, clock)
     await leg.prepare()
     await control.post("/_sandbox/clawcast/votes", json={"option_index": 1, "count": 3})
     async with fake_kiosk() as (socket_path, lines):
@@ -227,20 +226,7 @@ async def test_unreadable_poll_results_are_skipped_and_the_slides_play_on(
     """pollResults answering with a corrupt body, then JSON nested past reason: the
     slides play to the slot's end, and the next readable results still arrive."""
     ctx, recorder = fake_context(clock)
-    slides = [
-        {
-            "type": "poll",
-            "content": {"question": "Next?", "options": ["A", "B"]},
-            "duration_seconds": 20,
-        }
-    ]
-    leg = ClawcastLeg(
-        ctx,
-        client(transport, clock),
-        streamer_name="poll_bot",
-        streamer_url="https://x.example",
-        slides=slides,
-    )
+    leg = poll_leg(ctx, transport, clock)
     await leg.prepare()
     await control.post("/_sandbox/clawcast/votes", json={"option_index": 0, "count": 2})
     for reply in ("corrupt_gzip", "deep_json"):
