@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from studio.errors import Problem, ValidationFailed
+from studio.golive.clawcast_leg import yes_or_no
 from studio.validation import check, problems_from
 from studio.validation.basefm import transaction_hash, wallet_address
 from studio.validation.retake import RegisterRequest, VerifyRequest
@@ -55,6 +56,7 @@ ANSWER_RULES: dict[str, Callable[[str], str]] = {
     "tx_hash": _from_value_error("txHash", transaction_hash),
     "wallet": _from_value_error("wallet", wallet_address),
     "open_session": _choice,
+    "clawcast_rebook": yes_or_no,
 }
 """How each operator step's answer is checked, by ``need``."""
 

@@ -156,3 +156,11 @@ async def test_a_slot_that_plays_out_asks_nothing(transport, control, clock) -> 
         await asyncio.wait_for(leg.on_air(), 10)
     assert recorder.of("operator.needed") == [] and operator is not None and not operator.pending
     assert len(await bookings(control)) == 1
+
+
+def test_the_console_checks_the_answer_with_the_same_rule() -> None:
+    from studio.console.field_check import check_answer
+
+    assert check_answer("clawcast_rebook", "maybe") == "clawcast_rebook: answer yes or no"
+    assert check_answer("clawcast_rebook", " Yes ") is None
+    assert check_answer("clawcast_rebook", "n") is None

@@ -27,12 +27,14 @@ TITLES = {
     "wallet": "baseFM refused this wallet (403)",
     "cooldown": "baseFM cooldown (429)",
     "open_session": "A session was left open",
+    "clawcast_rebook": "ClawCast refused the slot's token",
 }
 PLACEHOLDERS = {
     "tweet_url": "https://x.com/<user>/status/<digits>",
     "tx_hash": "0x + 64 hex digits",
     "wallet": "0x + 40 hex digits",
     "open_session": "resume or stop",
+    "clawcast_rebook": "yes (book again) or no",
 }
 
 
