@@ -11,7 +11,9 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.timer import Timer
+from textual.visual import Visual
 from textual.widget import Widget
 
 from studio.kiosk.air import AirFilter
@@ -32,6 +34,9 @@ class Pulse(Widget, can_focus=False):
         self.frozen = frozen
         self.phase = 0
         self._timer: Timer | None = None
+        self._frames: dict[tuple[Any, ...], list[Strip]] = {}
+        """Each phase's drawn line, kept: the bar cycles through ``PULSE_WIDTH`` of them,
+        and drawing one anew was most of what an idle kiosk spent (issue 9, row 3)."""
 
     def start(self) -> None:
         if not self.frozen and self._timer is None:
@@ -45,6 +50,21 @@ class Pulse(Widget, can_focus=False):
     def tick(self) -> None:
         self.phase = (self.phase + 1) % PULSE_WIDTH
         self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """The phase's line, drawn once per phase, size and theme, then reused."""
+        key = (self.phase, self.size, self.app.theme)
+        strips = self._frames.get(key)
+        if strips is None:
+            if len(self._frames) >= 4 * PULSE_WIDTH:  # a resize or a new theme
+                self._frames.clear()
+            width, height = self.size
+            strips = Visual.to_strips(self, self._render(), width, height, self.visual_style)
+            self._frames[key] = strips
+        self._dirty_regions.clear()
+        if 0 <= y < len(strips):
+            return strips[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
 
     def render(self) -> Text:
         theme = self.app.current_theme
