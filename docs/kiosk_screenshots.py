@@ -27,7 +27,7 @@ from PIL import Image  # noqa: E402
 
 from studio.broadcast import xauth  # noqa: E402
 from studio.broadcast.terminal import BACKGROUND, ON_AIR_GRIDS, xterm_argv  # noqa: E402
-from studio.broadcast.thumbnails import TitleBand, band_png  # noqa: E402
+from studio.broadcast.thumbnails import TitleBand  # noqa: E402
 from studio.children import die_with_parent  # noqa: E402
 from tests.kiosk.kiosk_helpers import make_pictures  # noqa: E402
 from tests.kiosk.test_kiosk_snapshots import AGENT_LOG, SLIDES  # noqa: E402
@@ -122,7 +122,7 @@ def main() -> None:
         shot("opening", 3.0)
         opening = Image.open(ROOT / "docs" / "kiosk-opening.png")
         band = TitleBand("agent_smith", "Fixing the parser live, come watch")
-        (ROOT / "docs" / "thumbnail.png").write_bytes(band_png(opening, band))
+        band.draw(opening).save(ROOT / "docs" / "thumbnail.png")  # lossless for the docs
         print("docs/thumbnail.png")
         with log.open("a") as out:
             out.write("".join(line + "\n" for line in AGENT_LOG))

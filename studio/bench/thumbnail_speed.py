@@ -1,6 +1,8 @@
-"""Row 11: the studio's thumbnail (mss grab + PNG encode, studio/broadcast/thumbnails.py)
+"""Row 11: the studio's thumbnail (mss grab + JPEG encode, studio/broadcast/thumbnails.py)
 against ``scrot`` writing a PNG and reading its file, alternating, on the same display
-showing the kiosk."""
+showing the kiosk. The first call of the studio's opens its connection to the display,
+as the go-live's first thumbnail does; it is timed apart, and the runs time the calls
+after it (the thumbnail loop's every 2-5 minutes)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from studio.bench.figures import Row, ratio
 from studio.bench.kiosk_idle import kiosk_pid, running_kiosk
 from studio.broadcast.display import VirtualDisplay
 from studio.broadcast.terminal import Terminal
-from studio.broadcast.thumbnails import thumbnail_png
+from studio.broadcast.thumbnails import thumbnail_jpeg
 from studio.golive.assemble import kiosk_command
 from studio.golive.rehearsal_cast import AGENT_LINES
 
@@ -44,7 +46,8 @@ async def measure(ctx: Context) -> Row:
     row = Row(
         11, "thumbnail grab and encode vs `scrot` plus reading its file", "4x faster or better"
     )
-    ours, scrot = row.figure("studio thumbnail_png", "ms"), row.figure("scrot + read", "ms")
+    ours, scrot = row.figure("studio thumbnail_jpeg", "ms"), row.figure("scrot + read", "ms")
+    first = row.figure("studio thumbnail_jpeg, first call (opens the display)", "ms")
     log = ctx.work / "thumb.log"
     log.write_text("".join(f"{i:05d} {line}\n" for i, line in enumerate(AGENT_LINES * 3)))
     shot = ctx.work / "scrot.png"
@@ -56,22 +59,23 @@ async def measure(ctx: Context) -> Row:
             pid = await kiosk_pid(terminal)
             await asyncio.sleep(3)
             running_kiosk(pid)
+            first.add(await asyncio.to_thread(timed, thumbnail_jpeg, display.name))
             for _ in range(ctx.runs):
                 a, b = [], []
                 for _ in range(CALLS):
-                    a.append(await asyncio.to_thread(timed, thumbnail_png, display.name))
+                    a.append(await asyncio.to_thread(timed, thumbnail_jpeg, display.name))
                     b.append(await asyncio.to_thread(timed, scrot_png, display.name, shot))
                 ours.add(sorted(a)[CALLS // 2])
                 scrot.add(sorted(b)[CALLS // 2])
-            size = len(thumbnail_png(display.name)), len(scrot_png(display.name, shot))
+            size = len(thumbnail_jpeg(display.name)), len(scrot_png(display.name, shot))
         finally:
             await terminal.stop()
     speedup = row.figure("scrot / studio (same run)", "x")
     for value in ratio(scrot.values, ours.values):
         speedup.add(value)
     row.notes.append(
-        f"{CALLS} calls of each per run, alternating; PNG sizes: studio {size[0] // 1024} KiB, "
-        f"scrot {size[1] // 1024} KiB"
+        f"{CALLS} calls of each per run, alternating; sizes: studio (JPEG, 1280x720) "
+        f"{size[0] // 1024} KiB, scrot (PNG) {size[1] // 1024} KiB"
     )
     row.judge(speedup.median >= 4, f"median {speedup.median:.2f}x faster than scrot")
     return row

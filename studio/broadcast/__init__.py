@@ -17,7 +17,7 @@ from studio.broadcast.events import (
 from studio.broadcast.pipeline import BroadcastPipeline
 from studio.broadcast.sound_server import SoundServer
 from studio.broadcast.terminal import ON_AIR_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal, measured_grid
-from studio.broadcast.thumbnails import TitleBand, band_png, capture, is_blank, thumbnail_png
+from studio.broadcast.thumbnails import TitleBand, band_jpeg, capture, is_blank, thumbnail_jpeg
 
 __all__ = [
     "ON_AIR_GRID",
@@ -39,9 +39,9 @@ __all__ = [
     "Terminal",
     "TitleBand",
     "VirtualDisplay",
-    "band_png",
+    "band_jpeg",
     "capture",
     "is_blank",
     "measured_grid",
-    "thumbnail_png",
+    "thumbnail_jpeg",
 ]

@@ -117,6 +117,10 @@ class VirtualDisplay:
         return await self.process.wait()
 
     async def stop(self) -> None:
+        if self.name is not None:
+            from studio.broadcast.thumbnails import forget  # Pillow and mss load on use
+
+            forget(self.name)  # the thumbnails' kept connection to this display
         if self.process is not None:
             await self.process.stop()
         if self.name is not None:

@@ -41,7 +41,7 @@ from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.relay import DestinationRelay, RefreshOne
 from studio.broadcast.sound_server import SoundServer
 from studio.broadcast.terminal import DEFAULT_GRID, ON_AIR_GRIDS, OnAirGrid, Terminal
-from studio.broadcast.thumbnails import thumbnail_png
+from studio.broadcast.thumbnails import thumbnail_jpeg
 from studio.broadcast.watchdog import RetryTimer
 from studio.errors import StudioError
 from studio.events import EventBus
@@ -138,13 +138,13 @@ class BroadcastPipeline:
             await asyncio.sleep(0.1)
         return False
 
-    async def thumbnail_png(self, max_width: int = 1280) -> bytes:
-        """A PNG of what is on air now (runs the capture in a worker thread)."""
+    async def thumbnail_jpeg(self, max_width: int = 1280) -> bytes:
+        """A JPEG of what is on air now (runs the capture in a worker thread)."""
         if not self.display.name:
             raise StudioError(
                 "There is no picture: the display is not running.", fix="Start the broadcast first."
             )
-        return await asyncio.to_thread(thumbnail_png, self.display.name, max_width)
+        return await asyncio.to_thread(thumbnail_jpeg, self.display.name, max_width)
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:

@@ -3,10 +3,13 @@
 retake.tv wants a thumbnail right after the stream is live and then every 2-5
 minutes (its skill document, step 6 and 8: ``multipart`` field ``image``, JPEG or PNG;
 it names no size, so the thumbnail is the 1280x720 frame itself, 16:9 like the
-stream). The picture is never an empty frame: until the agent writes, the kiosk's
+stream). It is a JPEG at quality 90 without chroma subsampling, so glyphs keep their
+colour edges: the PNG encode was most of the time a thumbnail took, about 30 times the
+JPEG's for the same frame (issue 9, row 11; docs/bench/profiles/row11-thumbnail.txt). The picture is never an empty frame: until the agent writes, the kiosk's
 opening card is on air. Over it, Pillow draws a band across the bottom with LIVE,
 the agent's name and the stream's title. ``capture`` blocks (it talks to the X
-server), so callers run it in a worker thread. The go-live sequence's retake.tv leg
+server), so callers run it in a worker thread; it keeps one connection per display
+(opening one cost more than the grab itself) and opens a new one if that fails. The go-live sequence's retake.tv leg
 runs the one thumbnail loop.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +31,11 @@ from studio.redaction import redact
 
 log = logging.getLogger(__name__)
 
-FORMAT = "PNG"
-"""retake.tv accepts JPEG or PNG; PNG keeps the terminal's text sharp."""
+FORMAT = "JPEG"
+"""retake.tv accepts JPEG or PNG (skill document, 2d)."""
+CONTENT_TYPE = "image/jpeg"
+SUFFIX = ".jpg"
+QUALITY = 90
 BAND_COLOUR = (8, 12, 28)
 LIVE_RED = (230, 40, 70)
 WHITE = (255, 255, 255)
@@ -39,18 +46,45 @@ class CaptureFailed(StudioError):
     """The virtual display could not be captured."""
 
 
+_screens: dict[str, mss.base.MSSBase] = {}
+_screens_lock = threading.Lock()
+
+
+def _screen(display: str) -> mss.base.MSSBase:
+    with _screens_lock:
+        screen = _screens.get(display)
+        if screen is None:
+            screen = _screens[display] = mss.MSS(display=display)
+        return screen
+
+
+def forget(display: str) -> None:
+    """Close the kept connection to ``display`` (it is stopping)."""
+    with _screens_lock:
+        screen = _screens.pop(display, None)
+    if screen is not None:
+        try:
+            screen.close()
+        except Exception:  # noqa: BLE001 - a dead display's connection may not close cleanly
+            log.debug("closing the capture of %s failed", display, exc_info=True)
+
+
 def capture(display: str) -> Image.Image:
     """The whole screen of ``display`` (e.g. ``":3"``) as an RGB image."""
-    try:
-        with mss.MSS(display=display) as screen:
+    for attempt in range(2):  # a kept connection may be to a display that has restarted
+        try:
+            screen = _screen(display)
             shot = screen.grab(screen.monitors[0])
-    except Exception as exc:  # mss raises ScreenShotError and X errors
-        raise CaptureFailed(
-            f"Could not capture the display {display}: {exc}",
-            fix="Check that the virtual display is running (`studio doctor`).",
-        ) from None
+            break
+        except Exception as exc:  # mss raises ScreenShotError and X errors
+            forget(display)
+            if attempt:
+                raise CaptureFailed(
+                    f"Could not capture the display {display}: {exc}",
+                    fix="Check that the virtual display is running (`studio doctor`).",
+                ) from None
     # mss hands out BGRX rows; Pillow's raw decoder converts them in C
-    return Image.frombuffer("RGB", shot.size, bytes(shot.raw), "raw", "BGRX", 0, 1)
+    return Image.frombuffer("RGB", shot.size, shot.raw, "raw", "BGRX", 0, 1)
 
 
 def _scaled(image: Image.Image, max_width: int) -> Image.Image:
@@ -60,15 +94,16 @@ def _scaled(image: Image.Image, max_width: int) -> Image.Image:
     return image.resize((max_width, height), Image.Resampling.LANCZOS)
 
 
-def encode_png(image: Image.Image, max_width: int = 1280) -> bytes:
+def encode(image: Image.Image, max_width: int = 1280) -> bytes:
+    """``image`` as the thumbnail's JPEG, no wider than ``max_width``."""
     buffer = io.BytesIO()
-    # zlib's default level: ``optimize`` (level 9, every filter) took 6x as long for 3% less
-    _scaled(image, max_width).save(buffer, format=FORMAT)
+    _scaled(image, max_width).save(buffer, format=FORMAT, quality=QUALITY, subsampling=0)
     return buffer.getvalue()
 
 
-def thumbnail_png(display: str, max_width: int = 1280) -> bytes:
-    return encode_png(capture(display), max_width)
+def thumbnail_jpeg(display: str, max_width: int = 1280) -> bytes:
+    """What ``display`` shows, as a JPEG (no title band)."""
+    return encode(capture(display), max_width)
 
 
 def is_blank(image: Image.Image, tolerance: int = 0) -> bool:
@@ -160,15 +195,15 @@ class TitleBand:
         return image
 
 
-def band_png(picture: Image.Image, band: TitleBand, max_width: int = 1280) -> bytes:
-    """The thumbnail: ``picture`` with its title band, as a PNG."""
-    return encode_png(band.draw(picture), max_width)
+def band_jpeg(picture: Image.Image, band: TitleBand, max_width: int = 1280) -> bytes:
+    """The thumbnail: ``picture`` with its title band, as a JPEG."""
+    return encode(band.draw(picture), max_width)
 
 
 def keep(data: bytes, folder: Path, number: int) -> Path:
     """Keep an uploaded thumbnail where the operator can look at it (mode 0600)."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"thumbnail-{number:03d}.png"
+    path = folder / f"thumbnail-{number:03d}{SUFFIX}"
     path.write_bytes(data)
     path.chmod(0o600)
     return path

@@ -162,7 +162,7 @@ async def _rehearse(duration: float, chosen: set[str], auto: bool, folder: Path)
             tx_hash=REHEARSAL_TX if auto else None,
         )
         cast: list[asyncio.Task[None]] = []
-        screenshot = folder / "on-air.png"
+        screenshot = folder / "on-air.jpg"
         attached: list[asyncio.Task[None]] = []
 
         async def on_ready(server: Any) -> None:
@@ -195,9 +195,9 @@ async def _screenshot_later(runtime: Any, path: Path, delay: float = 8.0) -> Non
     await asyncio.sleep(delay)
     golive = runtime.golive
     pipeline = golive.pipeline if golive is not None else None
-    if pipeline is not None and hasattr(pipeline, "thumbnail_png"):
+    if pipeline is not None and hasattr(pipeline, "thumbnail_jpeg"):
         try:  # the display itself, without the thumbnails' title band
-            image = await pipeline.thumbnail_png()
+            image = await pipeline.thumbnail_jpeg()
             await asyncio.to_thread(path.write_bytes, image)
         except StudioError:
             pass

@@ -150,7 +150,7 @@ def build(
         """What is on air (the opening card until the agent writes) under a title band."""
         from studio.broadcast.thumbnails import (
             TitleBand,
-            band_png,
+            band_jpeg,
             capture,
             changed_share,
             is_empty_frame,
@@ -172,7 +172,7 @@ def build(
             previous = picture
             picture = await asyncio.to_thread(capture, pipeline.display_name)
             drawn = not is_empty_frame(picture) and changed_share(previous, picture) < 0.01
-        return await asyncio.to_thread(band_png, picture, TitleBand(agent, plan.title or ""))
+        return await asyncio.to_thread(band_jpeg, picture, TitleBand(agent, plan.title or ""))
 
     kept = 0
 

@@ -248,7 +248,7 @@ class RetakeLeg(Leg):
             step, "POST /agent/update-thumbnail", then="retrying with backoff"
         ) as attempt:
             image = await self.ctx.thumbnail()
-            reply = await self.client.update_thumbnail(image, "thumbnail.png", "image/png")
+            reply = await self.client.update_thumbnail(image)
             self.thumbnails += 1
         if not attempt.ok:
             return False

@@ -182,11 +182,13 @@ class RetakeClient(ApiClient):
         return await self._agent(StreamStatus, "GET", "/agent/stream/status")
 
     async def update_thumbnail(
-        self, image: bytes, filename: str = "thumbnail.png", content_type: str | None = None
+        self, image: bytes, filename: str | None = None, content_type: str | None = None
     ) -> ThumbnailUploaded:
-        """Upload a JPEG or PNG as multipart field ``image``. Safe to repeat."""
+        """Upload a JPEG or PNG as multipart field ``image``; its name and type follow
+        what it is unless given. Safe to repeat."""
         fmt = check_image_upload(image, what="thumbnail")
         content_type = content_type or ("image/png" if fmt == "PNG" else "image/jpeg")
+        filename = filename or ("thumbnail.png" if fmt == "PNG" else "thumbnail.jpg")
         return await self._agent(
             ThumbnailUploaded,
             "POST",

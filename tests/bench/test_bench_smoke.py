@@ -56,7 +56,7 @@ def test_quick_bench_writes_a_report_with_real_values(tmp_path: Path) -> None:
     assert "not measured yet: `studio say` and the audio bus reached main" in report
     assert 0 <= figure(report, "kiosk (Python)") < 100
     assert figure(report, "kiosk memory (USS)") > 5  # a Textual app is tens of MB
-    ours, scrot = figure(report, "studio thumbnail_png"), figure(report, "scrot + read")
+    ours, scrot = figure(report, "studio thumbnail_jpeg"), figure(report, "scrot + read")
     assert ours > 0 and scrot > 0
     assert figure(report, "scrot / studio (same run)") == pytest.approx(scrot / ours, rel=0.03)
     assert "report: " + str(out) in done.stdout

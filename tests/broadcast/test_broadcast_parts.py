@@ -8,7 +8,7 @@ import io
 import random
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from studio.backoff import Backoff
 from studio.broadcast.destinations import Destination
@@ -19,9 +19,9 @@ from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
 from studio.broadcast.thumbnails import (
     LIVE_RED,
     TitleBand,
-    band_png,
+    band_jpeg,
     changed_share,
-    encode_png,
+    encode,
     is_blank,
     is_empty_frame,
 )
@@ -192,12 +192,19 @@ def test_an_xterm_with_only_its_cursor_is_an_empty_frame() -> None:
     assert 0.1 < changed_share(before, frame) < 0.2  # 900x160 of 1280x720 pixels
 
 
-def test_thumbnails_are_scaled_pngs() -> None:
+def test_thumbnails_are_scaled_jpegs_that_keep_glyph_colours() -> None:
     frame = Image.new("RGB", (1280, 720), (20, 40, 60))
-    png = encode_png(frame, max_width=640)
-    assert png.startswith(b"\x89PNG")
-    assert Image.open(io.BytesIO(png)).size == (640, 360)
-    assert Image.open(io.BytesIO(encode_png(frame))).size == (1280, 720)
+    ImageDraw.Draw(frame).text((40, 40), "LIVE chat", fill=(230, 40, 70))
+    data = encode(frame, max_width=640)
+    assert check_image_upload(data) == "JPEG"
+    assert Image.open(io.BytesIO(data)).size == (640, 360)
+    full = Image.open(io.BytesIO(encode(frame)))
+    assert full.size == (1280, 720)
+    # no chroma subsampling: a red glyph stays red, and the flat background stays flat
+    assert full.getpixel((400, 400)) == pytest.approx((20, 40, 60), abs=2)
+    glyphs = full.crop((40, 40, 120, 60))
+    reds = [c for _, c in glyphs.getcolors(80 * 20) or [] if c[0] > 150 and c[1] < 90]
+    assert len(reds) >= 20  # with 4:2:0 subsampling, 4 of them are left
 
 
 def test_title_band_says_live_the_agent_and_the_title_and_masks_secrets() -> None:
@@ -216,5 +223,5 @@ def test_title_band_says_live_the_agent_and_the_title_and_masks_secrets() -> Non
     masked = TitleBand("agent_smith", f"key {token}").draw(frame)
     plain = TitleBand("agent_smith", f"key {redact(token)}").draw(frame)
     assert masked.tobytes() == plain.tobytes()
-    data = band_png(frame, TitleBand("agent_smith"))
-    assert check_image_upload(data) == "PNG"
+    data = band_jpeg(frame, TitleBand("agent_smith"))
+    assert check_image_upload(data) == "JPEG"

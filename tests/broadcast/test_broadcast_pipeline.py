@@ -58,7 +58,7 @@ async def test_one_encode_reaches_two_destinations_in_the_seed_format(
             "retake": DestinationState.LIVE,
             "basefm": DestinationState.LIVE,
         }
-        picture = Image.open(io.BytesIO(await live.thumbnail_png(max_width=640)))
+        picture = Image.open(io.BytesIO(await live.thumbnail_jpeg(max_width=640)))
         assert picture.size == (640, 360) and not is_blank(picture)
         await wait_until(lambda: live.stats and live.stats.out_time >= 4.0, 15, "4 s encoded")
         stats = live.stats
