@@ -3,11 +3,12 @@
 The encoder captures the display once, encodes once (x264 tuned for terminal
 content, or the seed's settings: ``X264``), and
 writes the same packets through the tee muxer to every destination (FLV over RTMP)
-and to one private MPEG-TS feed per destination: a pipe to the studio, never a
-loopback port another local user could read or write (``feed_pump.py``). A
-destination that fails is dropped from the tee (``onfail=ignore``) and is then served
-by its own small ``-c copy`` relay reading its feed on standard input, so the encode
-never stops for it.
+and to one private MPEG-TS feed: a pipe to the studio, never a loopback port
+another local user could read or write (``feed_pump.py``). A destination that fails
+is dropped from the tee (``onfail=ignore``) and is then served by its own small
+``-c copy`` relay reading that feed (passed on by the studio) on standard input, so the
+encode never stops for it. One feed serves every relay: the tee's extra work is one
+FLV mux per destination and one MPEG-TS mux in all.
 
 The command lines contain stream keys: never log them unredacted
 (``ManagedProcess.command_line`` is the redacted form).
@@ -88,7 +89,7 @@ ENCODE = [
 
 @dataclass(frozen=True)
 class FeedPipe:
-    """The write end of the pipe the encoder sends a destination's copy into (MPEG-TS).
+    """The write end of the pipe the encoder sends the relays' copy into (MPEG-TS).
 
     ``fd`` is passed to the encoder as is (``pass_fds``), so it has the same number there."""
 
@@ -101,7 +102,7 @@ class FeedPipe:
 
 
 RELAY_INPUT = "pipe:0"
-"""A relay reads its destination's feed on its standard input."""
+"""A relay reads the feed on its standard input."""
 
 
 def video_options(x264: str = DEFAULT_X264) -> list[str]:

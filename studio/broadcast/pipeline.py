@@ -98,7 +98,8 @@ class BroadcastPipeline:
         self.terminal: Terminal | None = None
         self.encoder: Encoder | None = None
         self.relays: dict[str, DestinationRelay] = {}
-        self.feeds: dict[str, FeedPump] = {}
+        self.feed = FeedPump()
+        """One MPEG-TS copy of the stream for whichever relays run."""
         self.recoveries = 0
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
@@ -250,15 +251,11 @@ class BroadcastPipeline:
             fresh = list(await self.refresh_destinations())
             if fresh:
                 self.destinations = fresh
-        for destination in self.destinations:
-            if destination.name not in self.feeds:
-                self.feeds[destination.name] = FeedPump(destination.name)
-        pumps = [self.feeds[d.name] for d in self.destinations]
         self.encoder = Encoder(
             self.display.name,
             self.destinations,
             self.bus,
-            feeds=[pump.open() for pump in pumps],
+            feeds=[self.feed.open()],
             on_destination_failed=self._destination_failed,
             audio=self._audio_input(),
             ffmpeg=self.ffmpeg,
@@ -267,8 +264,7 @@ class BroadcastPipeline:
         try:
             await self.encoder.start()
         finally:
-            for pump in pumps:
-                pump.encoder_started()
+            self.feed.encoder_started()
         self._changed.set()
         self.bus.publish(ProcessStarted(process="ffmpeg", pid=self.encoder.process.pid))
 
@@ -277,7 +273,7 @@ class BroadcastPipeline:
             return
         relay = DestinationRelay(
             destination,
-            self.feeds[destination.name],
+            self.feed.tap(destination.name),
             self.bus,
             refresh=self.refresh_destination,
             backoff=self.relay_backoff,
@@ -298,8 +294,7 @@ class BroadcastPipeline:
 
     async def _stop_picture(self) -> None:
         await self._stop_encoder()
-        for pump in self.feeds.values():
-            pump.close()
+        self.feed.close()
         if self.terminal is not None:
             await self.terminal.stop()
         await self.display.stop()

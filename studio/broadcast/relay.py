@@ -1,7 +1,7 @@
 """Retrying one destination on its own, without touching the encode.
 
 When the tee drops a destination, a ``DestinationRelay`` copies the encoder's private
-feed for that destination (a pipe, ``feed_pump.py``) to its RTMP URL with a small ``ffmpeg -c copy`` process,
+feed (one pipe for every relay, ``feed_pump.py``) to its RTMP URL with a small ``ffmpeg -c copy`` process,
 retrying with OBS-style backoff until it stays up. ``refresh`` (if given) is awaited
 before each attempt, so a platform that hands out fresh keys (retake.tv: never reuse
 an old key) gets a new URL each time.
@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from studio.backoff import OBS_RECONNECT, Backoff
 from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, EncoderStats, ProcessStarted
-from studio.broadcast.feed_pump import FeedPump
+from studio.broadcast.feed_pump import FeedTap
 from studio.broadcast.ffmpeg_command import relay_argv
 from studio.broadcast.processes import ManagedProcess
 from studio.broadcast.progress import ProgressParser
@@ -37,7 +37,7 @@ class DestinationRelay:
     def __init__(
         self,
         destination: Destination,
-        feed: FeedPump,
+        feed: FeedTap,
         bus: EventBus,
         *,
         refresh: RefreshOne | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import random
 
 import pytest
@@ -13,6 +14,7 @@ from PIL import Image, ImageDraw
 from studio.backoff import Backoff
 from studio.broadcast.destinations import Destination
 from studio.broadcast.events import EncoderStats
+from studio.broadcast.feed_pump import FeedPump
 from studio.broadcast.ffmpeg_command import FeedPipe, encoder_argv, relay_argv, tee_slaves
 from studio.broadcast.progress import ProgressParser
 from studio.broadcast.terminal import grid_for, parse_xwininfo, xterm_argv
@@ -225,3 +227,39 @@ def test_title_band_says_live_the_agent_and_the_title_and_masks_secrets() -> Non
     assert masked.tobytes() == plain.tobytes()
     data = band_jpeg(frame, TitleBand("agent_smith"))
     assert check_image_upload(data) == "JPEG"
+
+
+async def test_one_feed_serves_every_relay_and_ends_with_the_encoder() -> None:
+    """The encoder writes one copy; each relay attached gets all of it, a relay that
+    detaches sees its input end, and the encoder's exit ends every relay's input."""
+    pump = FeedPump()
+    encoder_end = pump.open().fd
+    writer = os.dup(encoder_end)  # what the encoder holds
+    pump.encoder_started()
+    first, second = pump.tap("retake"), pump.tap("basefm")
+    a, b = first.attach(), second.attach()
+    packet = bytes(range(188)) * 10  # ten MPEG-TS sized packets
+    os.write(writer, packet)
+
+    async def read(fd: int, size: int) -> bytes:
+        got = b""
+        loop = asyncio.get_running_loop()
+        while len(got) < size:
+            chunk = await loop.run_in_executor(None, os.read, fd, size - len(got))
+            if not chunk:
+                break
+            got += chunk
+        return got
+
+    assert await read(a, len(packet)) == packet
+    assert await read(b, len(packet)) == packet
+    assert pump.passed == {"retake": len(packet), "basefm": len(packet)}
+    second.detach()
+    assert await read(b, 1) == b""  # its relay sees the end of its input
+    os.write(writer, b"more")
+    assert await read(a, 4) == b"more"
+    os.close(writer)  # the encoder exits
+    assert await read(a, 1) == b""
+    pump.close()
+    os.close(a)
+    os.close(b)
