@@ -237,7 +237,13 @@ async def test_first_thumbnail_before_the_agent_writes_is_the_opening_card(world
     assert image.size == (1280, 720)
     picture, band = image.crop((0, 0, 1280, 560)), image.crop((0, 562, 1280, 720))
     assert not is_blank(picture)
-    assert LIVE_RED in {colour for _, colour in band.getcolors(1280 * 158) or []}
+    # the LIVE badge: a JPEG, so its red within a few steps, over hundreds of pixels
+    near_red = [
+        count
+        for count, colour in band.getcolors(1280 * 158) or []
+        if all(abs(a - b) <= 8 for a, b in zip(colour, LIVE_RED, strict=True))
+    ]
+    assert sum(near_red) > 500
     # the opening card is on air: its QR code is the stream's link
     link = f"{world.origin}/rehearsal_bot"
     assert [code.text for code in zxingcpp.read_barcodes(picture)] == [link]
