@@ -107,6 +107,10 @@ async def measure(ctx: Context) -> Row:
         f"{count} messages per run; the chat pane ({CHAT_PANE['width']}x{CHAT_PANE['height']} "
         f"pixels) is polled with mss every {POLL * 1000:g} ms plus one grab"
     )
+    row.notes.append(
+        "hop by hop, most of the time is the kiosk redrawing the whole chat pane for each "
+        "message (docs/bench/profiles/row6-chat-latency.txt)"
+    )
     ordered = sorted(every)
     items = [(f"p{p}", percentile(ordered, p), chart.STUDIO) for p in (50, 75, 90, 95, 99)]
     path = chart.bars(

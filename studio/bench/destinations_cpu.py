@@ -28,5 +28,9 @@ async def measure(ctx: Context) -> Row:
         "retake.tv alone vs retake.tv plus two `--rtmp` destinations on the local receiver; "
         f"window {window:g} s; runs alternate one, three"
     )
+    row.notes.append(
+        "profile (py-spy): a private feed per destination was read by the studio even with no "
+        "relay running; one feed now serves every relay (docs/bench/profiles/row4-destinations.txt)"
+    )
     row.judge(ratios.median <= 1.05, f"median ratio {ratios.median:.2f} (target 1.05 or less)")
     return row

@@ -61,5 +61,9 @@ async def measure(ctx: Context) -> Row:
     row.notes.append(
         f"one kiosk, {ctx.seconds(SETTLE):g} s after start, then {ctx.runs} windows of {window:g} s in a row"
     )
+    row.notes.append(
+        "profile (py-spy, strace): the once-a-second pulse is all of the idle cost; each of its "
+        "24 lines is now drawn once (docs/bench/profiles/row3-kiosk-idle.txt)"
+    )
     row.judge(kiosk.median <= 0.5, f"median {kiosk.median:.2f}% of a core")
     return row

@@ -77,5 +77,9 @@ async def measure(ctx: Context) -> Row:
         f"{CALLS} calls of each per run, alternating; sizes: studio (JPEG, 1280x720) "
         f"{size[0] // 1024} KiB, scrot (PNG) {size[1] // 1024} KiB"
     )
+    row.notes.append(
+        "profile (pyinstrument): the PNG encode and a new X connection per grab were the time; "
+        "now JPEG on a kept connection (docs/bench/profiles/row11-thumbnail.txt)"
+    )
     row.judge(speedup.median >= 4, f"median {speedup.median:.2f}x faster than scrot")
     return row
