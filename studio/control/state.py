@@ -47,6 +47,7 @@ from studio.golive.events import (
     OperatorNeeded,
     OperatorWithdrawn,
     PlatformLive,
+    PlatformOffAir,
     PlatformStopped,
     PollResultsChanged,
     SessionEnded,
@@ -115,6 +116,8 @@ class BroadcastState:
             leg.update(live=True, url=event.url)
             if event.viewers is not None:
                 leg["viewers"] = event.viewers
+        elif isinstance(event, PlatformOffAir):
+            self._leg(event.platform)["live"] = False
         elif isinstance(event, PlatformStopped):
             self._leg(event.platform).update(live=False, stopped=event.stats)
         elif isinstance(event, Failed):

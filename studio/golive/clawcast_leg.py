@@ -28,6 +28,7 @@ from studio.golive.events import (
     ClawcastSlotHeld,
     Notice,
     PlatformLive,
+    PlatformOffAir,
     PlatformStopped,
     PollResultsChanged,
     SlidesOnAir,
@@ -315,6 +316,8 @@ class ClawcastLeg(Leg):
                 )
             )
         finally:
+            if self.live:
+                self.ctx.publish(PlatformOffAir(platform=self.platform, reason="the slot is over"))
             self.live = False
 
     async def _until_slot_ends(self, slot: ClawcastSlot) -> None:
@@ -333,6 +336,7 @@ class ClawcastLeg(Leg):
             await self.ctx.sleep(min(left, 5.0))
 
     async def _mirror_until_slot_ends(self, slot: ClawcastSlot) -> None:
+        paused = False  # a batch of slides plays: ClawCast refuses frames until it ends
         while slot.seconds_left(self.ctx.clock()) > 0:
             try:
                 screen = await self._picture()
@@ -342,8 +346,20 @@ class ClawcastLeg(Leg):
                     raise TokenRefused(exc.message) from exc
                 if exc.status in (401, 403):  # slot over or cut: nothing more to mirror
                     log.info("ClawCast slot ended: %s", exc)
+                    self.client.forget_slot()  # its JWT is no good: another may be booked
                     return
-                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+                if exc.status == 409:  # one mode at a time (clawcast-api.md)
+                    if not paused:
+                        self.ctx.publish(
+                            Notice(
+                                platform=self.platform,
+                                text="ClawCast: a batch of slides is playing; "
+                                "the terminal mirror waits until it ends",
+                            )
+                        )
+                    paused = True
+                else:
+                    self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
             except Exception as exc:  # noqa: BLE001 - one lost frame never ends the slot
                 log.error("ClawCast frame failed", exc_info=exc)
                 self.ctx.publish(
@@ -355,6 +371,7 @@ class ClawcastLeg(Leg):
                     )
                 )
             else:
+                paused = False
                 self.frames += 1
                 if reply.viewer_count is not None and self.frames % 10 == 1:
                     self.ctx.publish(Viewers(platform=self.platform, viewers=reply.viewer_count))

@@ -193,6 +193,15 @@ class PlatformStopped(Event):
     stats: dict[str, Any] = {}
 
 
+class PlatformOffAir(Event):
+    """A leg went off air on the platform's own word (a ClawCast slot is over) while
+    the broadcast goes on; ``golive.live`` follows if it comes back (another slot)."""
+
+    kind: ClassVar[str] = "golive.off_air"
+    platform: str
+    reason: str
+
+
 class SessionStarted(Event):
     kind: ClassVar[str] = "golive.session"
     session_id: int

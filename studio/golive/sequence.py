@@ -35,7 +35,13 @@ from studio.audio.desk import AudioDesk
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
 from studio.events import Event
-from studio.golive.events import Failed, LegDropped, SessionEnded, SessionStarted
+from studio.golive.events import (
+    Failed,
+    LegDropped,
+    PlatformOffAir,
+    SessionEnded,
+    SessionStarted,
+)
 from studio.golive.journal_feed import JournalFeed
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.journal import Journal, JournalWriter
@@ -359,6 +365,8 @@ class GoLive:
             await leg.on_air()
         except LegFinished as finished:
             log.info("%s finished: %s", leg.platform, finished)
+            leg.live = False
+            self.ctx.publish(PlatformOffAir(platform=leg.platform, reason=str(finished)))
 
     async def _stop_leg(self, leg: Leg, *, final: bool) -> tuple[Any, str | None]:
         """Stop one leg within the stop timeout: its stats, or what went wrong."""
