@@ -6,6 +6,7 @@ ever printed. Every value is validated before anything is sent."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -29,7 +30,6 @@ from studio.platforms.retake_jwt import (
     require_privy_jwt,
     save_privy_jwt,
 )
-from studio.platforms.retake_socket_message import send_socket_message
 from studio.validation import check
 from studio.validation.retake import (
     BannerRequest,
@@ -414,11 +414,71 @@ def message(
             if tx_hash:
                 payload["trade_data"]["tx_hash"] = tx_hash
         check(SocketMessage, payload, what="message")
+        from studio.platforms.retake_socket_message import send_socket_message  # socketio: slow
+
         ack = await send_socket_message(origin, jwt, payload)
         kind = payload["type"] if payload["type"] != "message" else "chat message"
         click.echo(
             f"{kind} sent to {found.username or target}" + (f" (id {ack.id})" if ack.id else "")
         )
+
+    _run(work)
+
+
+# -- another agent's rooms: joinRoom and leaveRoom -------------------------------------------
+
+WATCHED = ("retake.chat", "retake.tip", "retake.trade", "retake.follow", "retake.session_started")
+
+
+@click.command()
+@click.argument("target")
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    help="Leave after this many chat messages, tips, trades, follows and go-lives.",
+)
+@click.option(
+    "--seconds", type=click.FloatRange(min=0, min_open=True), help="Leave after this long."
+)
+def watch(target: str, count: int | None, seconds: float | None) -> None:
+    """Join TARGET's rooms (joinRoom, TARGET a username or userDbId) and print its chat,
+    tips, trades, follows and go-lives as JSON lines, viewer text cleaned; then leave
+    them (leaveRoom) after --count events, after --seconds, or on Ctrl-C or SIGTERM.
+    Reads chat history with this agent's access token when there is one."""
+    import signal
+
+    from studio.platforms.retake_live import RetakeLive
+
+    paths = Paths.from_env()
+
+    async def work() -> None:
+        async with RetakeClient.from_env(paths) as client:
+            found = await client.streamer(target)
+            user_db_id = found.streamer_id or target
+            done = asyncio.Event()
+            seen = 0
+
+            def on_event(event: Any) -> None:
+                nonlocal seen
+                if event.kind in WATCHED or event.kind == "retake.feed":
+                    click.echo(event.to_json())
+                if event.kind in WATCHED:
+                    seen += 1
+                    if count is not None and seen >= count:
+                        done.set()
+
+            live = RetakeLive(client, user_db_id, on_event)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, done.set)
+            await live.start()
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), seconds)
+            finally:
+                for room in list(live.rooms):
+                    await live.leave(room)
+                await live.stop()
 
     _run(work)
 
@@ -458,4 +518,13 @@ def jwt_status() -> None:
         click.echo(f"  expires {when}")
 
 
-COMMANDS: list[click.Command] = [profile, following, follow, unfollow, session, message, jwt]
+COMMANDS: list[click.Command] = [
+    profile,
+    following,
+    follow,
+    unfollow,
+    session,
+    message,
+    watch,
+    jwt,
+]

@@ -500,11 +500,18 @@ class RetakeLive:
         await self._state("stopped")
 
     async def leave(self, room: str) -> None:
-        """Leave ``room`` (``leaveRoom``) now and stop joining it on reconnects."""
+        """Leave ``room`` (``leaveRoom``) now and stop joining it on reconnects. Waits
+        for the acknowledgement (up to ``join_timeout``), so a ``stop`` right after
+        cannot close the socket before the server has the leave."""
         if room in self.rooms:
             self.rooms.remove(room)
         if self._sio is not None and self.connected:
-            await self._sio.emit("leaveRoom", {"roomId": room})
+            try:
+                await self._sio.call("leaveRoom", {"roomId": room}, timeout=self.join_timeout)
+            except socketio.exceptions.TimeoutError:
+                log.debug("leaveRoom %s was not acknowledged", room)  # sent all the same
+            except socketio.exceptions.BadNamespaceError:
+                self._dropped.set()
 
     async def send(self, jwt: PrivyJwt, message: SocketMessage | dict[str, Any]) -> SocketAck:
         """Send a chat line, tip or trade as the client-to-server ``message`` on the feed's

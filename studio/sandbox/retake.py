@@ -84,6 +84,7 @@ class RetakeSandbox:
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=[])
         self.sockets: dict[str, set[str]] = {}  # sid -> rooms
         self.joins: list[tuple[str, str]] = []  # (sid, room), in order
+        self.leaves: list[tuple[str, str]] = []  # (sid, room), in order
         self.connects = 0
         self.requests: list[dict[str, Any]] = []
         self._install_socket_handlers()
@@ -137,6 +138,8 @@ class RetakeSandbox:
             if isinstance(room, str):
                 await sio.leave_room(sid, room)
                 self.sockets.get(sid, set()).discard(room)
+                self.leaves.append((sid, room))
+                del self.leaves[:-1000]
             return {"ok": True}
 
         @sio.on("message")
@@ -998,6 +1001,7 @@ class RetakeSandbox:
                     ],
                     "sockets": {sid: sorted(rooms) for sid, rooms in self.sockets.items()},
                     "joins": [list(j) for j in self.joins],
+                    "leaves": [list(j) for j in self.leaves],
                     "connects": self.connects,
                     "requests": self.requests,
                     "auto_tweets": w.auto_tweets,

@@ -1,11 +1,16 @@
-"""``studio retake profile|following|follow|unfollow|session|message|jwt`` against the
-sandbox on a real socket: every section-6 endpoint and the socket message from the CLI."""
+"""``studio retake profile|following|follow|unfollow|session|message|watch|jwt`` against
+the sandbox on a real socket: every section-6 endpoint, the socket ``message`` (chat, tip,
+trade) and ``joinRoom``/``leaveRoom`` from the CLI."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,6 +114,17 @@ def test_profile_following_and_sessions_from_the_cli(
     assert "--username: must be 1-32" in str(bad.exception)
     assert len(sandbox.retake.requests) == before
 
+    # the banner as the document has it: multipart image + url, together
+    banner = tmp_path / "banner.png"
+    banner.write_bytes(png(60, 20))
+    ok(
+        runner.invoke(
+            retake,
+            ["profile", "--banner", str(banner), "--banner-url", "https://host.example/link"],
+        )
+    )
+    assert (agent.banner, agent.banner_link) == (banner.read_bytes(), "https://host.example/link")
+
     renamed = ok(runner.invoke(retake, ["profile", "--username", "Cli_Host2"]))
     assert f"{origin}/Cli_Host2" in renamed and agent.name == "Cli_Host2"
 
@@ -188,3 +204,42 @@ def test_socket_message_chat_tip_and_trade_from_the_cli(
     bad = runner.invoke(retake, ["message", "--to", "Sock_Star", "--tip", "-1"])
     assert bad.exit_code != 0 and "tip_data.amount" in str(bad.exception)
     assert len(sandbox.retake.world.tips[star]) == 1
+
+
+def test_watching_another_agents_rooms_joins_and_then_leaves_them(
+    served: tuple[Sandbox, str],
+) -> None:
+    """``studio retake watch``: joinRoom for the streamer's two rooms, its chat as JSON
+    lines (viewer text cleaned), and leaveRoom for both once --count events are seen."""
+    sandbox, origin = served
+    star = agents(origin, "Watch_Star")["Watch_Star"]
+    rooms = {star, f"live_{star}"}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "studio", "retake", "watch", "Watch_Star", "--count", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while {room for _, room in sandbox.retake.joins} < rooms:
+            assert watcher.poll() is None, watcher.stderr.read() if watcher.stderr else ""
+            assert time.monotonic() < deadline, "the watcher never joined the rooms"
+            time.sleep(0.05)
+        (sid,) = {sid for sid, room in sandbox.retake.joins if room in rooms}
+        injected = httpx.post(
+            f"{origin}/_sandbox/retake/chat",
+            json={"streamer_id": star, "text": "gm \x1b[31mred\x1b[0m watchers", "username": "fan"},
+        )
+        assert injected.status_code == 200
+        out, err = watcher.communicate(timeout=60)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+    assert watcher.returncode == 0, err
+    chat = [json.loads(line) for line in out.splitlines() if '"retake.chat"' in line]
+    assert [(c["author"], c["text"], c["streamer_id"]) for c in chat] == [
+        ("fan", "gm red watchers", star)
+    ]
+    assert {room for left_sid, room in sandbox.retake.leaves if left_sid == sid} == rooms
