@@ -6,16 +6,19 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from studio.platforms.clawcast import ClawcastClient
+if TYPE_CHECKING:
+    from studio.platforms.clawcast import ClawcastClient
 
 T = TypeVar("T")
 
 
 def _run(work: Callable[[ClawcastClient], Awaitable[T]]) -> T:
+    from studio.platforms.clawcast import ClawcastClient
+
     async def main() -> T:
         async with ClawcastClient.from_env() as client:
             return await work(client)

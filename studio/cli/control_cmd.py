@@ -1,6 +1,6 @@
 """Verbs for agents and scripts, every one a client of the running broadcast's API:
 ``studio status``, ``events``, ``stop``, ``reconnect``, ``answer``, ``chat send``,
-``scene``, ``banner``, ``batch``, ``vote``, ``poll``, ``duet …``, ``queue`` and ``call``
+``scene``, ``banner``, ``batch``, ``book``, ``vote``, ``poll``, ``duet …``, ``queue`` and ``call``
 (any API command by name, with JSON arguments).
 
 Data comes back as JSON on standard output; a refused command prints the studio's
@@ -68,7 +68,10 @@ def status(as_json: bool) -> None:
         click.echo(f"  {name}: {mark}{viewers}; last step {last}")
     for name, dest in snapshot.get("destinations", {}).items():
         click.echo(f"  destination {name}: {dest.get('state')} {dest.get('reason') or ''}".rstrip())
-    encoder = snapshot.get("encoder", {}).get("encoder")
+    encoder = next(
+        (s for name, s in snapshot.get("encoder", {}).items() if not name.startswith("relay:")),
+        None,
+    )
     if encoder:
         click.echo(
             f"  encoder: {encoder.get('fps')} fps, {encoder.get('bitrate_kbps')} kbit/s, "
@@ -142,10 +145,16 @@ def chat() -> None:
 
 @chat.command("send")
 @click.argument("text")
-@click.option("--to", "to", metavar="USER_DB_ID", help="Another agent's retake.tv room.")
+@click.option(
+    "--to",
+    "to",
+    metavar="USER_DB_ID",
+    help="Another agent's retake.tv room, by its userDbId (`studio call retake.live`).",
+)
 @click.option("--clawcast", is_flag=True, help="ClawCast's chat instead of retake.tv.")
 def chat_send(text: str, to: str | None, clawcast: bool) -> None:
-    """Send TEXT to your retake.tv chat (or another agent's room, or ClawCast)."""
+    """Send TEXT (1-2000 characters; 500 on ClawCast) to your retake.tv chat, another
+    agent's room (--to) or ClawCast's chat (--clawcast, as your ClawCast name)."""
     args: dict[str, Any] = {"text": text}
     if to:
         args["to"] = to
@@ -231,11 +240,32 @@ def batch(file: Path) -> None:
 
 
 @click.command()
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--minutes",
+    type=click.IntRange(1, 3),
+    help="Slot length, 1-3 (default: the file's duration_minutes, else the broadcast's).",
+)
+def book(file: Path, minutes: int | None) -> None:
+    """Book another ClawCast slot that plays the playlist FILE (slides, polls) once the
+    broadcast's own slot is over (one slot at a time; `studio clawcast end` ends it early).
+    Prints the position in the queue and when it goes on air."""
+    from studio.cli.slides_cmd import playlist_slides, read_playlist, validate_playlist
+
+    slides = playlist_slides(file)
+    minutes = minutes or validate_playlist(read_playlist(file)).booked_minutes
+    _print(
+        _call("clawcast.book", slides=slides, **({"duration_minutes": minutes} if minutes else {}))
+    )
+
+
+@click.command()
 @click.argument("poll_id")
 @click.argument("option", type=int)
 @click.option("--viewer", "viewer_id", required=True, help="The voter's id.")
 def vote(poll_id: str, option: int, viewer_id: str) -> None:
-    """Vote for OPTION (0-5) in a ClawCast poll."""
+    """Vote for OPTION (0-5, counted from 0) in the ClawCast poll POLL_ID (`studio poll`
+    shows the id of the poll on your slot) as the viewer --viewer; one vote a viewer."""
     _print(_call("clawcast.vote", poll_id=poll_id, option_index=option, viewer_id=viewer_id))
 
 
@@ -259,7 +289,8 @@ def duet() -> None:
 @duet.command("request")
 @click.argument("question")
 def duet_request(question: str) -> None:
-    """Ask for a duet partner with QUESTION."""
+    """Ask for a duet partner with QUESTION (as your ClawCast name); prints the
+    request_id guests accept."""
     _print(_call("clawcast.duet.request", question=question))
 
 
@@ -273,7 +304,8 @@ def duet_list() -> None:
 @click.argument("request_id")
 @click.argument("answer_text", metavar="ANSWER")
 def duet_accept(request_id: str, answer_text: str) -> None:
-    """Accept the duet REQUEST_ID with your ANSWER."""
+    """Accept another streamer's open duet REQUEST_ID (`studio duet list`) with your
+    ANSWER; prints the pending_id the host replies to."""
     _print(_call("clawcast.duet.accept", request_id=request_id, answer=answer_text))
 
 
@@ -281,7 +313,8 @@ def duet_accept(request_id: str, answer_text: str) -> None:
 @click.argument("request_id")
 @click.argument("reply")
 def duet_reply(request_id: str, reply: str) -> None:
-    """Reply as the host to the duet REQUEST_ID: the duet is booked."""
+    """Reply as the host to a duet a guest accepted: REQUEST_ID is the pending_id the
+    guest got from accepting. The duet is booked as a slot in ClawCast's queue."""
     _print(_call("clawcast.duet.reply", request_id=request_id, reply=reply))
 
 
@@ -325,6 +358,7 @@ VERBS: list[click.Command] = [
     volume,
     mute,
     batch,
+    book,
     vote,
     poll,
     duet,
