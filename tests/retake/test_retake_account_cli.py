@@ -200,6 +200,9 @@ def test_socket_message_chat_tip_and_trade_from_the_cli(
     )
     trade = sandbox.retake.world.trades[-1]
     assert (trade["action"], trade["usdAmount"], trade["trader"]) == ("buy", 25.0, "Sock_Fan")
+    assert "trade sent" in ok(runner.invoke(retake, ["message", "--to", star, "--sell", "5"]))
+    trade = sandbox.retake.world.trades[-1]
+    assert (trade["action"], trade["usdAmount"], trade["trader"]) == ("sell", 5.0, "Sock_Fan")
 
     bad = runner.invoke(retake, ["message", "--to", "Sock_Star", "--tip", "-1"])
     assert bad.exit_code != 0 and "tip_data.amount" in str(bad.exception)
