@@ -6,12 +6,14 @@ import asyncio
 import datetime
 import logging
 import shutil
+import signal
 import tempfile
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from studio.bench import (
+    chat_flood,
     chat_latency,
     destinations_cpu,
     encoder_quality,
@@ -20,13 +22,15 @@ from studio.bench import (
     kiosk_idle,
     machine,
     memory_growth,
+    say_latency,
     stack_cpu,
     thumbnail_speed,
 )
 from studio.bench.context import Context
 from studio.bench.figures import Row
-from studio.bench.report import RunInfo, render
-from studio.bench.stage import stage
+from studio.bench.report import hand_written_part, render
+from studio.bench.results import RunInfo, git_commit, load, niceness, save
+from studio.bench.stage import end_children, stage
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +43,13 @@ MEASURED: dict[int, Measure] = {
     4: destinations_cpu.measure,
     5: frame_health.measure,
     6: chat_latency.measure,
+    7: say_latency.measure,
+    8: chat_flood.measure,
     10: golive_time.measure,
     11: thumbnail_speed.measure,
     12: memory_growth.measure,
 }
 NOT_YET: dict[int, tuple[str, str, str]] = {
-    7: (
-        "`studio say` until the voice is audible in the outgoing stream",
-        "p95 1 s or less",
-        "`studio say` and the audio bus reached main at the end of this session; "
-        "the measurement (speech until audible in the receiver's recording) is not written yet",
-    ),
-    8: (
-        "10,000 chat messages into the console's chat pane and the kiosk overlay",
-        "processed in 1 s or less, memory growth 50 MB or less, key presses p95 50 ms or less",
-        "the console reached main at the end of this session; its measurement is not written yet",
-    ),
     9: (
         "console start to first paint, local and over loopback SSH; reattach until drawn",
         "1 s or less each",
@@ -103,17 +98,12 @@ async def measure_rows(ctx: Context, numbers: Sequence[int]) -> list[Row]:
     return sorted(rows, key=lambda row: row.number)
 
 
-def loaded(info: RunInfo) -> list[str]:
-    """A warning when the machine was busy with other work during the run."""
-    cores = int(info.machine.get("cores") or 1)
-    busiest = max(float(info.load_start.split()[0]), float(info.load_end.split()[0]))
-    if busiest <= cores:
-        return []
-    return [
-        f"The machine was loaded by other work (1-minute load average up to {busiest:.1f} "
-        f"on {cores} cores): absolute figures are noise, only the side-by-side ratios carry "
-        "meaning, and every row must be rerun on a quiet machine."
-    ]
+class Ended(KeyboardInterrupt):
+    """SIGTERM: unwinds the bench like Ctrl-C, so every row's children are stopped."""
+
+
+def _ended(signum: int, _frame: object) -> None:
+    raise Ended(f"signal {signum}")
 
 
 def now() -> str:
@@ -129,16 +119,34 @@ def run(
     command: str,
     caveats: Sequence[str] = (),
 ) -> list[Row]:
-    """Measure ``numbers`` and write ``report`` (charts in ``report``'s folder/bench/)."""
-    info = RunInfo(command, now(), "", machine.load_average(), "", runs, scale, machine.describe())
+    """Measure ``numbers``, store each one's result in ``report``'s folder/bench/results/,
+    and write ``report`` from every stored row (charts in ``report``'s folder/bench/).
+
+    SIGTERM or SIGINT ends the run, and every go-live it started with it."""
+    info = RunInfo(
+        command, now(), "", machine.load_average(), "", runs, scale, machine.describe(),
+        commit=git_commit(), niceness=niceness(),
+    )  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    previous = signal.signal(signal.SIGTERM, _ended)
     try:
         with stage(work / "stage") as staged:
             ctx = Context(staged, runs, scale, quick, report.parent / "bench", work)
             rows = asyncio.run(measure_rows(ctx, numbers))
     finally:
+        left = end_children()
+        if left:
+            log.warning("ended go-live processes the bench had started: %s", left)
+        signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(work, ignore_errors=True)
     info.finished, info.load_end = now(), machine.load_average()
+    folder = report.parent / "bench" / "results"
+    for row in rows:
+        if row.number in numbers and row.number not in NOT_YET:
+            save(folder, row, info)
+    stored = load(folder)
+    shown = [stored[r.number].row if r.number in stored else r for r in rows]
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render(info, rows, [*loaded(info), *caveats]) + "\n")
+    kept = hand_written_part(report.read_text()) if report.exists() else ""
+    report.write_text(render(shown, stored, caveats, kept) + "\n")
     return rows

@@ -116,6 +116,47 @@ async def running(*coroutines: Any) -> AsyncIterator[None]:
                 await task
 
 
+LIVE_CHILDREN: dict[int, float] = {}
+"""Process groups of the services the bench started and has not stopped yet (pid: start):
+``end_children`` stops them when the bench is told to end (they outlive their parent on
+purpose, so nothing else would)."""
+
+
+def end_children(grace: float = 20.0) -> list[int]:
+    """SIGINT (a clean end) to every go-live still running, then SIGKILL to its group after
+    ``grace`` seconds; returns the pids that were still running."""
+    pids = list(LIVE_CHILDREN)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + grace
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            if not _alive(pid):
+                waiting.discard(pid)
+        time.sleep(0.05)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        _alive(pid)
+        LIVE_CHILDREN.pop(pid, None)
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (reaping it when it is our exited child)."""
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @dataclass
 class Seen:
     at: float
@@ -160,6 +201,7 @@ class GoLiveProcess:
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
+        LIVE_CHILDREN[self.process.pid] = self.started_at
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -231,6 +273,7 @@ class GoLiveProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 await self.process.wait()
+        LIVE_CHILDREN.pop(self.process.pid, None)
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._reader, 5)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 TABS = {"viewer": "Viewer", "queue": "Queue", "composer": "Slides", "operator": "Operator"}
 REATTACH_SECONDS = 2.0
+TURN_SECONDS = 0.02
+"""The longest the console applies buffered events before it lets keys and drawing in."""
 
 
 class ConsoleApp(AppBase):
@@ -94,6 +97,8 @@ class ConsoleApp(AppBase):
         self._unreachable: str | None = None
         """Why the service cannot be reached, once said (retries stay quiet)."""
         self.responses: list[tuple[Command, object]] = []
+        self._panes: list[Pane] = []
+        self._unshown: set[Topic] = set()
         if self.config.frozen:
             self.animation_level = "none"
 
@@ -140,6 +145,7 @@ class ConsoleApp(AppBase):
                     self._unreachable = None
                     self.reset_panes()
                     self.update_panes(self.model.apply_snapshot(attachment.snapshot) | ALL_TOPICS)
+                    turn_ends = time.monotonic() + TURN_SECONDS
                     async for event in attachment.events:
                         if isinstance(event, Resync):
                             self.reset_panes()
@@ -147,7 +153,12 @@ class ConsoleApp(AppBase):
                         else:
                             topics = self.model.apply(event)
                         if topics:
-                            self.update_panes(topics)
+                            self._changed(topics)
+                        if time.monotonic() >= turn_ends:
+                            # events already buffered would otherwise hold the loop, and
+                            # every key press with it, until the last one is drawn
+                            await asyncio.sleep(0)
+                            turn_ends = time.monotonic() + TURN_SECONDS
                     return
             except (OSError, ConnectionError) as exc:
                 self.attached.clear()
@@ -162,14 +173,33 @@ class ConsoleApp(AppBase):
                     return
                 await asyncio.sleep(REATTACH_SECONDS)
 
+    @property
+    def panes(self) -> list[Pane]:
+        """The panes composed at start (found once: a DOM query per event cost 10 ms)."""
+        if not self._panes:
+            self._panes = list(self.query(Pane))
+        return self._panes
+
     def reset_panes(self) -> None:
         """Before a whole new state (attach, resync): the model and panes start empty."""
         self.model.reset()
-        for pane in self.query(Pane):
+        for pane in self.panes:
             pane.reset()
 
+    def _changed(self, topics: set[Topic]) -> None:
+        """Panes redraw once for every event that came in meanwhile (a flood of chat is
+        drawn in batches, not line by line, and the keys are answered in between)."""
+        if not self._unshown:
+            self.call_later(self._show_changes)
+        self._unshown |= topics
+
+    def _show_changes(self) -> None:
+        topics, self._unshown = self._unshown, set()
+        if topics:
+            self.update_panes(topics)
+
     def update_panes(self, topics: set[Topic]) -> None:
-        for pane in self.query(Pane):
+        for pane in self.panes:
             wanted = topics & pane.topics
             if wanted and pane.ready:
                 pane.update_from_model(set(wanted))
@@ -181,7 +211,7 @@ class ConsoleApp(AppBase):
             self.action_show_tab("operator")
 
     def tick(self) -> None:
-        for pane in self.query(Pane):
+        for pane in self.panes:
             if pane.ticks and pane.ready and pane.is_on_screen:
                 pane.tick()  # type: ignore[attr-defined]
 
