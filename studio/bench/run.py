@@ -15,6 +15,7 @@ from pathlib import Path
 from studio.bench import (
     chat_flood,
     chat_latency,
+    console_start,
     destinations_cpu,
     encoder_quality,
     frame_health,
@@ -45,17 +46,10 @@ MEASURED: dict[int, Measure] = {
     6: chat_latency.measure,
     7: say_latency.measure,
     8: chat_flood.measure,
+    9: console_start.measure,
     10: golive_time.measure,
     11: thumbnail_speed.measure,
     12: memory_growth.measure,
-}
-NOT_YET: dict[int, tuple[str, str, str]] = {
-    9: (
-        "console start to first paint, local and over loopback SSH; reattach until drawn",
-        "1 s or less each",
-        "the console and the control API reached main at the end of this session; "
-        "the measurement is not written yet",
-    ),
 }
 ALL_ROWS = tuple(range(1, 13))
 NOT_CHOSEN: dict[int, str] = {
@@ -72,19 +66,11 @@ def not_chosen(number: int) -> Row:
     )
 
 
-def placeholder(number: int) -> Row:
-    title, target, reason = NOT_YET[number]
-    return Row(number, title, target).not_measured(reason)
-
-
 async def measure_rows(ctx: Context, numbers: Sequence[int]) -> list[Row]:
     rows: list[Row] = []
     for number in ALL_ROWS:
         if number not in numbers:
-            rows.append(placeholder(number) if number in NOT_YET else not_chosen(number))
-            continue
-        if number in NOT_YET:
-            rows.append(placeholder(number))
+            rows.append(not_chosen(number))
             continue
         log.info("row %s", number)
         try:
@@ -142,7 +128,7 @@ def run(
     info.finished, info.load_end = now(), machine.load_average()
     folder = report.parent / "bench" / "results"
     for row in rows:
-        if row.number in numbers and row.number not in NOT_YET:
+        if row.number in numbers:
             save(folder, row, info)
     stored = load(folder)
     shown = [stored[r.number].row if r.number in stored else r for r in rows]
