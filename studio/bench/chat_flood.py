@@ -35,7 +35,7 @@ from studio.bench.flood_service import text_of
 from studio.bench.proctree import memory
 
 COUNT = 10_000
-QUICK_COUNT = 2_000
+QUICK_COUNT = 1_000
 MB = 1024 * 1024
 KEY_GAP = 0.1
 """Seconds between one key being handled and the next press."""

@@ -195,7 +195,7 @@ class ConsoleApp(AppBase):
 
     def _show_changes(self) -> None:
         topics, self._unshown = self._unshown, set()
-        if topics:
+        if topics and self._running:  # not while the app is being taken down
             self.update_panes(topics)
 
     def update_panes(self, topics: set[Topic]) -> None:
