@@ -53,6 +53,9 @@ def bench(
     """Measure the studio against the seed's bare pipeline and the issue's targets,
     and write the report with its charts (docs/BENCHMARKS.md, docs/bench/).
 
+    Each measured row is kept in docs/bench/results/row<N>.json; the report shows every
+    stored row, each with when, at which commit and under which load it was measured.
+
     Benchmarks are not tests: run them on a quiet machine for numbers to trust.
     """
     from studio.bench import run
