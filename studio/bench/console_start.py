@@ -69,7 +69,7 @@ class Terminal:
             while chunk := os.read(self.master, 65536):
                 self.text += ESCAPES.sub(b"", chunk)
 
-    async def until(self, *needles: bytes, limit: float = 60.0) -> float:
+    async def until(self, *needles: bytes, limit: float = 120.0) -> float:
         """Seconds from the start until every one of ``needles`` has been shown."""
         deadline = time.perf_counter() + limit
         while time.perf_counter() < deadline:
@@ -80,8 +80,9 @@ class Terminal:
                 self._read()
                 break
             await asyncio.sleep(0.002)
-        tail = self.text[-400:].decode(errors="replace")
-        raise RuntimeError(f"{b', '.join(needles).decode()} not shown; the screen ends {tail!r}")
+        missing = b", ".join(n for n in needles if n not in self.text).decode()
+        shown = " ".join(self.text.decode(errors="replace").split())[-300:]
+        raise RuntimeError(f"{missing} not shown within {limit:g} s; the screen ends {shown!r}")
 
     async def quit(self, limit: float = 15.0) -> None:
         with contextlib.suppress(OSError):
