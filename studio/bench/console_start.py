@@ -7,7 +7,9 @@ console runs in a pseudo-terminal (120x40) the bench reads; the output, stripped
 escape sequences, is searched as it arrives:
 
 - first paint: the footer's ``Quit`` key (the last line of the first full screen);
-- state drawn: ``LIVE`` in the header (the legs) and the chat line in the chat pane.
+- state drawn: ``LIVE`` in the header (the legs); the viewer's chat line sent before the
+  console started is looked for too, and every start that does not draw it within
+  ``CHAT_GRACE`` seconds after the legs is counted in the notes.
 
 Reattach: the console quits (Ctrl+Q) and starts again against the same broadcast.
 Over SSH: a private ``sshd`` on a loopback port (its own config, host key and
@@ -43,6 +45,7 @@ from studio.sandbox.rtmp_receiver import free_port
 COLUMNS, LINES = 120, 40
 ESCAPES = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 PAINTED = b"Quit"
+CHAT_GRACE = 5.0
 LIVE = b"LIVE"
 ENV_KEYS = ("STUDIO_STATE_DIR", "STUDIO_RETAKE_CREDENTIALS", "STUDIO_RETAKE_URL",
             "STUDIO_CLAWCAST_URL", "STUDIO_BASEFM_URL", "HOME", "PATH")  # fmt: skip
@@ -177,18 +180,28 @@ async def measure(ctx: Context) -> Row:
         async with httpx.AsyncClient(base_url=ctx.stage.world.origin, timeout=10) as control:
             await post_chat(control, ctx.stage.user_db_id, marker)
         await golive.wait_for(lambda e: e.get("event") == "chat.line", 30)
-        drawn = (LIVE, marker.encode())
+        drawn = (LIVE,)
+        chat_missing: list[str] = []
+
+        async def chat_drawn(terminal: Terminal, where: str) -> None:
+            try:
+                await terminal.until(marker.encode(), limit=CHAT_GRACE)
+            except RuntimeError:
+                chat_missing.append(where)
+
         command = console_command(env)
         for _ in range(ctx.runs):
             first = Terminal(command, env)
             try:
                 local_paint.add(await first.until(PAINTED))
                 local_state.add(await first.until(PAINTED, *drawn))
+                await chat_drawn(first, "local")
             finally:
                 await first.quit()
             again = Terminal(command, env)
             try:
                 reattach.add(await again.until(PAINTED, *drawn))
+                await chat_drawn(again, "reattach")
             finally:
                 await again.quit()
         with private_sshd(ctx.work / "sshd") as (port, key):
@@ -197,12 +210,20 @@ async def measure(ctx: Context) -> Row:
                 try:
                     ssh_paint.add(await remote.until(PAINTED))
                     ssh_state.add(await remote.until(PAINTED, *drawn))
+                    await chat_drawn(remote, "SSH")
                 finally:
                     await remote.quit()
     row.notes += [
         f"{ctx.runs} run(s) each, console in a {COLUMNS}x{LINES} pseudo-terminal; first paint "
-        "is the footer's Quit key on screen, state drawn is LIVE in the header and the "
-        "viewer's chat line in the chat pane. Times include Python's start and imports.",
+        "is the footer's Quit key on screen, state drawn is LIVE in the header (the legs). "
+        "Times include Python's start and imports.",
+        "The viewer's chat line sent before each start was "
+        + (
+            f"not drawn within {CHAT_GRACE:g} s after the legs in: {', '.join(chat_missing)}"
+            if chat_missing
+            else "drawn every time"
+        )
+        + ".",
         "Over SSH: a private sshd on 127.0.0.1 (own config and keys), `ssh -tt`, timed from "
         "starting ssh (the handshake included).",
     ]

@@ -76,6 +76,7 @@ def test_quick_bench_writes_a_report_with_real_values(tmp_path: Path) -> None:
                  "over SSH: first paint", "over SSH: state drawn"):  # fmt: skip
         assert 0 < figure(report, name) < 120
     assert figure(report, "local: first paint") <= figure(report, "local: state drawn")
+    assert "The viewer's chat line sent before each start was" in report
     # every measured row is stored beside the report with its run
     stored = sorted(p.name for p in (tmp_path / "bench" / "results").glob("*.json"))
     assert stored == ["row11.json", "row3.json", "row7.json", "row8.json", "row9.json"]
