@@ -211,7 +211,7 @@ class ConsoleApp(AppBase):
             self.action_show_tab("operator")
 
     def tick(self) -> None:
-        for pane in self.panes:
+        for pane in self.query(Pane):  # once a second, and never a pane being taken down
             if pane.ticks and pane.ready and pane.is_on_screen:
                 pane.tick()  # type: ignore[attr-defined]
 
