@@ -5,8 +5,10 @@ No UI here; the broadcast pipeline runs the server, the desk is what commands ca
 from studio.audio.desk import AudioDesk
 from studio.audio.events import (
     MixerChanged,
+    MusicStopped,
     SoundPlayed,
     SpeechFinished,
+    SpeechQueued,
     SpeechStarted,
     TrackStarted,
 )
@@ -20,11 +22,13 @@ __all__ = [
     "Mixer",
     "MixerChanged",
     "Music",
+    "MusicStopped",
     "PiperEngine",
     "Playback",
     "SoundPlayed",
     "SpeechEngine",
     "SpeechFinished",
+    "SpeechQueued",
     "SpeechStarted",
     "TrackStarted",
     "Voice",

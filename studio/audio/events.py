@@ -5,6 +5,14 @@ from __future__ import annotations
 from studio.events import Event
 
 
+class SpeechQueued(Event):
+    """A line was accepted and waits its turn (``SpeechStarted`` follows when it plays)."""
+
+    kind = "audio.speech_queued"
+    utterance: int
+    text: str
+
+
 class SpeechStarted(Event):
     """An utterance began playing into the stream (what a caption shows)."""
 
@@ -27,6 +35,12 @@ class TrackStarted(Event):
     title: str
     position: int
     tracks: int
+
+
+class MusicStopped(Event):
+    """The music ended: stopped by a command, or a playlist played once to its end."""
+
+    kind = "audio.music_stopped"
 
 
 class SoundPlayed(Event):

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from studio.audio.events import TrackStarted
+from studio.audio.events import MusicStopped, TrackStarted
 from studio.audio.playback import Playback
 from studio.errors import Problem
 from studio.events import EventBus
@@ -65,6 +65,8 @@ class Music:
         self.loop = loop
         self._task: asyncio.Task[None] | None = None
         self._current: asyncio.Task[int] | None = None
+        self.now: TrackStarted | None = None
+        """The track playing now."""
 
     @property
     def playing(self) -> bool:
@@ -75,12 +77,20 @@ class Music:
             self._task = asyncio.create_task(self._play(), name="music")
 
     async def _play(self) -> None:
+        try:
+            await self._playlist()
+        finally:
+            self.now = None
+            self.bus.publish(MusicStopped())
+
+    async def _playlist(self) -> None:
         while True:
             played = 0
             for position, track in enumerate(self.tracks, 1):
-                self.bus.publish(
-                    TrackStarted(title=track.stem[:120], position=position, tracks=len(self.tracks))
+                self.now = TrackStarted(
+                    title=track.stem[:120], position=position, tracks=len(self.tracks)
                 )
+                self.bus.publish(self.now)
                 current = asyncio.create_task(self.playback.play(track, "music", title=track.stem))
                 self._current = current
                 try:

@@ -19,7 +19,7 @@ import unicodedata
 from pathlib import Path
 from typing import Protocol
 
-from studio.audio.events import SpeechFinished, SpeechStarted
+from studio.audio.events import SpeechFinished, SpeechQueued, SpeechStarted
 from studio.audio.playback import Playback
 from studio.broadcast.processes import run_capture
 from studio.children import die_with_parent
@@ -150,6 +150,10 @@ class Voice:
         self._ids = itertools.count(1)
         self._worker: asyncio.Task[None] | None = None
         self._speaking = False
+        self.waiting: dict[int, str] = {}
+        """The lines queued and not yet spoken, by utterance number, in order."""
+        self.speaking: tuple[int, str] | None = None
+        """The line being spoken now."""
 
     @property
     def busy(self) -> bool:
@@ -176,6 +180,8 @@ class Voice:
         cleaned = self.check(text)
         utterance = next(self._ids)
         self._queue.put_nowait((utterance, cleaned))
+        self.waiting[utterance] = cleaned
+        self.bus.publish(SpeechQueued(utterance=utterance, text=cleaned))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._speak(), name="voice")
         return utterance
@@ -185,6 +191,7 @@ class Voice:
             first = True
             while not self._queue.empty():
                 utterance, text = self._queue.get_nowait()
+                self.waiting.pop(utterance, None)
                 self._speaking = True
                 try:
                     if not first:
@@ -202,6 +209,7 @@ class Voice:
             self.bus.publish(SpeechFinished(utterance=utterance, error=str(exc)))
             return
         self.bus.publish(SpeechStarted(utterance=utterance, text=text, engine=self.engine.name))
+        self.speaking = (utterance, text)
         error = ""
         try:
             code = await self.playback.play(wav, "speech", title="speech", limit=self.max_seconds)
@@ -210,6 +218,7 @@ class Voice:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(wav)
+            self.speaking = None
             self.bus.publish(SpeechFinished(utterance=utterance, error=error))
 
     async def wait_idle(self, limit: float = 60.0) -> None:
@@ -220,6 +229,7 @@ class Voice:
     async def stop(self) -> None:
         while not self._queue.empty():
             self._queue.get_nowait()
+        self.waiting.clear()
         task, self._worker = self._worker, None
         if task is not None:
             task.cancel()

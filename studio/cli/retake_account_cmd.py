@@ -18,10 +18,9 @@ import click
 from studio.config import Paths, PlatformUrls
 from studio.errors import Problem, StudioError, ValidationFailed
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_account import RetakeAccount
+from studio.platforms.retake_account import RetakeAccount, active_session_id, follow_target
 from studio.platforms.retake_account_models import OwnedSession, Profile
 from studio.platforms.retake_credentials import load_credentials
-from studio.platforms.retake_errors import RetakeNotFound
 from studio.platforms.retake_jwt import (
     ENV_JWT,
     PrivyJwt,
@@ -178,11 +177,8 @@ def profile(
 
 
 async def _target_id(target: str) -> tuple[str, str | None]:
-    """A userDbId for ``target``: as given when retake.tv knows it as an id, or looked
-    up by username (``/users/streamer/<username>``)."""
     async with RetakeClient(PlatformUrls.from_env().retake) as public:
-        found = await public.streamer(target)
-    return found.streamer_id or target, found.username
+        return await follow_target(public, target)
 
 
 @click.command()
@@ -237,20 +233,8 @@ def unfollow(target: str) -> None:
 
 
 async def _current_session(account: RetakeAccount) -> str:
-    me = await account.me()
-    if not me.user_id:
-        raise StudioError("retake.tv did not say who this JWT's user is", fix="Pass a session id.")
     async with RetakeClient(account.origin) as public:
-        try:
-            active = await public.active_sessions(me.user_id)
-        except RetakeNotFound:  # the document's 404 for "no active session" here
-            active = []
-    if not active or not active[0].session_id:
-        raise StudioError(
-            f"{me.username or me.user_id} has no active session",
-            fix="Pass the session id, or start one with `studio retake session start`.",
-        )
-    return active[0].session_id
+        return await active_session_id(account, public)
 
 
 @click.group()

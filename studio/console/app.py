@@ -23,23 +23,26 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from studio.console.client import Command, ConsoleClient, Resync
+from studio.console.client import Command, ConsoleClient, Response, Resync
 from studio.console.config import ConsoleConfig
 from studio.console.messages import CommandAnswered, SendCommand
 from studio.console.model import ALL_TOPICS, ConsoleModel, Topic
+from studio.console.panes.account.account_pane import AccountPane
 from studio.console.panes.chat.chat_pane import ChatPane
 from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.panes.operator.operator_pane import OperatorPane
 from studio.console.panes.pane import Pane
 from studio.console.panes.queue.queue_pane import QueuePane
 from studio.console.panes.viewer.viewer_pane import ViewerPane
+from studio.console.panes.voice.voice_pane import VoicePane
 from studio.console.screens.confirm_stop import ConfirmStop
 from studio.console.screens.help_screen import HelpScreen
 from studio.ui.app_base import AppBase
 
 log = logging.getLogger(__name__)
 
-TABS = {"viewer": "Viewer", "queue": "Queue", "composer": "Slides", "operator": "Operator"}
+TABS = {"viewer": "Viewer", "queue": "Queue", "composer": "Slides", "operator": "Operator",
+        "voice": "Voice", "account": "Account"}  # fmt: skip
 REATTACH_SECONDS = 2.0
 TURN_SECONDS = 0.02
 """The longest the console applies buffered events before it lets keys and drawing in."""
@@ -54,6 +57,8 @@ class ConsoleApp(AppBase):
         "panes/queue/queue.tcss",
         "panes/composer/composer.tcss",
         "panes/operator/operator.tcss",
+        "panes/voice/voice.tcss",
+        "panes/account/account.tcss",
         "screens/screens.tcss",
     ]
     TITLE = "studio console"
@@ -70,6 +75,10 @@ class ConsoleApp(AppBase):
                 tooltip="Compose, save, book and publish ClawCast slides; duets."),
         Binding("f6", "show_tab('operator')", "Operator", priority=True, id="console.operator",
                 tooltip="Steps that need you, the legs, notices."),
+        Binding("f11", "show_tab('voice')", "Voice", priority=True, id="console.voice", show=False,
+                tooltip="Speak on air, music, volumes and mute, the alert sounds."),
+        Binding("f12", "show_tab('account')", "Account", priority=True, id="console.account",
+                show=False, tooltip="The retake.tv account: profile, following, sessions."),
         Binding("f8", "next_theme", "Theme", priority=True, id="console.theme",
                 tooltip="Switch to the next theme (Ctrl+P lists them all)."),
         Binding("f9", "golive", "Go live", priority=True, id="console.golive",
@@ -114,6 +123,10 @@ class ConsoleApp(AppBase):
                     yield ComposerPane(self.model, id="composer-pane")
                 with TabPane(TABS["operator"], id="operator"):
                     yield OperatorPane(self.model, id="operator-pane")
+                with TabPane(TABS["voice"], id="voice"):
+                    yield VoicePane(self.model, id="voice-pane")
+                with TabPane(TABS["account"], id="account"):
+                    yield AccountPane(self.model, id="account-pane")
             yield ChatPane(self.model, id="chat")
         yield Footer(compact=True)
 
@@ -226,19 +239,29 @@ class ConsoleApp(AppBase):
 
     @work(group="commands")
     async def send(self, command: Command, success: str = "") -> None:
+        await self.request(command, success)
+
+    async def request(
+        self, command: Command, success: str = "", *, quiet: bool = False
+    ) -> Response | None:
+        """Send ``command``, say how it went (unless ``quiet``: a pane reading state shows
+        the answer itself), and hand back the response (None: it was not sent)."""
         try:
             response = await self.client.send(command)
         except (OSError, ConnectionError) as exc:
             self.notify(f"{command.verb} was not sent: {exc}", title="Not sent", severity="error")
-            return
+            return None
         self.responses.append((command, response))
         self.post_message(CommandAnswered(command, response))
+        if quiet:
+            return response
         if response.ok:
             self.notify(success or response.comment or f"{command.verb}: done", timeout=4)
         else:
             problems = "".join(f"\n{p.get('field')}: {p.get('rule')}" for p in response.problems)
             self.notify((response.comment or f"{command.verb} failed") + problems, title="Refused",
                         severity="error", timeout=8)  # fmt: skip
+        return response
 
     # -- actions -----------------------------------------------------------------------
 
@@ -246,7 +269,7 @@ class ConsoleApp(AppBase):
         self.screen.remove_class("-chat")
         self.query_one("#tabs", TabbedContent).active = tab
         pane = self.query_one(f"#{tab}-pane", Pane)
-        if isinstance(pane, QueuePane):
+        if isinstance(pane, QueuePane | VoicePane | AccountPane):
             pane.fetch()
         if self.focused is None or pane not in self.focused.ancestors_with_self:
             pane.focus_first()

@@ -3,7 +3,8 @@
 No Textual here: the console panes read it, and the CLI or a test can use it alone.
 ``ConsoleModel.apply`` takes one event and returns the topics it changed (``chat``,
 ``encoder``, ``destinations``, ``viewers``, ``legs``, ``operator``, ``notices``,
-``pipeline``, ``queue``) so a pane redraws only when its topic moved.
+``pipeline``, ``queue``, ``slides``, ``audio``) so a pane redraws only when its topic
+moved.
 
 Clocks are injected (``now``) so countdowns are testable and snapshots are frozen.
 """
@@ -16,6 +17,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from studio.audio.events import (
+    MixerChanged,
+    MusicStopped,
+    SoundPlayed,
+    SpeechFinished,
+    SpeechQueued,
+    SpeechStarted,
+    TrackStarted,
+)
 from studio.broadcast.events import (
     DestinationStateChanged,
     EncoderStats,
@@ -27,6 +37,7 @@ from studio.broadcast.events import (
 from studio.events import Event
 from studio.golive.events import (
     AudienceAlert,
+    BuilderNotification,
     ChatLine,
     ChatSent,
     ClawcastSlotHeld,
@@ -49,7 +60,7 @@ from studio.platforms.retake_live import RetakeFeedState
 
 Topic = Literal[
     "chat", "encoder", "destinations", "viewers", "legs", "operator", "notices", "pipeline",
-    "queue", "slides",
+    "queue", "slides", "audio",
 ]  # fmt: skip
 ALL_TOPICS: frozenset[Topic] = frozenset(get_args(Topic))
 LineKind = Literal["chat", "tip", "trade", "follow", "pin", "activity", "sent"]
@@ -60,6 +71,8 @@ VIEWER_SAMPLES = 720
 NOTICES_KEPT = 200
 DROP_WARN, DROP_BAD = 1.0, 5.0
 """Dropped-frame percentages at which the figure turns yellow, then red (OBS's stats)."""
+SOUNDS_KEPT = 5
+"""Alert sounds remembered for the voice pane (the newest last)."""
 STALE_STATS_SECONDS = 5.0
 """A destination whose encoder has sent nothing for this long is not shown as Live."""
 
@@ -160,6 +173,35 @@ class PendingStep:
         return self.id or f"{self.platform}-{self.need}"
 
 
+@dataclass
+class AudioState:
+    """The stream's sound as the ``audio.*`` events (and ``audio.status``) tell it."""
+
+    speaking: tuple[int, str] | None = None
+    waiting: dict[int, str] = field(default_factory=dict)
+    """Lines queued and not yet spoken, by utterance number."""
+    track: TrackStarted | None = None
+    volumes: dict[str, int] = field(default_factory=dict)
+    muted: bool | None = None
+    sounds: deque[SoundPlayed] = field(default_factory=lambda: deque(maxlen=SOUNDS_KEPT))
+    alert_sounds: dict[str, str] = field(default_factory=dict)
+    """Alert → sound file in use (from ``audio.status``)."""
+    music: dict[str, Any] | None = None
+    """The playlist playing (tracks, loop), from ``audio.status``."""
+    available: bool | None = None
+    """Whether the broadcast has sound (None until ``audio.status`` answered)."""
+    refusal: str = ""
+    """Why there is no sound, in the service's words."""
+
+
+BUILDER_TITLES = {
+    "live": "Builder: you are live",
+    "heartbeat": "Heartbeat",
+    "low_viewers": "Low viewers",
+    "shutdown_warning": "Shutdown warning (crisis)",
+}
+
+
 @dataclass(frozen=True)
 class NoticeLine:
     at: float
@@ -197,6 +239,7 @@ class ConsoleModel:
     slides_on_air: list[dict[str, Any]] = field(default_factory=list)
     clawcast_slot: ClawcastSlotHeld | None = None
     """The ClawCast slot this studio holds: its name in the queue and when it plays."""
+    audio: AudioState = field(default_factory=AudioState)
 
     def __post_init__(self) -> None:
         self.chat = deque(maxlen=self.scrollback)
@@ -313,6 +356,13 @@ class ConsoleModel:
             case Notice():
                 self._notice(event.at, event.platform, event.level, event.text)
                 return {"notices"}
+            case BuilderNotification():
+                self._builder(event)
+                return {"notices"}
+            case SpeechQueued() | SpeechStarted() | SpeechFinished() | TrackStarted():
+                return self._audio(event)
+            case MusicStopped() | MixerChanged() | SoundPlayed():
+                return self._audio(event)
             case OperatorNeeded():
                 step = PendingStep(
                     event.platform, event.need, event.prompt, dict(event.data), event.at,
@@ -394,6 +444,30 @@ class ConsoleModel:
             topics.add("queue")
         return topics
 
+    def set_audio_status(self, data: Mapping[str, Any] | None, refusal: str = "") -> set[Topic]:
+        """What ``audio.status`` answered (None: refused, ``refusal`` says why)."""
+        audio = self.audio
+        if data is None:
+            audio.available, audio.refusal = False, refusal
+            return {"audio"}
+        audio.available, audio.refusal = bool(data.get("sound", True)), ""
+        audio.volumes = {str(k): int(v) for k, v in (data.get("volumes") or {}).items()}
+        audio.muted = bool(data.get("muted"))
+        speaking = data.get("speaking")
+        audio.speaking = (int(speaking[0]), str(speaking[1])) if speaking else None
+        audio.waiting = {int(n): str(text) for n, text in data.get("waiting") or ()}
+        audio.music = dict(data["music"]) if data.get("music") else None
+        if audio.music is None:
+            audio.track = None
+        elif audio.music.get("title"):
+            audio.track = TrackStarted(
+                title=str(audio.music["title"]),
+                position=int(audio.music.get("position") or 1),
+                tracks=int(audio.music.get("tracks") or 1),
+            )
+        audio.alert_sounds = {str(k): str(v) for k, v in (data.get("alert_sounds") or {}).items()}
+        return {"audio"}
+
     def set_queue(self, platform: str, data: Any) -> set[Topic]:
         self.queue[platform] = data
         return {"queue"}
@@ -410,6 +484,37 @@ class ConsoleModel:
     def _notice(self, at: float, platform: str, level: str, text: str) -> None:
         self.notices.append(NoticeLine(at, platform, level, text))
         self.notices_total += 1
+
+    def _builder(self, event: BuilderNotification) -> None:
+        """A playbook notification for the human: its title, its text and any link the
+        text does not already carry; a shutdown warning is a crisis (level error)."""
+        title = BUILDER_TITLES.get(event.reason, event.reason)
+        links = [url for url in event.links if url not in event.text]
+        text = f"{title}: {event.text}" + "".join(f"\n{url}" for url in links)
+        self._notice(event.at, "playbook", "error" if event.urgent else "operator", text)
+
+    def _audio(self, event: Event) -> set[Topic]:  # noqa: C901 (one branch per audio event)
+        audio = self.audio
+        match event:
+            case SpeechQueued():
+                audio.waiting[event.utterance] = event.text
+            case SpeechStarted():
+                audio.waiting.pop(event.utterance, None)
+                audio.speaking = (event.utterance, event.text)
+            case SpeechFinished():
+                audio.waiting.pop(event.utterance, None)
+                if audio.speaking is not None and audio.speaking[0] == event.utterance:
+                    audio.speaking = None
+            case TrackStarted():
+                audio.track = event
+                audio.music = {**(audio.music or {}), "tracks": event.tracks}
+            case MusicStopped():
+                audio.track, audio.music = None, None
+            case MixerChanged():
+                audio.volumes, audio.muted = dict(event.volumes), event.muted
+            case SoundPlayed():
+                audio.sounds.append(event)
+        return {"audio"}
 
     def _stats(self, event: EncoderStats) -> set[Topic]:
         if event.source.startswith("relay:"):

@@ -283,6 +283,7 @@ class ControlClient:
 
 
 def _event_types() -> dict[str, type[Event]]:
+    import studio.audio.events
     import studio.broadcast.events
     import studio.golive.events
     import studio.golive.sequence

@@ -23,9 +23,19 @@ from studio.audio.speech import MAX_CHARS
 from studio.control.runtime import CommandRefused, Runtime
 from studio.errors import Problem, ValidationFailed
 from studio.golive.events import ChatSent, KioskBanner, KioskScene, SlidesOnAir
+from studio.platforms.retake_account import active_session_id, follow_target
 from studio.validation import check
 from studio.validation.clawcast import ChatRequest, DuetText, Slides, Text
-from studio.validation.retake import ChatSendRequest
+from studio.validation.retake import (
+    BannerRequest,
+    BioRequest,
+    ChatSendRequest,
+    SessionStartRequest,
+    SessionUpdateRequest,
+    TokenNameRequest,
+    UsernameRequest,
+    check_image_upload,
+)
 
 if TYPE_CHECKING:
     from studio.audio.desk import AudioDesk
@@ -433,6 +443,226 @@ async def retake_token(rt: Runtime, args: TokenArgs) -> Result:
     return Result("token stats", _dump(await rt.retake_public().token_stats(args.address)))
 
 
+# -- the retake.tv account (section 6, with the Privy user JWT) ---------------------------
+#
+# The console and the CLI reach the account only through these commands: the service
+# holds the JWT (RETAKE_PRIVY_JWT or its 0600 file) and the core's RetakeAccount sends
+# it; no reply, comment or problem ever carries it.
+
+
+def _checked(model: type[BaseModel], data: dict[str, Any], field: str) -> list[Problem]:
+    """The shared rule ``model`` applies to ``data``, its problems named as ``field``."""
+    try:
+        check(model, data, what=field)
+    except ValidationFailed as exc:
+        return [Problem(field, p.rule) for p in exc.problems]
+    return []
+
+
+def _image(path: str | None, field: str) -> tuple[bytes | None, list[Problem]]:
+    """A JPEG or PNG file as the studio sees it; problems naming ``field``."""
+    if path is None:
+        return None, []
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, [Problem(field, f"{path} cannot be read ({exc.strerror or exc})")]
+    try:
+        check_image_upload(data, what=field)
+    except ValidationFailed as exc:
+        return None, list(exc.problems)
+    return data, []
+
+
+def _profile(profile: Any) -> dict[str, Any]:
+    return profile.model_dump(mode="json", exclude_none=True)  # type: ignore[no-any-return]
+
+
+@command("retake.profile", NoArgs, "The retake.tv account's profile (Privy JWT).")
+async def retake_profile(rt: Runtime, _: NoArgs) -> Result:
+    return Result("the retake.tv profile", _profile(await rt.retake_account().me()))
+
+
+PathOrText = Annotated[str, Field(max_length=4096)]
+
+
+class ProfileSetArgs(_Args):
+    bio: PathOrText | None = None
+    username: PathOrText | None = None
+    token_name: PathOrText | None = None
+    picture: PathOrText | None = None
+    """A JPEG or PNG file, as the studio sees it."""
+    banner: PathOrText | None = None
+    """A JPEG or PNG file, as the studio sees it."""
+    banner_url: PathOrText | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ProfileSetArgs:
+        if all(v is None for v in self.model_dump().values()):
+            raise ValueError(
+                "give at least one of bio, username, token_name, picture, banner, banner_url"
+            )
+        return self
+
+
+@command("retake.profile.set", ProfileSetArgs,
+         "Change the profile: bio, username, picture, banner, token name (all checked first).")  # fmt: skip
+async def retake_profile_set(rt: Runtime, args: ProfileSetArgs) -> Result:
+    problems: list[Problem] = []
+    if args.bio is not None:
+        problems += _checked(BioRequest, {"bio": args.bio}, "bio")
+    if args.username is not None:
+        problems += _checked(UsernameRequest, {"username": args.username}, "username")
+    if args.token_name is not None:
+        problems += _checked(TokenNameRequest, {"token_name": args.token_name}, "token_name")
+    if args.banner_url is not None:
+        problems += _checked(BannerRequest, {"url": args.banner_url, "has_image": True},
+                             "banner_url")  # fmt: skip
+    picture, bad = _image(args.picture, "picture")
+    problems += bad
+    banner, bad = _image(args.banner, "banner")
+    problems += bad
+    if problems:
+        raise ValidationFailed(problems, what="profile change")  # nothing was sent
+    account = rt.retake_account()
+    changed: list[str] = []
+    profile = None
+    if args.bio is not None:
+        profile = await account.set_bio(args.bio)
+        changed.append("bio")
+    if args.username is not None:
+        profile = await account.set_username(args.username)
+        changed.append("username")
+    if picture is not None:
+        profile = await account.set_profile_picture(picture, Path(args.picture or "").name)
+        changed.append("profile picture")
+    if banner is not None or args.banner_url is not None:
+        profile = await account.set_banner(banner, args.banner_url)
+        changed.append("banner")
+    if args.token_name is not None:
+        profile = await account.set_token_name(args.token_name)
+        changed.append("token name")
+    assert profile is not None
+    return Result(f"changed: {', '.join(changed)}", _profile(profile))
+
+
+class FollowingArgs(_Args):
+    username: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    """Check this one; without it, list everyone followed."""
+
+
+@command("retake.following", FollowingArgs, "Who the account follows, or whether it follows one.")
+async def retake_following(rt: Runtime, args: FollowingArgs) -> Result:
+    account = rt.retake_account()
+    if args.username is not None:
+        yes = await account.is_following(args.username)
+        word = "following" if yes else "not following"
+        return Result(f"{word} {args.username}", {"username": args.username, "following": yes})
+    rows = await account.following()
+    return Result(f"following {len(rows)}", _dump(rows))
+
+
+class TargetArgs(_Args):
+    target: Annotated[str, Field(min_length=1, max_length=64)]
+    """A username or a userDbId."""
+
+
+async def _follow(rt: Runtime, target: str, follow: bool) -> Result:
+    account = rt.retake_account()
+    target_id, name = await follow_target(rt.retake_public(), target)
+    state = await (account.follow(target_id) if follow else account.unfollow(target_id))
+    word = "following" if state.following else "not following"
+    return Result(f"{word} {name or target_id}", {**_dump(state), "username": name})
+
+
+@command("retake.follow", TargetArgs, "Follow an agent (a username or a userDbId).")
+async def retake_follow(rt: Runtime, args: TargetArgs) -> Result:
+    return await _follow(rt, args.target, True)
+
+
+@command("retake.unfollow", TargetArgs, "Stop following an agent (a username or a userDbId).")
+async def retake_unfollow(rt: Runtime, args: TargetArgs) -> Result:
+    return await _follow(rt, args.target, False)
+
+
+SessionId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SessionStartArgs(_Args):
+    title: str
+    category: str
+    tags: list[str] = []
+
+
+def _session_problems(model: type[BaseModel], data: dict[str, Any], what: str) -> None:
+    try:
+        check(model, data, what=what)
+    except ValidationFailed as exc:
+        raise _renamed(exc, {}, what) from None
+
+
+@command("retake.session.start", SessionStartArgs,
+         "Start a retake.tv session with a title, a category and tags.")  # fmt: skip
+async def retake_session_start(rt: Runtime, args: SessionStartArgs) -> Result:
+    _session_problems(SessionStartRequest, args.model_dump(), "session")
+    account = rt.retake_account()
+    session = await account.start_session(args.title, args.category, args.tags)
+    return Result(f"session {session.session_id} started", _dump(session))
+
+
+class SessionArgs(_Args):
+    session_id: SessionId | None = None
+    """Default: the account's active session."""
+
+
+async def _session_id(rt: Runtime, session_id: str | None) -> str:
+    if session_id:
+        return session_id
+    return await active_session_id(rt.retake_account(), rt.retake_public())
+
+
+@command("retake.session.end", SessionArgs, "End a session (default: the active one).")
+async def retake_session_end(rt: Runtime, args: SessionArgs) -> Result:
+    sid = await _session_id(rt, args.session_id)
+    session = await rt.retake_account().end_session(sid)
+    return Result(f"session {sid} ended", _dump(session))
+
+
+class SessionUpdateArgs(_Args):
+    session_id: SessionId | None = None
+    title: str | None = None
+    category: str | None = None
+    tags: list[str] | None = None
+
+
+@command("retake.session.update", SessionUpdateArgs,
+         "Change a session's title, category or tags (default: the active one).")  # fmt: skip
+async def retake_session_update(rt: Runtime, args: SessionUpdateArgs) -> Result:
+    _session_problems(SessionUpdateRequest, args.model_dump(exclude={"session_id"}), "session")
+    sid = await _session_id(rt, args.session_id)
+    session = await rt.retake_account().update_session(
+        sid, title=args.title, category=args.category, tags=args.tags
+    )
+    return Result(f"session {sid} updated", _dump(session))
+
+
+class SessionDeleteArgs(_Args):
+    session_id: SessionId
+
+
+@command("retake.session.delete", SessionDeleteArgs, "Delete a session (its record and listing).")
+async def retake_session_delete(rt: Runtime, args: SessionDeleteArgs) -> Result:
+    deleted = await rt.retake_account().delete_session(args.session_id)
+    return Result(f"session {deleted.session_id} deleted", _dump(deleted))
+
+
+@command("retake.session.muted", SessionArgs, "Users muted in a session (default: the active one).")
+async def retake_session_muted(rt: Runtime, args: SessionArgs) -> Result:
+    sid = await _session_id(rt, args.session_id)
+    rows = await rt.retake_account().muted_users(sid)
+    return Result(f"{len(rows)} muted in session {sid}", {"session_id": sid, "muted": _dump(rows)})
+
+
 # -- sound -------------------------------------------------------------------------------
 
 
@@ -495,6 +725,32 @@ async def volume(rt: Runtime, args: VolumeArgs) -> Result:
     desk = _audio(rt)
     await desk.set_volume(args.target, args.percent)
     return Result(f"{args.target} at {args.percent} %", {"volumes": desk.mixer.volumes})
+
+
+@command("audio.status", NoArgs, "The sound now: volumes, mute, speech queue, music, alert sounds.")
+async def audio_status(rt: Runtime, _: NoArgs) -> Result:
+    desk = _audio(rt)
+    music = desk.music
+    now = music.now if music is not None else None
+    return Result(
+        "the stream's sound",
+        {
+            "sound": desk.server.running,
+            "volumes": dict(desk.mixer.volumes),
+            "muted": desk.mixer.muted,
+            "speaking": None if desk.voice.speaking is None else list(desk.voice.speaking),
+            "waiting": [[n, text] for n, text in desk.voice.waiting.items()],
+            "music": None
+            if music is None or not music.playing
+            else {
+                "tracks": len(music.tracks),
+                "loop": music.loop,
+                "position": now.position if now else None,
+                "title": now.title if now else None,
+            },
+            "alert_sounds": {alert: path.name for alert, path in desk.alert_sounds.sounds.items()},
+        },
+    )
 
 
 class MuteArgs(_Args):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from studio.platforms.basefm import BasefmClient
     from studio.platforms.clawcast import ClawcastClient
     from studio.platforms.retake import RetakeClient
+    from studio.platforms.retake_account import RetakeAccount
 
 
 class CommandRefused(Exception):
@@ -42,6 +43,8 @@ class Runtime:
     """Set when a stop arrives before the go-live is built (it then never starts)."""
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     _own: dict[str, Any] = field(default_factory=dict)
+    _closing: list[Any] = field(default_factory=list)
+    """Clients replaced while the service runs (a new JWT), closed with the rest."""
 
     # -- the broadcast ----------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -93,6 +96,30 @@ class Runtime:
             return leg.client  # type: ignore[attr-defined,no-any-return]
         return self._client("basefm")  # type: ignore[no-any-return]
 
+    def retake_account(self) -> RetakeAccount:
+        """The core's section-6 client with the Privy user JWT the operator gave the
+        service (``RETAKE_PRIVY_JWT`` or its 0600 file, read as the CLI reads it, again
+        at each command so a JWT saved later is used); refused when there is none."""
+        from studio.platforms.retake_account import RetakeAccount
+        from studio.platforms.retake_jwt import ENV_JWT, load_privy_jwt
+
+        jwt = load_privy_jwt(self.paths)
+        if jwt is None:
+            raise CommandRefused(
+                409,
+                "the retake.tv account needs the Privy user JWT, and this service has none: "
+                f"set {ENV_JWT} where the service starts, or save it with "
+                "`studio retake jwt save` (it reads the JWT on stdin)",
+            )
+        held = self._own.get("account")
+        if held is not None and held[0] == jwt:
+            return held[1]  # type: ignore[no-any-return]
+        account = RetakeAccount(self.urls.retake, jwt=jwt, transport=self.transport)
+        self._own["account"] = (jwt, account)
+        if held is not None:
+            self._closing.append(held[1])
+        return account
+
     def _client(self, platform: str) -> Any:
         if platform not in self._own:
             from studio.platforms.basefm import BasefmClient
@@ -111,6 +138,10 @@ class Runtime:
         return self._own[platform]
 
     async def aclose(self) -> None:
-        for client in self._own.values():
+        for held in self._own.values():
+            client = held[1] if isinstance(held, tuple) else held
+            await client.aclose()
+        for client in self._closing:
             await client.aclose()
         self._own.clear()
+        self._closing.clear()

@@ -15,7 +15,7 @@ console draws at once and the CLI's ``studio status`` prints:
 ``viewers``       per platform: the newest count and a bounded history ``[at, n]``
 ``chat``          the newest chat lines and alerts (``chat.line``, ``chat.alert``)
 ``pending``       operator steps waiting for an answer, with their ids
-``notices``       the newest notices and failures
+``notices``       the newest notices, failures and the playbook's builder notifications
 ``slides``        the playlist on air; ``poll_results`` the newest vote counts
 ``clawcast_slot`` the ClawCast slot this studio holds: ``streamer_name`` (the agent's
                   own name in ClawCast's queue), ``position_in_queue``, ``starts_at``,
@@ -39,6 +39,7 @@ from studio.broadcast.events import (
 from studio.events import Event
 from studio.golive.events import (
     AudienceAlert,
+    BuilderNotification,
     ChatLine,
     ClawcastSlotHeld,
     Failed,
@@ -124,7 +125,7 @@ class BroadcastState:
             if event.platform != "studio":
                 self._leg(event.platform)["failed"] = {"error": event.error, "fix": event.fix}
             self.notices.append(_dump(event))
-        elif isinstance(event, Notice):
+        elif isinstance(event, Notice | BuilderNotification):
             self.notices.append(_dump(event))
         elif isinstance(event, Viewers):
             self._leg(event.platform)["viewers"] = event.viewers

@@ -20,8 +20,9 @@ from pydantic import BaseModel
 
 from studio.backoff import HTTP_RETRY, Backoff
 from studio.config import RETAKE_DEFAULT, Paths, PlatformUrls
+from studio.errors import StudioError
 from studio.platforms._http import ApiClient, PlatformError
-from studio.platforms.retake import API, _json, _segment, _validate
+from studio.platforms.retake import API, RetakeClient, _json, _segment, _validate
 from studio.platforms.retake_account_models import (
     FollowedUser,
     FollowState,
@@ -30,7 +31,7 @@ from studio.platforms.retake_account_models import (
     Profile,
     SessionDeleted,
 )
-from studio.platforms.retake_errors import PLATFORM, map_account_error
+from studio.platforms.retake_errors import PLATFORM, RetakeNotFound, map_account_error
 from studio.platforms.retake_jwt import PrivyJwt, WrongCredential, require_privy_jwt
 from studio.validation import check
 from studio.validation.retake import (
@@ -241,3 +242,28 @@ class RetakeAccount(ApiClient):
         return await self._many(
             MutedUser, f"/sessions/{_segment(session_id, 'session_id')}/muted-users"
         )
+
+
+async def active_session_id(account: RetakeAccount, public: RetakeClient) -> str:
+    """The id of the JWT user's active session (for end, update and muted users when no
+    id is given); raises saying there is none."""
+    me = await account.me()
+    if not me.user_id:
+        raise StudioError("retake.tv did not say who this JWT's user is", fix="Pass a session id.")
+    try:
+        active = await public.active_sessions(me.user_id)
+    except RetakeNotFound:  # the document's 404 for "no active session" here
+        active = []
+    if not active or not active[0].session_id:
+        raise StudioError(
+            f"{me.username or me.user_id} has no active session",
+            fix="Pass the session id, or start a session first.",
+        )
+    return active[0].session_id
+
+
+async def follow_target(public: RetakeClient, target: str) -> tuple[str, str | None]:
+    """A userDbId for ``target`` (a username or an id) and its username, looked up with
+    ``/users/streamer/<target>``."""
+    found = await public.streamer(target)
+    return found.streamer_id or target, found.username

@@ -1,0 +1,1 @@
+"""Account: the retake.tv account (section 6) through the service's commands."""

@@ -1,0 +1,1 @@
+"""Voice: speak on air, music, volumes and mute, the alert sounds in use."""
