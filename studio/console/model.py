@@ -490,7 +490,8 @@ class ConsoleModel:
         text does not already carry; a shutdown warning is a crisis (level error)."""
         title = BUILDER_TITLES.get(event.reason, event.reason)
         links = [url for url in event.links if url not in event.text]
-        text = f"{title}: {event.text}" + "".join(f"\n{url}" for url in links)
+        head = "" if event.text.lower().startswith(title.lower()) else f"{title}: "
+        text = head + event.text + "".join(f"\n{url}" for url in links)
         self._notice(event.at, "playbook", "error" if event.urgent else "operator", text)
 
     def _audio(self, event: Event) -> set[Topic]:  # noqa: C901 (one branch per audio event)

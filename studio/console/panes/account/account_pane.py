@@ -73,7 +73,7 @@ class AccountPane(Pane):
             yield Label("Change the profile (only the fields you fill in)", classes="account-title")
             for name, hint in PROFILE_FIELDS.items():
                 yield Input(placeholder=hint, id=f"acc-{name}", classes="profile-field")
-                yield Label("", id=f"acc-{name}-problem", classes="answer-problem hidden")
+                yield Label("", id=f"acc-{name}-problem", classes="field-problem hidden")
             yield Button("Save profile", id="profile-save", variant="primary", compact=True,
                          disabled=True)  # fmt: skip
             yield Label("Following", classes="account-title")
@@ -86,7 +86,7 @@ class AccountPane(Pane):
             yield Label("Session (you own it)", classes="account-title")
             for name, hint in SESSION_FIELDS.items():
                 yield Input(placeholder=hint, id=f"sess-{name}", classes="session-field")
-                yield Label("", id=f"sess-{name}-problem", classes="answer-problem hidden")
+                yield Label("", id=f"sess-{name}-problem", classes="field-problem hidden")
             with Horizontal(id="session-buttons"):
                 for key, title, variant in SESSION_BUTTONS:
                     yield Button(title, id=f"session-{key}", variant=variant, compact=True)  # type: ignore[arg-type]

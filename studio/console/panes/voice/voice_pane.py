@@ -62,7 +62,7 @@ class VoicePane(Pane):
             yield Label(f"Say on air (Enter speaks it; at most {MAX_CHARS} characters)",
                         classes="voice-title")  # fmt: skip
             yield Input(placeholder="What the agent says to viewers", id="say")
-            yield Label("", id="say-problem", classes="answer-problem hidden")
+            yield Label("", id="say-problem", classes="field-problem hidden")
             yield Static(id="speech")
             yield Label("Music", classes="voice-title")
             with Horizontal(id="music-row"):
