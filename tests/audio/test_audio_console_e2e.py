@@ -62,13 +62,17 @@ def encoded(env: dict[str, str]) -> float:
     return float((status(env).get("encoder") or {}).get("encoder", {}).get("out_time") or 0.0)
 
 
-def wait_encoded(env: dict[str, str], seconds: float, limit: float = 60.0) -> float:
+def wait_encoded(env: dict[str, str], seconds: float, limit: float = 120.0) -> float:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if (now := encoded(env)) >= seconds:
             return now
         time.sleep(0.3)
-    raise AssertionError(f"{seconds:.1f} s never encoded")
+    last = status(env)
+    raise AssertionError(
+        f"{seconds:.1f} s never encoded: state {last.get('state')}, pipeline "
+        f"{last.get('pipeline')}, encoder {last.get('encoder')}, notices {last.get('notices')}"
+    )
 
 
 async def test_the_console_say_box_is_heard_on_air_with_one_ffmpeg(world, tmp_path: Path):  # noqa: ANN001, F811
@@ -78,9 +82,7 @@ async def test_the_console_say_box_is_heard_on_air_with_one_ffmpeg(world, tmp_pa
     pid = await asyncio.to_thread(start, env, "--retake")
     line = "Hello viewers, the console speaks on air."
     try:
-        await asyncio.to_thread(
-            lambda: wait_encoded(env, 0.1)  # the encoder runs
-        )
+        await asyncio.to_thread(wait_encoded, env, 0.1)  # the encoder runs
         (ffmpeg,) = ffmpeg_under(pid)
         app = ConsoleApp(ServiceClient(tmp_path / "state" / "control.sock"), frozen_config())
         async with app.run_test(size=LARGE, notifications=True) as pilot:

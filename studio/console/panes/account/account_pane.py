@@ -236,9 +236,9 @@ class AccountPane(Pane):
         values = self.session_values()
         sid = {"session_id": values["session_id"]} if values["session_id"] else {}
         if button == "profile-save":
-            changes = {k: v for k, v in self.profile_values().items() if v}
-            if changes and not profile_problems(changes):
-                self._run(Command("retake.profile.set", changes))
+            filled = {k: v for k, v in self.profile_values().items() if v}
+            if filled and not profile_problems(filled):
+                self._run(Command("retake.profile.set", filled))
         elif button in ("follow", "unfollow", "follow-check"):
             if not target:
                 self.notify("Name an agent first.", severity="warning", timeout=4)

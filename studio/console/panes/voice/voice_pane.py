@@ -109,7 +109,7 @@ class VoicePane(Pane):
             t = audio.track
             loop = " (looped)" if audio.music and audio.music.get("loop") else ""
             playing.append(f"▶ {t.title}", style="bold")
-            playing.append(f"  track {t.position} of {t.tracks}{loop}")
+            playing.append(f" · track {t.position} of {t.tracks}{loop}")
         else:
             playing.append("No music.", style=muted_style)
         self.query_one("#now-playing", Static).update(playing)
