@@ -59,7 +59,12 @@ def ffmpeg_under(pid: int) -> list[int]:
 
 
 def encoded(env: dict[str, str]) -> float:
-    return float((status(env).get("encoder") or {}).get("encoder", {}).get("out_time") or 0.0)
+    """The encoder's out_time (its stats' source is the process, not a relay)."""
+    sources = status(env).get("encoder") or {}
+    return max(
+        (float(s.get("out_time") or 0.0) for k, s in sources.items() if not k.startswith("relay:")),
+        default=0.0,
+    )
 
 
 def wait_encoded(env: dict[str, str], seconds: float, limit: float = 120.0) -> float:
