@@ -208,7 +208,7 @@ class ConsoleApp(AppBase):
 
     def _show_changes(self) -> None:
         topics, self._unshown = self._unshown, set()
-        if topics and self._running:  # not while the app is being taken down
+        if topics and self.is_running:  # not while the app is being taken down
             self.update_panes(topics)
 
     def update_panes(self, topics: set[Topic]) -> None:
@@ -224,6 +224,8 @@ class ConsoleApp(AppBase):
             self.action_show_tab("operator")
 
     def tick(self) -> None:
+        if not self.is_running:  # the app is being taken down, its panes' children first
+            return
         for pane in self.query(Pane):  # once a second, and never a pane being taken down
             if pane.ticks and pane.ready and pane.is_on_screen:
                 pane.tick()  # type: ignore[attr-defined]
