@@ -36,7 +36,10 @@ from studio.console.panes.queue.queue_pane import QueuePane
 from studio.console.panes.viewer.viewer_pane import ViewerPane
 from studio.console.panes.voice.voice_pane import VoicePane
 from studio.console.screens.confirm_stop import ConfirmStop
+from studio.console.screens.golive_form import GoLiveForm
 from studio.console.screens.help_screen import HelpScreen
+from studio.errors import StudioError
+from studio.golive.plan import Plan
 from studio.ui.app_base import AppBase
 
 log = logging.getLogger(__name__)
@@ -82,7 +85,7 @@ class ConsoleApp(AppBase):
         Binding("f8", "next_theme", "Theme", priority=True, id="console.theme",
                 tooltip="Switch to the next theme (Ctrl+P lists them all)."),
         Binding("f9", "golive", "Go live", priority=True, id="console.golive",
-                tooltip="Start the go-live sequence on every configured platform."),
+                tooltip="Off air: choose platforms and details, then go live as a service."),
         Binding("f10", "stop", "Stop", priority=True, id="console.stop",
                 tooltip="End the broadcast on every platform (asks first)."),
         Binding("ctrl+r", "reconnect", "Reconnect", priority=True, id="console.reconnect", show=False,
@@ -108,6 +111,8 @@ class ConsoleApp(AppBase):
         self.responses: list[tuple[Command, object]] = []
         self._panes: list[Pane] = []
         self._unshown: set[Topic] = set()
+        self.starting = False
+        """A broadcast service is being started from the Go live form."""
         if self.config.frozen:
             self.animation_level = "none"
 
@@ -283,7 +288,43 @@ class ConsoleApp(AppBase):
             self.query_one(ChatPane).action_compose()
 
     def action_golive(self) -> None:
-        self.send(Command("golive"), "Going live: follow the steps in Operator")
+        """Off air: the Go live form, then the same detached service as
+        ``studio golive --detach``. On air: say so (one broadcast at a time)."""
+        if self.attached.is_set():
+            state = "live" if self.model.live else "running"
+            self.notify(f"A broadcast is already {state}; this console is attached to it. "
+                        "F10 stops it.", title="Already on", timeout=6)  # fmt: skip
+            return
+        if self.starting:
+            self.notify("The broadcast is starting.", timeout=4)
+            return
+        if isinstance(self.screen, GoLiveForm):
+            return
+
+        def chosen(plan: Plan | None) -> None:
+            if plan is not None:
+                self.start_broadcast(plan)
+
+        self.push_screen(GoLiveForm(), chosen)
+
+    @work(thread=True, exclusive=True, group="golive")
+    def start_broadcast(self, plan: Plan) -> None:
+        """Start the service detached (it outlives the console), then attach to it."""
+        from studio.control.service import spawn_detached
+
+        self.starting = True
+        self.call_from_thread(self.notify, "Starting the broadcast…", timeout=4)
+        try:
+            info = spawn_detached(plan)
+        except StudioError as exc:
+            self.call_from_thread(self.notify, f"{exc.message}\n{exc.fix or ''}".strip(),
+                                  title="Not started", severity="error", timeout=15)  # fmt: skip
+            return
+        finally:
+            self.starting = False
+        self.call_from_thread(self.notify, f"Broadcast service started (pid {info.pid}); "
+                              "follow the steps in Operator.", timeout=6)  # fmt: skip
+        self.call_from_thread(self.attach)
 
     def action_stop(self) -> None:
         live = sorted(name for name, leg in self.model.legs.items() if leg.live and not leg.stopped)

@@ -28,9 +28,9 @@ class Command:
     ``clawcast.duet.request`` (question), ``clawcast.duets``, ``clawcast.duet.accept``
     (request_id, answer), ``clawcast.duet.reply`` (request_id, reply),
     ``clawcast.book`` (slides, duration_minutes), ``clawcast.queue``, ``basefm.live``,
-    ``retake.live``, ``retake.tokens.top``, ``retake.tokens.trending``; and ones the
-    service has yet to offer: ``golive``, ``retake.register`` (agent_name,
-    agent_description, image_url, wallet_address, ticker).
+    ``retake.live``, ``retake.tokens.top``, ``retake.tokens.trending``. Going live is
+    not a command: the console starts the service itself (``spawn_detached``), and
+    retake.tv registration is an operator step answered with ``answer``.
     """
 
     verb: str

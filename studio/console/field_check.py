@@ -7,12 +7,15 @@ The console never has rules of its own: every check is the core's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from studio.errors import Problem, ValidationFailed
 from studio.golive.clawcast_leg import yes_or_no
+from studio.golive.plan import Plan
+from studio.golive.retake_registration import FIELDS, valid_registration
 from studio.validation import check, problems_from
 from studio.validation.basefm import transaction_hash, wallet_address
 from studio.validation.retake import RegisterRequest, VerifyRequest
@@ -57,6 +60,7 @@ ANSWER_RULES: dict[str, Callable[[str], str]] = {
     "wallet": _from_value_error("wallet", wallet_address),
     "open_session": _choice,
     "clawcast_rebook": yes_or_no,
+    "registration": valid_registration,
 }
 """How each operator step's answer is checked, by ``need``."""
 
@@ -73,8 +77,66 @@ def check_answer(need: str, value: str) -> str | None:
     return None
 
 
-REGISTER_FIELDS = ("agent_name", "agent_description", "image_url", "wallet_address", "ticker")
+REGISTER_FIELDS = FIELDS
 
 
 def registration_problems(data: Mapping[str, str]) -> dict[str, str]:
     return problems_by_field(RegisterRequest, data)
+
+
+PLATFORMS = ("retake", "clawcast", "basefm")
+GOLIVE_TEXT_FIELDS = ("title", "duration", "log", "basefm_wallet", "clawcast_name",
+                      "clawcast_url", "slides")  # fmt: skip
+"""What the console's Go live form asks, named as ``Plan``'s fields."""
+
+
+def _slides(path_text: str) -> list[Any]:
+    """The slides of a playlist file (any shape ``studio slides validate`` accepts)."""
+    from studio.cli.slides_cmd import read_playlist, validate_playlist
+
+    path = Path(path_text).expanduser()
+    try:
+        data = read_playlist(path)
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed([Problem("slides", f"cannot read {path}: {exc}")]) from None
+    try:
+        validate_playlist(data)
+    except ValidationFailed as exc:
+        rules = "; ".join(str(p) for p in exc.problems)
+        raise ValidationFailed([Problem("slides", f"{path}: {rules}")]) from None
+    if isinstance(data, list):
+        return data
+    slides = data.get("slides")
+    if isinstance(slides, list):
+        return slides
+    return [data] if "type" in data else []
+
+
+def golive_plan(values: Mapping[str, Any]) -> tuple[Plan | None, dict[str, str]]:
+    """The plan a Go live form asks for, checked as ``studio golive`` checks its
+    options (``Plan`` and ``Plan.problems``), or ``{field: rule}`` for what is wrong."""
+    data: dict[str, Any] = {p: bool(values.get(p)) for p in PLATFORMS}
+    found: dict[str, str] = {}
+    if not any(data.values()):
+        found["platforms"] = "choose at least one platform"
+    data["kiosk"] = bool(values.get("kiosk", True))
+    for name in GOLIVE_TEXT_FIELDS:
+        text = str(values.get(name) or "").strip()
+        if not text:
+            continue
+        if name == "slides":
+            try:
+                data["slides"] = _slides(text)
+            except ValidationFailed as exc:
+                found["slides"] = exc.problems[0].rule
+        elif name == "log":
+            data["log"] = str(Path(text).expanduser().absolute())
+        else:
+            data[name] = text
+    found = {**problems_by_field(Plan, data), **found}
+    if any(k in found for k in data if k != "slides"):
+        return None, found
+    plan = Plan.model_validate({k: v for k, v in data.items() if k not in found})
+    for problem in plan.problems():
+        found.setdefault(problem.field, problem.rule)
+    return (None, found) if found else (plan, {})

@@ -91,10 +91,14 @@ def build(
     if plan.clawcast:
         legs.append(_clawcast_leg(ctx, plan, urls, paths, transport, retake_leg))
     extras = [Destination(name=f"rtmp-{i + 1}", url=url) for i, url in enumerate(plan.rtmp)]
-    agent = plan.clawcast_name or plan.basefm_name or ""
-    link = plan.clawcast_url or ""
-    if retake_leg is not None:
-        agent, link = retake_leg.agent_name or agent, retake_leg.watch_url
+
+    def agent_and_link() -> tuple[str, str]:
+        """Read when the broadcast starts: a retake.tv agent registers while preparing."""
+        agent = plan.clawcast_name or plan.basefm_name or ""
+        if retake_leg is not None:
+            return retake_leg.agent_name or agent, retake_leg.watch_url
+        return agent, plan.clawcast_url or ""
+
     # The kiosk masks what it cannot recognise by shape: every --rtmp URL and its key.
     ctx.protect(*(secret for extra in extras for secret in (extra.url, extra.key)))
     _add_playbook(ctx, plan, retake_leg)
@@ -105,6 +109,7 @@ def build(
         from studio.broadcast.pipeline import BroadcastPipeline
         from studio.broadcast.terminal import on_air_grid
 
+        agent, link = agent_and_link()
         command = (
             kiosk_command(
                 socket_path,
@@ -172,7 +177,8 @@ def build(
             previous = picture
             picture = await asyncio.to_thread(capture, pipeline.display_name)
             drawn = not is_empty_frame(picture) and changed_share(previous, picture) < 0.01
-        return await asyncio.to_thread(band_jpeg, picture, TitleBand(agent, plan.title or ""))
+        band = TitleBand(agent_and_link()[0], plan.title or "")
+        return await asyncio.to_thread(band_jpeg, picture, band)
 
     kept = 0
 
@@ -225,10 +231,11 @@ def _retake_leg(
     from studio.golive.chat_bridge import chat_feed
     from studio.golive.retake_leg import RetakeLeg
     from studio.platforms.retake import RetakeClient
-    from studio.platforms.retake_credentials import require_credentials
+    from studio.platforms.retake_credentials import RetakeCredentials, load_credentials
     from studio.platforms.retake_jwt import load_privy_jwt
 
-    creds = require_credentials(paths)
+    # no credentials: the leg asks the operator to register while preparing
+    creds = load_credentials(paths) or RetakeCredentials()
     token = creds.token_for(urls.retake)
     client = RetakeClient(urls.retake, access_token=token, transport=transport)
     try:  # the account's JWT is not needed to go live, but is masked on air if it exists
@@ -275,9 +282,19 @@ def _clawcast_leg(
     from studio.platforms.clawcast import ClawcastClient
     from studio.session_store import SessionStore
 
-    name = plan.clawcast_name or (retake_leg.agent_name if retake_leg is not None else None)
-    url = plan.clawcast_url or (retake_leg.watch_url if retake_leg is not None else None)
-    if not name or not url:
+    def streamer() -> tuple[str | None, str | None]:
+        """The name and link to book with; read again when ClawCast books, after a
+        retake.tv agent has registered while preparing."""
+        if retake_leg is None:
+            return plan.clawcast_name, plan.clawcast_url
+        return (
+            plan.clawcast_name or retake_leg.agent_name or None,
+            plan.clawcast_url or retake_leg.watch_url,
+        )
+
+    registering = retake_leg is not None and not retake_leg.client.has_token
+    name, url = streamer()
+    if not registering and (not name or not url):
         raise StudioError(
             "ClawCast needs a streamer name and a link",
             fix="Pass --clawcast-name and --clawcast-url (or go live on retake.tv too, whose name and link are used).",
@@ -291,8 +308,7 @@ def _clawcast_leg(
     return ClawcastLeg(
         ctx,
         client,
-        streamer_name=name,
-        streamer_url=url,
+        streamer=streamer,
         duration_minutes=plan.clawcast_minutes,
         slides=plan.slides,
         mirror=plan.log,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,29 +79,43 @@ class ClawcastLeg(Leg):
         ctx: LegContext,
         client: ClawcastClient,
         *,
-        streamer_name: str,
-        streamer_url: str,
+        streamer_name: str | None = None,
+        streamer_url: str | None = None,
+        streamer: Callable[[], tuple[str | None, str | None]] | None = None,
         duration_minutes: int = 1,
         slides: list[dict[str, Any]] | None = None,
         mirror: Path | None = None,
     ) -> None:
+        """``streamer`` gives the name and link when they are known only once an
+        earlier leg has prepared (a retake.tv agent that registers first); the booking
+        is then checked when the leg prepares, before anything is sent."""
         super().__init__(ctx)
         self.client = client
-        self.body = check(
-            BookSlotRequest,
-            {
-                "streamer_name": streamer_name,
-                "streamer_url": streamer_url,
-                "duration_minutes": duration_minutes,
-                **({"slides": slides} if slides else {}),
-            },
-            what="ClawCast booking",
-        )
+        self._streamer = streamer or (lambda: (streamer_name, streamer_url))
+        self._booking_fields: dict[str, Any] = {
+            "duration_minutes": duration_minutes,
+            **({"slides": slides} if slides else {}),
+        }
+        self._body: BookSlotRequest | None = None
+        if streamer is None:
+            self._body = self.body
         self.mirror = mirror
         self.slot: ClawcastSlot | None = None
         self.frames = 0
         self._booked: asyncio.Task[None] | None = None
         self._booking = False
+
+    @property
+    def body(self) -> BookSlotRequest:
+        """The booking, checked by the shared rules the first time it is needed."""
+        if self._body is None:
+            name, url = self._streamer()
+            self._body = check(
+                BookSlotRequest,
+                {"streamer_name": name, "streamer_url": url, **self._booking_fields},
+                what="ClawCast booking",
+            )
+        return self._body
 
     async def prepare(self) -> None:
         async with self.step("slot", "recovering a booked slot or booking one"):
@@ -294,7 +309,7 @@ class ClawcastLeg(Leg):
             self._booking = False
         slot = self.client.slot
         assert slot is not None
-        self.body, self.slot = body, slot
+        self._body, self.slot = body, slot
         self.ctx.protect(slot.slot_jwt)
         self._booked_notice(booked)
         self._held(slot)

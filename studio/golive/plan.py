@@ -120,6 +120,10 @@ class Plan(BaseModel):
                     "is required with basefm (the DJ's wallet on Base, 0x + 40 hex)",
                 )
             )
+        if self.clawcast and not self.retake:
+            for field in ("clawcast_name", "clawcast_url"):
+                if not getattr(self, field):
+                    found.append(Problem(field, "is required with clawcast unless retake gives it"))
         found += self._audio_problems()
         return found
 

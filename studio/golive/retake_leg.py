@@ -1,6 +1,7 @@
 """retake.tv's part, steps 1 to 10 of its skill document.
 
-1 credentials (checked before the leg is built) · 1b the verified gate, waiting for
+1 credentials: without any, registration as an operator step
+(``studio.golive.retake_registration``) · 1b the verified gate, waiting for
 the operator's tweet when unverified · 2 fresh RTMP keys, every stream, no exceptions
 · 3 stream/start (saving token address and ticker on the first stream) · 4 the
 display and encoder (the sequence) · 5 status every 3 s until is_live (30 s) · 6 the
@@ -33,9 +34,19 @@ from studio.golive.events import (
 from studio.golive.leg import Leg, LegContext
 from studio.golive.notify import stream_url
 from studio.golive.operator import Need
+from studio.golive.retake_registration import registration_body, registration_need
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_credentials import RetakeCredentials, update_token_info
-from studio.platforms.retake_errors import RetakeNoActiveSession, RetakeVerificationError
+from studio.platforms.retake_credentials import (
+    RetakeCredentials,
+    credentials_from_registration,
+    save_credentials,
+    update_token_info,
+)
+from studio.platforms.retake_errors import (
+    RetakeError,
+    RetakeNoActiveSession,
+    RetakeVerificationError,
+)
 from studio.validation import check
 from studio.validation.retake import VerifyRequest
 
@@ -103,9 +114,45 @@ class RetakeLeg(Leg):
                         "the new one is saved in the studio's state folder. Read it before the next stream.",
                     )
                 )
+        if not self.client.has_token:
+            async with self.step("register", "waiting for the operator's registration"):
+                await self._register_with_operator()
         async with self.step("verified", "GET /agent/verification-status"):
             if not await self.client.verification_status():
                 await self._verify_with_operator()
+
+    async def _register_with_operator(self) -> None:
+        """No credentials: the operator gives the registration's fields; the answer is
+        checked field by field (nothing sent while one is wrong), then registered and
+        saved 0600 as ``studio retake register`` saves it."""
+        need = registration_need(self.platform)
+        for _ in range(5):
+            body = registration_body(await self.ctx.operator.answer(need))
+            try:
+                reply = await self.client.register(body)
+            except RetakeError as exc:  # a name taken, a refusal: ask again
+                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+                continue
+            self.creds = credentials_from_registration(
+                reply, agent_name=body.agent_name, ticker=body.ticker, origin=self.client.origin
+            )
+            path = save_credentials(self.paths, self.creds)
+            self.agent_name, self.user_db_id = body.agent_name, reply.user_db_id
+            self.token_address = self.creds.token_address or None
+            self.chat = ChatBridge(
+                platform=self.platform, streamer=self.agent_name, clock=self.ctx.clock
+            )
+            self.ctx.publish(
+                Notice(
+                    platform=self.platform,
+                    text=f"retake.tv: registered as {self.agent_name}; credentials saved to {path}",
+                )
+            )
+            return
+        raise StudioError(
+            "retake.tv registration did not succeed",
+            fix="Read the warnings above, then register with `studio retake register`.",
+        )
 
     async def _verify_with_operator(self) -> None:
         prompt = await self.client.prepare_verify()

@@ -147,6 +147,14 @@ def tweet_step() -> OperatorNeeded:
     )  # fmt: skip
 
 
+def registration_step() -> OperatorNeeded:
+    from studio.golive.retake_registration import registration_need
+
+    need = registration_need()
+    return OperatorNeeded(at=T0 + 4, platform="retake", need=need.need, prompt=need.prompt,
+                          data=dict(need.data), id="registration-1")  # fmt: skip
+
+
 def payment_step() -> OperatorNeeded:
     return OperatorNeeded(
         at=T0 + 6, platform="basefm", need="tx_hash",

@@ -16,6 +16,7 @@ from studio.console.panes.chat.chat_log import ChatLog
 from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.panes.viewer.frame_view import FrameView
 from studio.console.screens.confirm_stop import ConfirmStop
+from studio.console.screens.golive_form import GoLiveForm
 from studio.console.screens.help_screen import HelpScreen
 from studio.golive.events import OperatorAnswered
 from tests.console.console_helpers import (
@@ -188,15 +189,17 @@ async def test_stop_asks_first() -> None:
         assert service.commands[0].verb == "stop"
 
 
-async def test_reconnect_now_and_go_live_are_commands() -> None:
+async def test_reconnect_now_is_a_command_and_go_live_says_a_broadcast_runs() -> None:
     service = Service(live_session())
     app = console(service)
-    async with app.run_test(size=SMALL) as pilot:
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
         await settle(pilot, app.attached.is_set)
         await pilot.press("ctrl+r")
         await pilot.press("f9")
-        await settle(pilot, lambda: len(service.commands) == 2)
-        assert [c.verb for c in service.commands] == ["reconnect", "golive"]
+        await settle(pilot, lambda: len(service.commands) == 1)
+        await settle(pilot, lambda: any("already live" in n.message for n in app._notifications))
+        assert [c.verb for c in service.commands] == ["reconnect"]
+        assert not isinstance(app.screen, GoLiveForm)
 
 
 async def test_composing_a_poll_checking_saving_loading_and_publishing(tmp_path: Path) -> None:

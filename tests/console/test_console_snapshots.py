@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Checkbox, Input, TextArea
 
 from studio.console.app import ConsoleApp
 from studio.console.panes.chat.chat_log import ChatLog
 from studio.console.panes.composer.composer_pane import ComposerPane
+from studio.console.screens.golive_form import GoLiveForm
 from studio.golive.events import OperatorNeeded, PollResultsChanged, SlidesOnAir
 from tests.console.console_helpers import (
     LARGE,
@@ -24,6 +25,7 @@ from tests.console.console_helpers import (
     directories,
     live_session,
     payment_step,
+    registration_step,
     settle,
     tweet_step,
 )
@@ -71,8 +73,7 @@ async def payment_typed_wrong(app: ConsoleApp, pilot: Pilot[None]) -> None:
 
 async def registration(app: ConsoleApp, pilot: Pilot[None]) -> None:
     await _attached(app, pilot)
-    app.query_one("#registration").collapsed = False
-    await pilot.pause()
+    await settle(pilot, lambda: app.query("#reg-agent_name"))
     values = {"agent_name": "agent smith!", "agent_description": "Builds parsers live",
               "image_url": "https://i.imgur.com/avatar.png", "wallet_address": "not-a-wallet",
               "ticker": "SMITH"}  # fmt: skip
@@ -81,6 +82,28 @@ async def registration(app: ConsoleApp, pilot: Pilot[None]) -> None:
     await settle(pilot, lambda: app.query_one("#reg-wallet_address").has_class("-invalid"))
     app.query_one("#reg-agent_name", Input).focus()
     await pilot.pause()
+
+
+def golive_form(values: dict[str, str] | None = None) -> Setup:
+    async def run(app: ConsoleApp, pilot: Pilot[None]) -> None:
+        await _attached(app, pilot)
+        app.push_screen(GoLiveForm())
+        await settle(pilot, lambda: isinstance(app.screen, GoLiveForm))
+        form = app.screen
+        if values:
+            form.query_one("#gl-basefm", Checkbox).value = True
+            for name, value in values.items():
+                form.query_one(f"#gl-{name}", Input).value = value
+            await settle(pilot, lambda: form.query_one("#gl-duration").has_class("-invalid"))
+            form.query_one("#gl-title", Input).focus()
+        await pilot.pause()
+        await pilot.pause()
+
+    return run
+
+
+WRONG_FORM = {"title": "Parsers, live", "duration": "soon", "basefm_wallet": "0x12345",
+              "slides": "/nonexistent/playlist.json"}  # fmt: skip
 
 
 def composer(
@@ -177,7 +200,9 @@ SCENES: dict[str, tuple[Callable[[], list[Any]], Setup]] = {
     "operator_payment": (lambda: live_session() + [payment_step()], payment_typed_wrong),
     "operator_cooldown": (lambda: live_session() + [cooldown_step()], tab("operator")),
     "operator_wallet": (lambda: live_session() + [wallet_step()], tab("operator")),
-    "operator_registration": (lambda: [], registration),
+    "operator_registration": (lambda: [registration_step()], registration),
+    "golive_form_empty": (lambda: [], golive_form()),
+    "golive_form_errors": (lambda: [], golive_form(WRONG_FORM)),
     "viewer_live": (live_session, tab("viewer")),
     "viewer_offair": (lambda: [], tab("viewer")),
     "viewer_light_theme": (live_session, light_viewer),

@@ -298,13 +298,36 @@ def test_studio_golive_in_a_terminal_outlives_the_terminal(world, tmp_path: Path
 
 
 def test_a_detached_broadcast_that_cannot_start_says_why(tmp_path: Path):
-    env = {
-        **os.environ,
-        "STUDIO_STATE_DIR": str(tmp_path / "state"),
-        "STUDIO_RETAKE_URL": "http://127.0.0.1:9",
-    }
-    env.pop("RETAKE_ACCESS_TOKEN", None)
-    done = studio(["golive", "--detach", "--retake", "--no-kiosk"], env)
+    """ClawCast alone needs a name and a link: refused before any service starts."""
+    env = {**os.environ, "STUDIO_STATE_DIR": str(tmp_path / "state")}
+    done = studio(["golive", "--detach", "--clawcast", "--no-kiosk"], env)
     assert done.returncode == 1
-    assert "ended at once" in done.stderr and "studio retake register" in done.stderr
+    assert "--clawcast-name" in done.stderr and "--clawcast-url" in done.stderr
     assert not (tmp_path / "state" / "control.json").exists()
+
+
+def test_a_detached_broadcast_without_credentials_waits_for_registration(tmp_path: Path):
+    from studio.sandbox.app import Sandbox, SandboxConfig
+    from studio.sandbox.server import serve_in_thread
+
+    with serve_in_thread(Sandbox(SandboxConfig())) as origin:
+        env = {
+            **os.environ,
+            "STUDIO_STATE_DIR": str(tmp_path / "state"),
+            "STUDIO_RETAKE_CREDENTIALS": str(tmp_path / "creds.json"),
+            "STUDIO_RETAKE_URL": origin,
+        }
+        env.pop("RETAKE_ACCESS_TOKEN", None)
+        pid = start(env, "--retake")
+        try:
+            snapshot = wait_status(env, lambda s: s.get("pending"))
+            assert [p["need"] for p in snapshot["pending"]] == ["registration"]
+            wrong = studio(["answer", "registration", '{"agent_name": "x y"}'], env)
+            assert wrong.returncode == 1 and "agent_name" in wrong.stderr
+            stopped = studio(["stop"], env)
+            assert stopped.returncode == 0, stopped.stderr
+            wait_gone(pid)
+        finally:
+            if running(pid):
+                os.kill(pid, signal.SIGTERM)
+    assert not (tmp_path / "creds.json").exists()

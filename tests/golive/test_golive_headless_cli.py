@@ -129,19 +129,60 @@ def test_a_bad_title_or_grid_is_refused_naming_the_option(tmp_path: Path):
     assert proc.returncode == 1 and "--title" in err and "control characters" in err
 
 
-def test_headless_without_credentials_says_how_to_register(tmp_path: Path):
-    env = {
-        **os.environ,
-        "STUDIO_STATE_DIR": str(tmp_path / "state"),
-        "HOME": str(tmp_path),
-        "STUDIO_RETAKE_URL": "http://127.0.0.1:9",
-    }
-    env.pop("RETAKE_ACCESS_TOKEN", None)
-    proc = studio(["golive", "--headless", "--retake"], env)
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 1
-    (event,) = [json.loads(line) for line in out.splitlines()]
-    assert event["event"] == "golive.failed" and "studio retake register" in event["fix"]
+def test_headless_without_credentials_registers_from_stdin_then_asks_for_the_tweet(
+    tmp_path: Path,
+):
+    """No credentials: registration is an operator step. A wrong answer is refused
+    naming the field (nothing sent); the right one registers with the sandbox, saves
+    the credentials 0600, and the sequence goes on to the verification tweet."""
+    from studio.sandbox.app import Sandbox, SandboxConfig
+    from studio.sandbox.server import serve_in_thread
+
+    sandbox = Sandbox(SandboxConfig())
+    creds = tmp_path / "retake" / "credentials.json"
+    with serve_in_thread(sandbox) as origin:
+        env = {
+            **os.environ,
+            "STUDIO_STATE_DIR": str(tmp_path / "state"),
+            "STUDIO_RETAKE_CREDENTIALS": str(creds),
+            "STUDIO_RETAKE_URL": origin,
+        }
+        env.pop("RETAKE_ACCESS_TOKEN", None)
+        proc = studio(["golive", "--headless", "--retake", "--no-kiosk"], env)
+        try:
+            seen = read_until(proc, lambda e: e["event"] == "operator.needed")
+            asked = seen[-1]
+            assert asked["need"] == "registration" and asked["platform"] == "retake"
+            assert asked["data"]["fields"] == [
+                "agent_name", "agent_description", "image_url", "wallet_address", "ticker"
+            ]  # fmt: skip
+            body = {
+                "agent_name": "stdin_bot",
+                "agent_description": "Registered on standard input",
+                "image_url": "https://example.com/avatar.png",
+                "wallet_address": "not-a-wallet",
+                "ticker": "STDN",
+            }
+            proc.stdin.write(json.dumps(body) + "\n")
+            proc.stdin.flush()
+            seen = read_until(proc, lambda e: e["event"] == "golive.notice")
+            assert "wallet_address" in seen[-1]["text"] and not sandbox.retake.world.agents
+            body["wallet_address"] = "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
+            proc.stdin.write(json.dumps(body) + "\n")
+            proc.stdin.flush()
+            seen = read_until(
+                proc, lambda e: e["event"] == "operator.needed" and e["need"] == "tweet_url"
+            )
+            (agent,) = sandbox.retake.world.agents.values()
+            assert agent.name == "stdin_bot" and not agent.verified
+            assert seen[-1]["data"]["verification_message"]
+            saved = json.loads(creds.read_text())
+            assert saved["access_token"] == agent.access_token and saved["origin"] == origin
+            assert creds.stat().st_mode & 0o777 == 0o600
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
+    assert proc.returncode in (0, 1)
 
 
 @pytest.mark.processes

@@ -8,11 +8,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Collapsible, Label, Log, Static
+from textual.widgets import Button, Label, Log, Static
 
 from studio.console.colours import palette
 from studio.console.model import Topic
-from studio.console.panes.operator.registration_form import RegistrationForm
 from studio.console.panes.operator.step_prompt import StepPrompt, dom_id
 from studio.console.panes.pane import Pane
 
@@ -43,8 +42,6 @@ class OperatorPane(Pane):
             yield Label("Nothing waits for you.", id="no-steps")
             yield Vertical(id="steps")
             yield Static(id="legs")
-            with Collapsible(title="retake.tv registration", collapsed=True, id="registration"):
-                yield RegistrationForm()
         yield Log(id="notices", max_lines=200)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -107,8 +104,12 @@ class OperatorPane(Pane):
 
     def _focus_first_answer(self) -> None:
         for prompt in self.query(StepPrompt):
-            for answer in prompt.query(".answer"):
-                if self.screen.focused is None or not self.screen.focused.has_class("answer"):
+            for answer in prompt.query(".answer, .reg-field"):
+                focused = self.screen.focused
+                answering = focused is not None and (
+                    focused.has_class("answer") or focused.has_class("reg-field")
+                )
+                if not answering:
                     answer.focus()
                 return
 

@@ -1,6 +1,10 @@
-"""retake.tv registration: every field checked as it is typed, sent by the service."""
+"""retake.tv registration, the operator step: every field checked as it is typed by
+the shared rules; the answer (the fields as one JSON object) goes to the service,
+which registers with the core's client and saves the credentials."""
 
 from __future__ import annotations
+
+import json
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,17 +16,20 @@ from studio.console.field_check import REGISTER_FIELDS, registration_problems
 from studio.console.messages import SendCommand
 
 LABELS = {
-    "agent_name": "Agent name",
-    "agent_description": "Description",
-    "image_url": "Avatar image URL (square)",
-    "wallet_address": "Solana wallet",
-    "ticker": "Token ticker",
+    "agent_name": "Agent name (your stream's URL path)",
+    "agent_description": "Description (a short bio)",
+    "image_url": "Avatar image URL (https, square .jpg/.png)",
+    "wallet_address": "Solana wallet (base58 public key)",
+    "ticker": "Token ticker (1-10 letters or digits)",
 }
 
 
 class RegistrationForm(Vertical):
+    def __init__(self, step_id: str) -> None:
+        super().__init__()
+        self.step_id = step_id
+
     def compose(self) -> ComposeResult:
-        yield Label("Register on retake.tv", classes="step-title")
         for name in REGISTER_FIELDS:
             yield Input(placeholder=LABELS[name], id=f"reg-{name}", classes="reg-field")
             yield Label("", id=f"reg-{name}-problem", classes="answer-problem hidden")
@@ -33,22 +40,31 @@ class RegistrationForm(Vertical):
 
     @on(Input.Changed, ".reg-field")
     def _check(self, event: Input.Changed) -> None:
+        event.stop()
         values = self.values()
         problems = registration_problems(values)
         for name in REGISTER_FIELDS:
             typed = bool(values[name])
             problem = problems.get(name) if typed else None
             label = self.query_one(f"#reg-{name}-problem", Label)
-            label.update(problem or "")
+            label.update(f"{name}: {problem}" if problem else "")
             label.set_class(not problem, "hidden")
             self.query_one(f"#reg-{name}", Input).set_class(problem is not None, "-invalid")
         self.query_one("#register", Button).disabled = bool(problems)
 
+    @on(Input.Submitted, ".reg-field")
     @on(Button.Pressed, "#register")
-    def _register(self) -> None:
+    def _register(self, event: Input.Submitted | Button.Pressed) -> None:
+        event.stop()
         values = self.values()
-        if registration_problems(values):
+        if problems := registration_problems(values):
+            if isinstance(event, Input.Submitted):  # Enter goes on to the next field
+                self.screen.focus_next()
+                return
+            wrong = "; ".join(f"{k}: {v}" for k, v in problems.items())
+            self.notify(wrong, title="Not sent", severity="warning")
             return
+        answer = {"need": self.step_id, "value": json.dumps(values)}
         self.post_message(
-            SendCommand(Command("retake.register", values), success="Registered on retake.tv")
+            SendCommand(Command("answer", answer), success="Registering on retake.tv")
         )

@@ -16,6 +16,7 @@ from studio.console.client import Command
 from studio.console.field_check import check_answer
 from studio.console.messages import SendCommand
 from studio.console.model import PendingStep
+from studio.console.panes.operator.registration_form import RegistrationForm
 from studio.console.panes.queue.queue_text import clock
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ TITLES = {
     "cooldown": "baseFM cooldown (429)",
     "open_session": "A session was left open",
     "clawcast_rebook": "ClawCast refused the slot's token",
+    "registration": "retake.tv registration: this studio has no agent yet",
 }
 PLACEHOLDERS = {
     "tweet_url": "https://x.com/<user>/status/<digits>",
@@ -68,7 +70,9 @@ class StepPrompt(Vertical):
         yield Static(self._details(), classes="step-details")
         if self.copy_text:
             yield Static(Text(self.copy_text, style="bold"), classes="copy-text", id="copy-text")
-        if step.need != "cooldown":
+        if step.need == "registration":
+            yield RegistrationForm(step.id or step.need)
+        elif step.need != "cooldown":
             with Horizontal(classes="step-answer"):
                 yield Input(placeholder=PLACEHOLDERS.get(step.need, "answer"), classes="answer")
                 if self.copy_text:
@@ -95,6 +99,9 @@ class StepPrompt(Vertical):
                                  "\n", step.prompt)  # fmt: skip
         if step.need == "tweet_url":
             return Text("Post this exact message in a tweet from your human's account:")
+        if step.need == "registration":
+            return Text("Register the agent once; its credentials are saved (0600) and the "
+                        "next step is the verification tweet.")  # fmt: skip
         return Text(step.prompt)
 
     def cooldown_left(self) -> float | None:
