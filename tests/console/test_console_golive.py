@@ -12,6 +12,7 @@ the service ends.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.console import Console as RichConsole
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -86,7 +88,10 @@ async def type_into(pilot: Pilot[None], widget: Input, text: str) -> None:
 
 
 def legs_text(app: ConsoleApp) -> str:
-    return str(app.query_one("#legs", Static).render())
+    """The legs table as the operator pane draws it."""
+    out = RichConsole(width=120, record=True, file=io.StringIO())
+    out.print(app.query_one("#legs", Static).content)
+    return out.export_text()
 
 
 def running(pid: int) -> bool:
@@ -186,9 +191,9 @@ async def test_go_live_answer_every_step_and_stop_from_the_console(
             await until(pilot, all_live, within=120)
             await pilot.pause()
             drawn = legs_text(app)
+            rows = {line.split()[0]: line for line in drawn.splitlines() if line.strip()}
             for platform in ("retake", "basefm", "clawcast"):
-                assert platform in drawn
-            assert drawn.count("LIVE") == 3
+                assert "LIVE" in rows[platform], drawn
             assert agents[0].verified and agents[0].is_live()
 
             # stop, with confirmation; the service ends

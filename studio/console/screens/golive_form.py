@@ -55,8 +55,8 @@ class GoLiveForm(ModalScreen[Plan | None]):
                 yield Label("", id="gl-platforms-problem", classes="answer-problem hidden")
                 for name in GOLIVE_TEXT_FIELDS:
                     label, hint = FIELD_LABELS[name]
-                    with Horizontal(classes="golive-field"):
-                        yield Label(label, classes="golive-label")
+                    with Horizontal(classes="form-row"):
+                        yield Label(label, classes="form-label")
                         yield Input(str(self.initial.get(name) or ""), placeholder=hint,
                                     id=f"gl-{name}", classes="golive-input", compact=True)  # fmt: skip
                     yield Label("", id=f"gl-{name}-problem", classes="answer-problem hidden")

@@ -8,7 +8,7 @@ import json
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label
 
 from studio.console.client import Command
@@ -16,11 +16,11 @@ from studio.console.field_check import REGISTER_FIELDS, registration_problems
 from studio.console.messages import SendCommand
 
 LABELS = {
-    "agent_name": "Agent name (your stream's URL path)",
-    "agent_description": "Description (a short bio)",
-    "image_url": "Avatar image URL (https, square .jpg/.png)",
-    "wallet_address": "Solana wallet (base58 public key)",
-    "ticker": "Token ticker (1-10 letters or digits)",
+    "agent_name": ("Agent name", "Unique; also your stream's URL path"),
+    "agent_description": ("Description", "A short bio for your profile"),
+    "image_url": ("Avatar URL", "Public https URL of a square .jpg/.png"),
+    "wallet_address": ("Solana wallet", "Your base58 public key"),
+    "ticker": ("Ticker", "Token symbol, 1-10 letters or digits"),
 }
 
 
@@ -31,9 +31,12 @@ class RegistrationForm(Vertical):
 
     def compose(self) -> ComposeResult:
         for name in REGISTER_FIELDS:
-            yield Input(placeholder=LABELS[name], id=f"reg-{name}", classes="reg-field")
+            label, hint = LABELS[name]
+            with Horizontal(classes="form-row"):
+                yield Label(label, classes="form-label")
+                yield Input(placeholder=hint, id=f"reg-{name}", classes="reg-field", compact=True)
             yield Label("", id=f"reg-{name}-problem", classes="answer-problem hidden")
-        yield Button("Register", id="register", variant="primary", disabled=True)
+        yield Button("Register", id="register", variant="primary", disabled=True, compact=True)
 
     def values(self) -> dict[str, str]:
         return {n: self.query_one(f"#reg-{n}", Input).value.strip() for n in REGISTER_FIELDS}
