@@ -11,6 +11,7 @@ from pathlib import Path
 
 from textual.widgets import Button, Input, Label, TabbedContent, TextArea
 
+from studio.console.app import ConsoleApp
 from studio.console.client import Response
 from studio.console.panes.chat.chat_log import ChatLog
 from studio.console.panes.composer.composer_pane import ComposerPane
@@ -29,6 +30,7 @@ from tests.console.console_helpers import (
     live_session,
     on_air_card,
     payment_step,
+    registration_step,
     settle,
     tweet_step,
 )
@@ -359,3 +361,62 @@ async def test_the_viewer_grabs_the_display_the_service_names_at_least_twice_a_s
         count = len(grabs)
         await pilot.pause(0.6)
         assert len(grabs) <= count + 1
+
+
+async def test_the_registration_step_is_answered_with_the_fields_as_one_json_object() -> None:
+    service = Service([registration_step()])
+    app = console(service)
+    fields = {"agent_name": "flow_bot", "agent_description": "Registers from the console",
+              "image_url": "https://example.com/a.png",
+              "wallet_address": "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV", "ticker": "FLOW"}  # fmt: skip
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, lambda: app.query("#reg-agent_name"))
+        for name, value in {**fields, "ticker": "way-too-long-ticker"}.items():
+            app.query_one(f"#reg-{name}", Input).value = value
+        await settle(pilot, lambda: app.query_one("#reg-ticker").has_class("-invalid"))
+        assert str(app.query_one("#reg-ticker-problem", Label).render()).startswith("ticker: ")
+        assert app.query_one("#register", Button).disabled
+        app.query_one("#reg-ticker", Input).focus()
+        await pilot.press("enter")  # wrong: Enter moves on, nothing is sent
+        await pilot.pause()
+        assert service.commands == []
+        app.query_one("#reg-ticker", Input).value = fields["ticker"]
+        await settle(pilot, lambda: not app.query_one("#register", Button).disabled)
+        app.query_one("#reg-ticker", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, lambda: service.commands)
+        (command,) = service.commands
+        assert command.verb == "answer" and command.args["need"] == "registration-1"
+        assert json.loads(command.args["value"]) == fields
+
+
+async def test_the_go_live_form_checks_each_field_and_gives_the_plan(tmp_path: Path) -> None:
+    from studio.console.service_client import ServiceClient
+    from tests.console.console_helpers import frozen_config
+
+    app = ConsoleApp(ServiceClient(tmp_path / "none.sock"), frozen_config())
+    chosen: list[object] = []
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, lambda: "not attached" in app.sub_title)
+        app.push_screen(GoLiveForm(), chosen.append)
+        await settle(pilot, lambda: isinstance(app.screen, GoLiveForm))
+        form = app.screen
+        await pilot.press("tab", "tab", "space")  # baseFM
+        await settle(pilot, lambda: form.query_one("#gl-basefm_wallet-problem", Label).render())
+        problem = str(form.query_one("#gl-basefm_wallet-problem", Label).render())
+        assert problem.startswith("basefm_wallet: is required with basefm")
+        form.query_one("#gl-clawcast_url", Input).value = "ftp://nope"
+        await settle(pilot, lambda: form.query_one("#gl-clawcast_url").has_class("-invalid"))
+        await pilot.press("ctrl+g")  # refused while wrong
+        await pilot.pause()
+        assert chosen == [] and isinstance(app.screen, GoLiveForm)
+        form.query_one("#gl-clawcast_url", Input).value = ""
+        form.query_one("#gl-basefm_wallet", Input).value = "0x" + "ab" * 20
+        form.query_one("#gl-duration", Input).value = "90"
+        form.query_one("#gl-log", Input).value = str(tmp_path / "agent.log")
+        await settle(pilot, lambda: not form.query_one("#go", Button).disabled)
+        await pilot.press("ctrl+g")
+        await settle(pilot, lambda: chosen)
+    (plan,) = chosen
+    assert plan.platforms == ["basefm"] and plan.basefm_wallet == "0x" + "ab" * 20
+    assert plan.duration == 90 and plan.log == tmp_path / "agent.log" and plan.kiosk
