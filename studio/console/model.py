@@ -41,6 +41,7 @@ from studio.golive.events import (
     ChatLine,
     ChatSent,
     ClawcastSlotHeld,
+    DuetTurn,
     Failed,
     Notice,
     OperatorAnswered,
@@ -229,6 +230,8 @@ class ConsoleModel:
     notices: deque[NoticeLine] = field(default_factory=lambda: deque(maxlen=NOTICES_KEPT))
     notices_total: int = 0
     display: str | None = None
+    xauthority: str | None = None
+    """The X authority file holding the display's cookie (the service names it)."""
     grid: tuple[int, int] | None = None
     pipeline_state: str = "idle"
     session_id: int | None = None
@@ -285,14 +288,31 @@ class ConsoleModel:
                 self.feed_state = event.state
                 return {"legs"}
             case PollResultsChanged():
-                self.poll_results = tuple(event.results)
-                return {"slides"}
+                results = tuple(event.results)
+                if results == self.poll_results:
+                    return set()
+                self.poll_results = results
+                self._add(self._poll_line(event.at, event.platform, results))
+                return {"slides", "chat"}
             case SlidesOnAir():
                 self.slides_on_air = list(event.slides)
-                return {"slides"}
+                if event.platform != "clawcast":
+                    return {"slides"}
+                kinds = ", ".join(str(s.get("type")) for s in event.slides)
+                self._add(TimelineEntry(event.at, event.platform, "activity", "slides",
+                                        f"{len(event.slides)} on air ({kinds})"))  # fmt: skip
+                return {"slides", "chat"}
             case ClawcastSlotHeld():
                 self.clawcast_slot = event
-                return {"queue"}
+                where = ("live now" if event.position_in_queue == 0
+                         else f"position {event.position_in_queue} in the queue")  # fmt: skip
+                self._add(TimelineEntry(event.at, event.platform, "activity",
+                                        event.streamer_name, f"holds a slot: {where}"))  # fmt: skip
+                return {"queue", "chat"}
+            case DuetTurn():
+                self._add(TimelineEntry(event.at, event.platform, "activity", event.name,
+                                        f"duet {event.role}: {event.text}"))  # fmt: skip
+                return {"chat"}
             case StreamHealth():
                 self._leg(event.platform).health = event.health
                 return {"legs"}
@@ -402,6 +422,9 @@ class ConsoleModel:
         if snapshot.get("display"):
             self.display = str(snapshot["display"])
             topics.add("pipeline")
+        service = snapshot.get("service")
+        if isinstance(service, Mapping) and service.get("xauthority"):
+            self.xauthority = str(service["xauthority"])
         if snapshot.get("pipeline"):
             self.pipeline_state = str(snapshot["pipeline"])
         for name, raw in (snapshot.get("legs") or {}).items():
@@ -480,6 +503,18 @@ class ConsoleModel:
     def _add(self, line: TimelineEntry) -> None:
         self.chat.append(line)
         self.chat_total += 1
+
+    def _poll_line(self, at: float, platform: str, results: tuple[int, ...]) -> TimelineEntry:
+        """The votes as an activity line, each option by its name when the poll is known."""
+        poll = next((s for s in self.slides_on_air if s.get("type") == "poll"), None)
+        options = list((poll or {}).get("content", {}).get("options") or [])
+        names = [str(o) for o in options] + [
+            f"option {i + 1}" for i in range(len(options), len(results))
+        ]
+        counts = " · ".join(f"{name} {n}" for name, n in zip(names, results, strict=False))
+        total = sum(results)
+        return TimelineEntry(at, platform, "activity", "poll",
+                             f"{total} vote{'s' if total != 1 else ''}: {counts}")  # fmt: skip
 
     def _notice(self, at: float, platform: str, level: str, text: str) -> None:
         self.notices.append(NoticeLine(at, platform, level, text))

@@ -22,7 +22,7 @@ from studio.audio.playback import MAX_VOLUME
 from studio.audio.speech import MAX_CHARS
 from studio.control.runtime import CommandRefused, Runtime
 from studio.errors import Problem, ValidationFailed
-from studio.golive.events import ChatSent, KioskBanner, KioskScene, SlidesOnAir
+from studio.golive.events import ChatSent, DuetTurn, KioskBanner, KioskScene, SlidesOnAir
 from studio.platforms.retake_account import active_session_id, follow_target
 from studio.validation import check
 from studio.validation.clawcast import ChatRequest, DuetText, Slides, Text
@@ -328,6 +328,8 @@ class DuetRequestArgs(_Args):
 async def duet_request(rt: Runtime, args: DuetRequestArgs) -> Result:
     name, url = _me(rt)
     reply = await rt.clawcast().request_duet(name=name, url=url, question=args.question)
+    rt.bus.publish(DuetTurn(role="host", name=name, text=args.question,
+                            request_id=reply.request_id))  # fmt: skip
     return Result("duet requested", _dump(reply))
 
 
@@ -348,6 +350,7 @@ async def duet_accept(rt: Runtime, args: DuetAcceptArgs) -> Result:
     pending = await rt.clawcast().accept_duet(
         request_id=args.request_id, name=name, url=url, answer=args.answer
     )
+    rt.bus.publish(DuetTurn(role="guest", name=name, text=args.answer, request_id=pending))
     return Result("duet accepted; the host replies next", {"pending_id": pending})
 
 
@@ -360,6 +363,7 @@ class DuetReplyArgs(_Args):
 async def duet_reply(rt: Runtime, args: DuetReplyArgs) -> Result:
     name, _ = _me(rt)
     reply = await rt.clawcast().duet_reply(request_id=args.request_id, name=name, reply=args.reply)
+    rt.bus.publish(DuetTurn(role="host", name=name, text=args.reply, request_id=args.request_id))
     return Result("duet booked", _dump(reply))
 
 

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from studio.broadcast.xauth import client_authority
 from studio.config import Paths, PlatformUrls
 from studio.control.endpoint import (
     ServiceInfo,
@@ -98,6 +99,9 @@ async def serve(
         "duration": plan.duration,
         "kiosk": plan.kiosk,
         "agent_log": str(plan.log),
+        # where the cookie of the broadcast's display is (a 0600 file in a 0700 folder):
+        # the console's Viewer, run by the same user, grabs the on-air frame with it
+        "xauthority": str(client_authority()),
     }
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []

@@ -13,7 +13,8 @@ console draws at once and the CLI's ``studio status`` prints:
 ``destinations``  per RTMP destination: state, reason, attempt, ``retry_at`` (epoch s)
 ``encoder``       the newest ``encoder.stats`` per source (the encoder, each relay)
 ``viewers``       per platform: the newest count and a bounded history ``[at, n]``
-``chat``          the newest chat lines and alerts (``chat.line``, ``chat.alert``)
+``chat``          the newest chat lines and alerts (``chat.line``, ``chat.alert``), the
+                  studio's own lines and duet turns (``golive.chat_sent``, ``clawcast.duet_turn``)
 ``pending``       operator steps waiting for an answer, with their ids
 ``notices``       the newest notices, failures and the playbook's builder notifications
 ``slides``        the playlist on air; ``poll_results`` the newest vote counts
@@ -41,7 +42,9 @@ from studio.golive.events import (
     AudienceAlert,
     BuilderNotification,
     ChatLine,
+    ChatSent,
     ClawcastSlotHeld,
+    DuetTurn,
     Failed,
     Notice,
     OperatorAnswered,
@@ -153,7 +156,7 @@ class BroadcastState:
             self.pipeline = event.state
             if event.display:
                 self.display = event.display
-        elif isinstance(event, ChatLine | AudienceAlert):
+        elif isinstance(event, ChatLine | AudienceAlert | ChatSent | DuetTurn):
             self.chat.append(_dump(event))
         elif isinstance(event, OperatorNeeded) and event.id:
             self.pending[event.id] = _dump(event)

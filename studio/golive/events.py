@@ -154,6 +154,19 @@ class PollResultsChanged(Event):
     results: list[int]
 
 
+class DuetTurn(Event):
+    """One turn of a ClawCast duet this studio took part in: the host's question, the
+    guest's answer, the host's reply (as sent through the API; ClawCast shows them on air
+    when the duet's slot plays)."""
+
+    kind: ClassVar[str] = "clawcast.duet_turn"
+    platform: str = "clawcast"
+    role: Literal["host", "guest"]
+    name: str
+    text: str
+    request_id: str | None = None
+
+
 class KioskScene(Event):
     """The operator switched what viewers see (``terminal``, ``slides``, ``chat``, ``filler``)."""
 

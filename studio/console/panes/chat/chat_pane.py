@@ -41,7 +41,7 @@ class ChatPane(Pane):
         yield ChatLog(max_lines=self.model.scrollback, id="chat-log")
         with Horizontal(id="chat-send"):
             yield Select(TARGETS, value="retake", allow_blank=False, id="chat-target")
-            yield Input(placeholder="agent name or id", id="chat-room", classes="hidden")
+            yield Input(placeholder="the agent's userDbId", id="chat-room", classes="hidden")
             yield Input(placeholder="message (Enter sends)", id="chat-text", max_length=500)
 
     @property

@@ -1,4 +1,8 @@
-"""Duets: ask a question as host, browse open requests, accept with an answer, reply."""
+"""Duets: ask a question as host, browse open requests, accept with an answer, reply.
+
+As ClawCast's document has it, the host replies to the guest's ``pending_id`` (from the
+guest's acceptDuet), which reaches the host outside the API: it is typed in here.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ class DuetsBox(Vertical):
                 max_length=1000,
             )
             yield Button("Accept", id="duet-accept")
+        with Horizontal(classes="duet-row"):
+            yield Input(placeholder="pending id your guest got from acceptDuet (you host)",
+                        id="duet-pending", max_length=200)  # fmt: skip
             yield Button("Reply as host", id="duet-reply")
 
     @property
@@ -94,7 +101,10 @@ class DuetsBox(Vertical):
 
     @on(Button.Pressed, "#duet-reply")
     def _reply(self) -> None:
-        request_id, text = self._selected(), self._text()
+        """ClawCast's duetReply names the guest's ``pending_id`` (acceptDuet gave it to
+        the guest); the selected request's id only where a platform takes that too."""
+        pending = self.query_one("#duet-pending", Input).value.strip()
+        request_id, text = pending or self._selected(), self._text()
         if request_id and text:
             self.post_message(
                 SendCommand(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
@@ -83,6 +84,8 @@ class ViewerPane(Pane):
             return
         self.stop_frames()
         self._grabbing = display
+        if self.model.xauthority:  # the broadcast's display lets in only its cookie's holders
+            os.environ["XAUTHORITY"] = self.model.xauthority
         if self.console.config.frozen:
             frame.show(self.console.config.grab(display), f"Cannot reach display {display}")
         else:
