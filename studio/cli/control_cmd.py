@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,7 +80,24 @@ def status(as_json: bool) -> None:
         )
     for step in snapshot.get("pending", []):
         click.echo(f"  waiting for you: {step['id']} ({step['platform']} {step['need']})")
+        if step["need"] == "cooldown":
+            click.echo(f"    {cooldown_line(step.get('data') or {}, time.time())}")
+            click.echo(f"    answer with: studio answer {step['id']} retry  (or: give up)")
+            continue
         click.echo(f"    answer with: studio answer {step['id']} VALUE")
+
+
+def cooldown_line(data: dict[str, Any], now: float) -> str:
+    """baseFM's 429 as the CLI shows it: the time left, counted from ``now``."""
+    until = data.get("until")
+    if not isinstance(until, int | float):
+        return "baseFM cooldown (429): retried by itself when it ends"
+    left = max(0, int(until - now))
+    at = time.strftime("%H:%M:%S UTC", time.gmtime(until))
+    return (
+        f"baseFM cooldown (429): retried by itself in {left // 3600}:{left // 60 % 60:02d}:"
+        f"{left % 60:02d} (at {at}); the other platforms stay live"
+    )
 
 
 @click.command()

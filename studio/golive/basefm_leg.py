@@ -4,6 +4,8 @@ respect the 2-hour limit, DELETE at the end."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -14,6 +16,7 @@ from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.golive.operator import Need
 from studio.platforms.basefm import BasefmClient
 from studio.platforms.basefm_errors import (
+    BasefmCooldownActive,
     BasefmPaymentRejected,
     BasefmPaymentRequired,
     BasefmWrongWallet,
@@ -23,6 +26,19 @@ from studio.redaction import reveal
 from studio.validation.basefm import check_wallet, transaction_hash
 
 log = logging.getLogger(__name__)
+
+COOLDOWN_CHOICES = ("retry", "give up")
+
+
+def cooldown_choice(value: str) -> str:
+    """The operator's answer to baseFM's cooldown: ``retry`` now or ``give up`` baseFM."""
+    choice = " ".join(value.strip().lower().replace("_", " ").split())
+    if choice not in COOLDOWN_CHOICES:
+        raise ValidationFailed(
+            [Problem("answer", "must be retry or give up")], what="baseFM cooldown"
+        )
+    return choice
+
 
 ENDING_MARGIN = 60.0
 """End the baseFM leg this long before the 2-hour limit, so the DELETE is ours."""
@@ -69,24 +85,36 @@ class BasefmLeg(Leg):
         self.listen_url: str | None = None
         """Where listeners tune in: the station page, else the HLS stream."""
         self._stats: dict[str, Any] | None = None
+        self.cooldown_until: float | None = None
+        """While baseFM's 429 keeps this wallet out: when it is retried by itself."""
 
     async def prepare(self) -> None:
         async with self.step("stream", "POST /api/basefm/streams"):
             try:
-                self.created = await self.client.create_stream(
-                    self.wallet, self.name, self.city, self.tx_hash
-                )
-            except BasefmPaymentRequired as required:
-                self.created = await self._pay(required.fee)
-            except BasefmWrongWallet as wrong:
-                self.created = await self._claimed_wallet(wrong)
-            except BasefmPaymentRejected as rejected:
-                if self.tx_hash is None:
-                    raise
-                self._rejected(self.tx_hash, rejected)
-                self.created = await self._pay(None, rejected=(self.tx_hash, rejected.reason))
-            finally:
-                self._warn_if_unsaved()
+                self.created = await self._create()
+            except BasefmCooldownActive as cooling:
+                self._cooling(cooling)
+                return
+        self._armed()
+
+    async def _create(self) -> CreateStreamResponse:
+        """POST the stream, asking the operator for what baseFM wants (fee, wallet)."""
+        try:
+            return await self.client.create_stream(self.wallet, self.name, self.city, self.tx_hash)
+        except BasefmPaymentRequired as required:
+            return await self._pay(required.fee)
+        except BasefmWrongWallet as wrong:
+            return await self._claimed_wallet(wrong)
+        except BasefmPaymentRejected as rejected:
+            if self.tx_hash is None:
+                raise
+            self._rejected(self.tx_hash, rejected)
+            return await self._pay(None, rejected=(self.tx_hash, rejected.reason))
+        finally:
+            self._warn_if_unsaved()
+
+    def _armed(self) -> None:
+        assert self.created is not None
         session = self.created.session
         remaining = session.remaining if session.remaining is not None else session.maxDuration
         self.ends_at = self.ctx.clock() + remaining
@@ -101,6 +129,74 @@ class BasefmLeg(Leg):
                 text=f"baseFM: {how}; {remaining // 60} minutes left of the 2-hour limit",
             )
         )
+
+    # -- 429: the wallet's cooldown ------------------------------------------------------
+
+    def _cooling(self, cooling: BasefmCooldownActive) -> None:
+        """429 at the start: the other legs go live now; this one waits (``on_air``)."""
+        now = self.ctx.clock()
+        if cooling.available_at is not None:
+            self.cooldown_until = cooling.available_at
+        else:
+            self.cooldown_until = now + (cooling.remaining if cooling.remaining is not None else 60)
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"baseFM: {cooling.message}. The other platforms go on; baseFM joins "
+                "when the cooldown ends (or retry now, or give up baseFM alone).",
+            )
+        )
+
+    async def _through_cooldown(self) -> None:
+        """Wait out the cooldown as an operator step that counts down: it is retried by
+        itself when it ends, at once on ``retry``, and ``give up`` ends this leg alone."""
+        while self.created is None:
+            assert self.cooldown_until is not None
+            until = self.cooldown_until
+            need = Need(
+                platform=self.platform,
+                need="cooldown",
+                prompt="baseFM allows one session a day per wallet: it is retried by itself "
+                "when the cooldown ends. Answer retry to try now, or give up to go on "
+                "without baseFM (the other platforms stay live).",
+                validate=cooldown_choice,
+                data={"until": until, "wallet": self.wallet, "choices": list(COOLDOWN_CHOICES)},
+                flags="studio answer cooldown retry|give up",
+            )
+            choice = await self._answer_or_sleep(need, max(0.0, until - self.ctx.clock()))
+            if choice == "give up":
+                self.ctx.publish(
+                    Notice(platform=self.platform, text="baseFM: given up by the operator")
+                )
+                raise LegFinished("the operator gave up baseFM during its cooldown")
+            try:
+                self.created = await self._create()
+            except BasefmCooldownActive as again:
+                self._cooling(again)
+        self.cooldown_until = None
+        self._armed()
+        assert self.ctx.join is not None, "the sequence adds a late leg to the encode"
+        await self.ctx.join(self)
+        await self.confirm_live()
+
+    async def _answer_or_sleep(self, need: Need, seconds: float) -> str:
+        """The operator's choice, or ``retry`` once ``seconds`` have passed."""
+        asked = asyncio.ensure_future(self.ctx.operator.answer(need))
+        timer = asyncio.ensure_future(self.ctx.sleep(seconds))
+        try:
+            await asyncio.wait({asked, timer}, return_when=asyncio.FIRST_COMPLETED)
+            if asked.done() and asked.exception() is None:
+                return asked.result()
+            if not timer.done():  # no operator to ask (answers given up front): wait
+                await timer
+            return "retry"
+        finally:
+            for task in (asked, timer):
+                task.cancel()
+            for task in (asked, timer):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     def _warn_if_unsaved(self) -> None:
         error = self.client.store_error
@@ -223,7 +319,10 @@ class BasefmLeg(Leg):
             fix="Check the session with `GET /api/basefm/streams`; end it and create a new one.",
         )
 
-    async def destination(self) -> Destination:
+    async def destination(self) -> Destination | None:
+        """None while the wallet's cooldown keeps baseFM out of the encode."""
+        if self.created is None and self.cooldown_until is not None:
+            return None
         assert self.created is not None, "prepare() first"
         return self._destination_of(self.created)
 
@@ -234,9 +333,13 @@ class BasefmLeg(Leg):
             stream = current.stream
             if stream.fullRtmpUrl is not None:
                 return Destination(name=self.platform, url=stream.fullRtmpUrl)
-        return await self.destination()
+        fallback = await self.destination()
+        assert fallback is not None
+        return fallback
 
     async def confirm_live(self) -> None:
+        if self.created is None and self.cooldown_until is not None:
+            return  # confirmed once it joins, after the cooldown
         timing = self.ctx.timing
         async with self.step(
             "confirm_live", "GET /api/basefm/streams/status until Mux sees the ingest"
@@ -274,6 +377,8 @@ class BasefmLeg(Leg):
         return mux_active and session_live
 
     async def on_air(self) -> None:
+        if self.created is None and self.cooldown_until is not None:
+            await self._through_cooldown()
         while True:
             left = (self.ends_at or float("inf")) - self.ctx.clock()
             if left <= ENDING_MARGIN:

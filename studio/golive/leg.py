@@ -73,6 +73,9 @@ class LegContext:
     clock: Callable[[], float] = time.time
     planned_end: float | None = None
     """When the broadcast's planned duration is over (the event loop's clock), once live."""
+    join: Callable[[Leg], Awaitable[None]] | None = None
+    """Adds a leg that could not start with the others (baseFM's cooldown) to the
+    running encode once it can (set by the sequence)."""
 
     def broadcast_left(self) -> float | None:
         """Seconds left of the broadcast's planned duration (None: until stopped)."""

@@ -126,6 +126,7 @@ class GoLive:
         self._unlisten: Callable[[], None] | None = None
         self.detach_kiosk: Callable[[], None] = lambda: None
         """Takes the kiosk's listener off the bus (set by ``assemble.build``)."""
+        ctx.join = self._join
 
     # -- control --------------------------------------------------------------------
     def request_stop(self, reason: str = "stopped by the operator") -> None:
@@ -359,6 +360,22 @@ class GoLive:
                     fix="The watchdog keeps trying; `kill -USR1` reconnects at once.",
                 )
             )
+
+    async def _join(self, leg: Leg) -> None:
+        """A leg that was waiting (baseFM's cooldown) joins the broadcast: its
+        destination is added to the encode, which restarts (or starts) with it."""
+        destination = await leg.destination()
+        if destination is None:
+            return
+        self._destinations[leg.platform] = destination
+        destinations = [*self._destinations.values(), *self.extra]
+        if self.pipeline is not None:
+            await self.pipeline.restart_encoder(destinations)
+        elif self.pipeline_factory is not None:
+            self.pipeline = self.pipeline_factory(
+                destinations, self._refresh_all, self._refresh_one
+            )
+            await self.pipeline.start()
 
     async def _leg_on_air(self, leg: Leg) -> None:
         try:

@@ -49,6 +49,8 @@ class StepPrompt(Vertical):
     BINDINGS = [
         Binding("ctrl+y", "copy", "Copy text", id="operator.copy",
                 tooltip="Copy the text to post (also through the terminal's clipboard)."),
+        Binding("ctrl+g", "retry", "Retry now", id="operator.retry",
+                tooltip="baseFM's cooldown: try to start the baseFM session now."),
     ]  # fmt: skip
 
     def __init__(self, step: PendingStep) -> None:
@@ -72,7 +74,11 @@ class StepPrompt(Vertical):
             yield Static(Text(self.copy_text, style="bold"), classes="copy-text", id="copy-text")
         if step.need == "registration":
             yield RegistrationForm(step.id or step.need)
-        elif step.need != "cooldown":
+        elif step.need == "cooldown":
+            with Horizontal(classes="step-answer"):
+                yield Button("Retry now", id="retry", variant="primary")
+                yield Button("Give up baseFM", id="give-up", variant="error")
+        else:
             with Horizontal(classes="step-answer"):
                 yield Input(placeholder=PLACEHOLDERS.get(step.need, "answer"), classes="answer")
                 if self.copy_text:
@@ -95,8 +101,9 @@ class StepPrompt(Vertical):
             return Text.assemble(("Expected wallet: ", "bold"), str(data.get("expected") or "—"),
                                  "\n", step.prompt)  # fmt: skip
         if step.need == "cooldown":
-            return Text.assemble(("Try again in ", "bold"), (clock(self.cooldown_left()), "bold"),
-                                 "\n", step.prompt)  # fmt: skip
+            return Text.assemble(("Retried by itself in ", "bold"),
+                                 (clock(self.cooldown_left()), "bold"),
+                                 " · the other platforms stay live\n", step.prompt)  # fmt: skip
         if step.need == "tweet_url":
             return Text("Post this exact message in a tweet from your human's account:")
         if step.need == "registration":
@@ -136,6 +143,20 @@ class StepPrompt(Vertical):
         # the service knows the step by its id, or (older services) by its need
         need = self.step.id or self.step.need
         self.post_message(SendCommand(Command("answer", {"need": need, "value": value.strip()})))
+
+    @on(Button.Pressed, "#retry")
+    def action_retry(self) -> None:
+        if self.step.need == "cooldown":
+            self._choose("retry")
+
+    @on(Button.Pressed, "#give-up")
+    def action_give_up(self) -> None:
+        if self.step.need == "cooldown":
+            self._choose("give up")
+
+    def _choose(self, choice: str) -> None:
+        need = self.step.id or self.step.need
+        self.post_message(SendCommand(Command("answer", {"need": need, "value": choice})))
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
