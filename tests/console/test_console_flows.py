@@ -420,3 +420,34 @@ async def test_the_go_live_form_checks_each_field_and_gives_the_plan(tmp_path: P
     (plan,) = chosen
     assert plan.platforms == ["basefm"] and plan.basefm_wallet == "0x" + "ab" * 20
     assert plan.duration == 90 and plan.log == tmp_path / "agent.log" and plan.kiosk
+
+
+async def test_the_basefm_cooldown_counts_down_and_offers_retry_and_give_up() -> None:
+    """baseFM's 429: a live countdown (simulated clock), the other legs still live, and
+    the operator's two ways out, each an answer to the step the leg asked."""
+    from studio.cli.control_cmd import cooldown_line
+    from tests.console.test_console_snapshots import cooldown_step
+
+    now = [T0 + 60]
+    service = Service(live_session() + [cooldown_step()])
+    app = console(service, now=lambda: now[0])
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot, lambda: app.query("StepPrompt"))
+        details = app.query_one(".step-details")
+        assert "Retried by itself in 23:59:12" in str(details.render())
+        assert app.model.legs["retake"].live and app.model.legs["clawcast"].live
+        now[0] += 65
+        app.tick()  # the console's one-second timer (frozen consoles have none)
+        await settle(pilot, lambda: "in 23:58:07" in str(details.render()))
+        await pilot.press("ctrl+g")
+        await settle(pilot, lambda: len(service.commands) == 1)
+        await pilot.click("#give-up")
+        await settle(pilot, lambda: len(service.commands) == 2)
+        assert [dict(c.args) for c in service.commands] == [
+            {"need": "cooldown-3", "value": "retry"},
+            {"need": "cooldown-3", "value": "give up"},
+        ]
+    # the same countdown in `studio status`
+    data = cooldown_step().data
+    assert "retried by itself in 23:58:07" in cooldown_line(data, T0 + 125)
+    assert "in 0:00:00" in cooldown_line(data, data["until"] + 5)

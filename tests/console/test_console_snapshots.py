@@ -34,10 +34,14 @@ Setup = Callable[[ConsoleApp, Pilot[None]], Awaitable[None]]
 
 
 def cooldown_step() -> OperatorNeeded:
+    """baseFM's 429 as the baseFM leg asks it (``studio.golive.basefm_leg``)."""
     return OperatorNeeded(
-        at=T0 + 30, platform="basefm", need="cooldown",
-        prompt="This wallet ended a session less than 24 hours ago; baseFM allows one a day.",
-        data={"retry_after": 3600},
+        at=T0 + 30, platform="basefm", need="cooldown", id="cooldown-3",
+        prompt="baseFM allows one session a day per wallet: it is retried by itself when the "
+        "cooldown ends. Answer retry to try now, or give up to go on without baseFM (the "
+        "other platforms stay live).",
+        data={"until": T0 + 60 + 23 * 3600 + 59 * 60 + 12, "wallet": "0x" + "ab" * 20,
+              "choices": ["retry", "give up"]},
     )  # fmt: skip
 
 

@@ -76,7 +76,8 @@ class StepPrompt(Vertical):
             yield RegistrationForm(step.id or step.need)
         elif step.need == "cooldown":
             with Horizontal(classes="step-answer"):
-                yield Button("Retry now", id="retry", variant="primary")
+                # focused like an answer box, so Ctrl+G and Enter work at once
+                yield Button("Retry now", id="retry", variant="primary", classes="answer")
                 yield Button("Give up baseFM", id="give-up", variant="error")
         else:
             with Horizontal(classes="step-answer"):
