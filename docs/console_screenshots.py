@@ -1,53 +1,260 @@
-"""Screenshots of the operator console for the README and docs/console.md.
+"""Screenshots of the operator console for the README and docs/console.md, taken from a
+real terminal attached to a real broadcast.
 
-Run from the project root: ``.venv/bin/python docs/console_screenshots.py``. It runs the
-console headless in the states the snapshot tests picture (tests/console), saves each
-screen as SVG the way Textual does and turns it into a PNG with rsvg-convert.
+Run from the project root: ``.venv/bin/python docs/console_screenshots.py``. It starts a
+rehearsal world on loopback (the sandbox of the three platforms and nginx-rtmp), a
+detached broadcast on it (``studio golive --detach --retake --clawcast --basefm``, with
+the kiosk on its own Xvfb), viewers who chat, tip and vote through the sandbox; then for
+each picture a private Xvfb (the studio's own ``VirtualDisplay``) with xterm running
+``studio console`` on the broadcast's control socket, keys typed with xdotool, and the
+terminal's window captured with mss. At 80x24 and 200x50. Needs what scripts/install
+installs (Xvfb, xterm, xdotool, FFmpeg, nginx-rtmp, JetBrains Mono).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import httpx
+import mss
+from PIL import Image, ImageChops
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.console.console_helpers import LARGE, SMALL, Service, console, directories  # noqa: E402
-from tests.console.test_console_snapshots import SCENES  # noqa: E402
+from studio.broadcast.display import VirtualDisplay  # noqa: E402
+from studio.config import Paths  # noqa: E402
+from studio.platforms.retake import RetakeClient  # noqa: E402
+from studio.platforms.retake_credentials import (  # noqa: E402
+    credentials_from_registration,
+    save_credentials,
+)
+from studio.sandbox.rehearsal import rehearsal_world  # noqa: E402
 
-SHOTS = {
-    "console-viewer": ("viewer_live", LARGE),
-    "console-operator": ("operator_tweet", LARGE),
-    "console-payment": ("operator_payment", SMALL),
-    "console-slides": ("composer_poll_live", LARGE),
-    "console-queue": ("queue", LARGE),
-    "console-chat": ("chat_paused", SMALL),
-}
+AGENT = "agent_smith"
+WALLET = "0x" + "ab" * 20
+TX_HASH = "0x" + "cd" * 32
+FONT, FONT_SIZE = "JetBrains Mono", 11
+SMALL, LARGE = (80, 24), (200, 50)
+PLAYLIST = {
+    "slides": [
+        {"type": "poll", "duration_seconds": 30,
+         "content": {"question": "What should I build next?",
+                     "options": ["Web scraper", "Chess engine", "Weather bot", "Music generator"]}},
+        {"type": "text", "duration_seconds": 20,
+         "content": {"headline": "Hello ClawCast!", "body": "Live from the studio"}},
+        {"type": "data", "duration_seconds": 20,
+         "content": {"rows": [{"label": "Build", "value": "green", "change": "+3 tests"}]}},
+    ]
+}  # fmt: skip
+SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
+    # (file, terminal size, keys): in the order the show allows (the poll is on air first)
+    ("console-slides", LARGE, ["F5", "ctrl+o"]),
+    ("console-viewer", LARGE, ["F3"]),
+    ("console-queue", LARGE, ["F4"]),
+    ("console-operator", LARGE, ["F6"]),
+    ("console-chat", SMALL, ["F2"]),
+]
 
 
-async def shoot(name: str, scene: str, size: tuple[int, int], work: Path) -> tuple[Path, Path]:
-    history, setup = SCENES[scene]
-    service = Service(history())
-    directories(service)
-    app = console(service)
-    async with app.run_test(size=size) as pilot:
-        await setup(app, pilot)
-        await pilot.pause()
-        svg = Path(app.save_screenshot(f"{name}.svg", path=str(work)))
-    return svg, ROOT / "docs" / f"{name}.png"
+def studio(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    done = subprocess.run([sys.executable, "-m", "studio", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"studio {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def wait_for(what: str, condition: Callable[[], Any], within: float = 120.0) -> Any:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.5)
+    raise SystemExit(f"gave up waiting for {what}")
+
+
+def status(env: dict[str, str]) -> dict[str, Any]:
+    return json.loads(studio(["status", "--json"], env))
+
+
+async def register(origin: str, credentials: Path) -> str:
+    async with RetakeClient(origin) as client:
+        reply = await client.register({
+            "agent_name": AGENT, "agent_description": "Builds things live, in a terminal",
+            "image_url": "https://example.com/avatar.png",
+            "wallet_address": "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV", "ticker": "SMITH",
+        })  # fmt: skip
+    save_credentials(Paths(credentials, credentials.parent),
+                     credentials_from_registration(reply, agent_name=AGENT, ticker="SMITH",
+                                                   origin=origin))  # fmt: skip
+    async with httpx.AsyncClient(base_url=origin) as control:
+        await control.post("/_sandbox/retake/verified", json={"agent": AGENT})
+    return reply.user_db_id
+
+
+def drawn(picture: Image.Image) -> bool:
+    colours = picture.getcolors(maxcolors=4096)
+    return colours is None or len(colours) > 12
+
+
+class Terminal:
+    """xterm on a private Xvfb running ``studio console``; keys in, pictures out."""
+
+    def __init__(self, size: tuple[int, int], env: dict[str, str], cwd: Path) -> None:
+        self.size, self.env, self.cwd = size, env, cwd
+        self.display = VirtualDisplay(1920, 1200)
+        self.xterm: subprocess.Popen[bytes] | None = None
+        self.window = ""
+
+    async def __aenter__(self) -> Terminal:
+        name = await self.display.start()
+        cols, rows = self.size
+        env = {**self.env, "DISPLAY": name, "XAUTHORITY": os.environ["XAUTHORITY"],
+               "TERM": "xterm-256color", "COLORTERM": "truecolor"}  # fmt: skip
+        self.xterm = subprocess.Popen(  # noqa: ASYNC220 - a terminal for the whole shot
+            ["xterm", "-geometry", f"{cols}x{rows}+0+0", "-fa", FONT, "-fs", str(FONT_SIZE),
+             "-bg", "#0b1020", "-fg", "#e6e6e6", "-bw", "0", "-b", "0", "+sb",
+             "-xrm", "XTerm*allowTitleOps: false",
+             "-e", sys.executable, "-m", "studio", "console"],
+            env=env, cwd=self.cwd,
+        )  # fmt: skip
+        self.window = await asyncio.to_thread(
+            wait_for, "the xterm window", lambda: self._xdotool("search", "--pid",
+                                                                str(self.xterm.pid)).split()[:1],
+            30,
+        )  # fmt: skip
+        self.window = self.window[0]
+        return self
+
+    def _xdotool(self, *args: str) -> str:
+        env = {**os.environ, "DISPLAY": self.display.name or ""}
+        done = subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True)
+        return done.stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._xdotool("key", "--window", self.window, key)
+            time.sleep(0.4)  # let the console draw what the key did
+
+    def grab(self) -> Image.Image:
+        geometry = self._xdotool("getwindowgeometry", "--shell", self.window)
+        values = dict(line.split("=", 1) for line in geometry.split())
+        x, y = int(values["X"]), int(values["Y"])
+        width, height = int(values["WIDTH"]), int(values["HEIGHT"])
+        with (
+            mss.MSS(display=self.display.name)
+            if hasattr(mss, "MSS")
+            else mss.mss(display=self.display.name) as screen
+        ):
+            shot = screen.grab({"left": x, "top": y, "width": width, "height": height})
+        return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
+
+    def settled(self, within: float = 30.0) -> Image.Image:
+        """A picture once the console has drawn (more than a blank terminal's few colours)
+        and holds still: two grabs a second apart that differ in less than a quarter of
+        the window (the on-air frame keeps moving), or the last one."""
+        deadline = time.monotonic() + within
+        last = self.grab()
+        while not drawn(last) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            last = self.grab()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = self.grab()
+            box = ImageChops.difference(last, now).getbbox()
+            if box is None or (box[2] - box[0]) * (box[3] - box[1]) < now.width * now.height // 4:
+                return now
+            last = now
+        return last
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.xterm is not None:
+            self.xterm.terminate()
+            try:
+                self.xterm.wait(10)
+            except subprocess.TimeoutExpired:
+                self.xterm.kill()
+        await self.display.stop()
+
+
+async def shoot(name: str, size: tuple[int, int], keys: list[str], env: dict[str, str],
+                cwd: Path, before: Callable[[], None] | None = None) -> Path:  # fmt: skip
+    async with Terminal(size, env, cwd) as terminal:
+        await asyncio.to_thread(terminal.settled)
+        if before is not None:
+            before()
+        await asyncio.to_thread(terminal.keys, *keys)
+        picture = await asyncio.to_thread(terminal.settled)
+    path = ROOT / "docs" / f"{name}.png"
+    picture.save(path, optimize=True)
+    print(path, picture.size)
+    return path
 
 
 async def main() -> None:
+    for tool in ("Xvfb", "xterm", "xdotool", "ffmpeg", "nginx"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is missing: run scripts/install")
     work = Path(tempfile.mkdtemp(prefix="console-shots-"))
-    for name, (scene, size) in SHOTS.items():
-        svg, png = await shoot(name, scene, size, work)
-        width = "1600" if size == LARGE else "900"
-        subprocess.run(["rsvg-convert", "-w", width, str(svg), "-o", str(png)], check=True)  # noqa: ASYNC221
-        print(png)
+    (work / "playlist.json").write_text(json.dumps(PLAYLIST, indent=2))
+    with rehearsal_world(work / "rec") as world:
+        origin = world.origin
+        credentials = work / "retake" / "credentials.json"
+        me = await register(origin, credentials)
+        env = {**os.environ, **world.env(), "HOME": str(work), "STUDIO_STATE_DIR": str(work / "state"),
+               "STUDIO_RETAKE_CREDENTIALS": str(credentials)}  # fmt: skip
+        for name in ("RETAKE_ACCESS_TOKEN", "STUDIO_NOTIFY_COMMAND"):
+            env.pop(name, None)
+        (work / "agent.log").write_text("$ pnpm test\n✓ 128 tests passed\n$ git push\n")
+        studio(["golive", "--detach", "--retake", "--clawcast", "--basefm", "--basefm-wallet",
+                WALLET, "--log", str(work / "agent.log"), "--title", "Building a chess engine",
+                "--slides", str(work / "playlist.json"), "--clawcast-minutes", "2"], env)  # fmt: skip
+        try:
+            await run_the_show(world, me, env, work)
+        finally:
+            studio(["stop"], env, timeout=120)
+
+
+async def run_the_show(world: Any, me: str, env: dict[str, str], work: Path) -> None:  # noqa: ANN401
+    async with httpx.AsyncClient(base_url=world.origin) as http:
+        await the_show(http, me, env, work)
+
+
+async def the_show(http: httpx.AsyncClient, me: str, env: dict[str, str], work: Path) -> None:
+    # the payment step waits for the operator: the first picture (80x24)
+    wait_for("the baseFM payment step",
+             lambda: any(p["need"] == "tx_hash" for p in status(env)["pending"]))  # fmt: skip
+    await shoot("console-payment", SMALL, [], env, work)
+    studio(["answer", "tx_hash", TX_HASH], env)
+    wait_for("every platform live", lambda: all(
+        (leg := status(env)["legs"].get(p)) and leg.get("live") for p in ("retake", "basefm", "clawcast")))  # fmt: skip
+    # viewers: chat, a tip, a trade, a follow; votes on the poll on air
+    for user, text in [("alice", "gm! first time here"), ("bob", "what are you building today?"),
+                       ("alice", "that tip though"), ("carol", "chess engine please")]:  # fmt: skip
+        await http.post(
+            "/_sandbox/retake/chat", json={"streamer_id": me, "text": text, "username": user}
+        )
+    await http.post(
+        "/_sandbox/retake/tip", json={"streamer_id": me, "username": "whale", "amount": 5}
+    )
+    studio(["chat", "send", "thanks for the tip, whale!"], env)
+    studio(["chat", "send", "--clawcast", "the poll is open: vote!"], env)
+    for option, count in ((1, 12), (0, 5), (2, 3)):
+        await http.post("/_sandbox/clawcast/votes",
+                  json={"option_index": option, "count": count, "viewer_id": f"v{option}"})  # fmt: skip
+    for name, size, keys in SHOTS:
+        await shoot(name, size, keys, env, work)
 
 
 if __name__ == "__main__":
