@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from studio.broadcast.display import VirtualDisplay  # noqa: E402
+from studio.broadcast.terminal import xterm_argv  # noqa: E402
 from studio.config import Paths  # noqa: E402
 from studio.platforms.retake import RetakeClient  # noqa: E402
 from studio.platforms.retake_credentials import (  # noqa: E402
@@ -44,7 +45,8 @@ from studio.sandbox.rehearsal import rehearsal_world  # noqa: E402
 AGENT = "agent_smith"
 WALLET = "0x" + "ab" * 20
 TX_HASH = "0x" + "cd" * 32
-FONT, FONT_SIZE = "JetBrains Mono", 11
+FONT, PIXEL_SIZE = "JetBrains Mono", 15
+TITLE = "studio console"
 SMALL, LARGE = (80, 24), (200, 50)
 PLAYLIST = {
     "slides": [
@@ -122,13 +124,11 @@ class Terminal:
         cols, rows = self.size
         env = {**self.env, "DISPLAY": name, "XAUTHORITY": os.environ["XAUTHORITY"],
                "TERM": "xterm-256color", "COLORTERM": "truecolor"}  # fmt: skip
-        self.xterm = subprocess.Popen(  # noqa: ASYNC220 - a terminal for the whole shot
-            ["xterm", "-geometry", f"{cols}x{rows}+0+0", "-fa", FONT, "-fs", str(FONT_SIZE),
-             "-bg", "#0b1020", "-fg", "#e6e6e6", "-bw", "0", "-b", "0", "+sb",
-             "-xrm", "XTerm*allowTitleOps: false",
-             "-e", sys.executable, "-m", "studio", "console"],
-            env=env, cwd=self.cwd,
-        )  # fmt: skip
+        # the studio's own on-air terminal settings (direct colour, no escapes that
+        # change the window), at the console's size
+        argv = xterm_argv(name, [sys.executable, "-m", "studio", "console"], grid=(cols, rows),
+                          font=FONT, pixel_size=PIXEL_SIZE, title=TITLE, background="#0b1020")  # fmt: skip
+        self.xterm = subprocess.Popen(argv, env=env, cwd=self.cwd)  # noqa: ASYNC220
         self.window = await asyncio.to_thread(
             wait_for, "the xterm window", lambda: self._xdotool("search", "--pid",
                                                                 str(self.xterm.pid)).split()[:1],
@@ -143,8 +143,11 @@ class Terminal:
         return done.stdout
 
     def keys(self, *keys: str) -> None:
+        """Typed as a person would (XTEST into the focused window; xterm ignores the
+        synthetic events ``--window`` sends)."""
+        self._xdotool("windowfocus", self.window)
         for key in keys:
-            self._xdotool("key", "--window", self.window, key)
+            self._xdotool("key", key)
             time.sleep(0.4)  # let the console draw what the key did
 
     def grab(self) -> Image.Image:

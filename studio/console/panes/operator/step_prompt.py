@@ -61,6 +61,12 @@ class StepPrompt(Vertical):
     def console(self) -> ConsoleApp:
         return self.app  # type: ignore[return-value]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retry now only for baseFM's cooldown (the Footer shows it only there)."""
+        if action == "retry":
+            return self.step.need == "cooldown"  # False: not in the Footer at all
+        return True
+
     @property
     def copy_text(self) -> str | None:
         message = self.step.data.get("verification_message")
