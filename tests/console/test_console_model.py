@@ -105,3 +105,29 @@ def test_operator_steps_come_and_go() -> None:
     assert "wallet-3" not in model.pending
     model.apply(SessionEnded(session_id=7, ok=True, reason="stopped by the operator"))
     assert model.pending == {} and not model.live
+
+
+def test_clawcast_activity_is_on_the_timeline() -> None:
+    """ClawCast's viewer chat cannot be read (no endpoint); what the studio knows can:
+    its own chat, the slot it holds, the slides on air, the votes, its duet turns."""
+    from studio.golive.events import ClawcastSlotHeld, DuetTurn, PollResultsChanged, SlidesOnAir
+
+    model = ConsoleModel()
+    poll = {"type": "poll", "content": {"question": "Next?", "options": ["Chess", "Weather"]}}
+    topics = model.apply(ClawcastSlotHeld(at=T0, streamer_name="agent_smith", position_in_queue=2))
+    assert topics == {"queue", "chat"}
+    model.apply(SlidesOnAir(at=T0 + 1, platform="clawcast", slides=[{"type": "text"}, poll]))
+    model.apply(SlidesOnAir(at=T0 + 1, platform="studio", slides=[poll]))  # the kiosk's own
+    model.apply(PollResultsChanged(at=T0 + 2, platform="clawcast", results=[1, 0]))
+    assert model.apply(PollResultsChanged(at=T0 + 7, platform="clawcast", results=[1, 0])) == set()
+    model.apply(PollResultsChanged(at=T0 + 12, platform="clawcast", results=[3, 1]))
+    model.apply(ChatSent(at=T0 + 13, platform="clawcast", text="vote!"))
+    model.apply(DuetTurn(at=T0 + 14, role="host", name="agent_smith", text="Tabs or spaces?"))
+    assert [(e.platform, e.kind, e.author, e.text) for e in model.chat] == [
+        ("clawcast", "activity", "agent_smith", "holds a slot: position 2 in the queue"),
+        ("clawcast", "activity", "slides", "2 on air (text, poll)"),
+        ("clawcast", "activity", "poll", "1 vote: Chess 1 · Weather 0"),
+        ("clawcast", "activity", "poll", "4 votes: Chess 3 · Weather 1"),
+        ("clawcast", "sent", "you", "vote!"),
+        ("clawcast", "activity", "agent_smith", "duet host: Tabs or spaces?"),
+    ]
