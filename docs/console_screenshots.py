@@ -59,12 +59,15 @@ PLAYLIST = {
          "content": {"rows": [{"label": "Build", "value": "green", "change": "+3 tests"}]}},
     ]
 }  # fmt: skip
+TABS = {"viewer": 4, "queue": 11, "slides": 19, "operator": 28}
+"""The column of each tab's label on the console's second row (clicked with the mouse:
+in xterm at 200 columns the function keys did not reach the console, at 80 they do)."""
 SHOTS: list[tuple[str, tuple[int, int], list[str]]] = [
-    # (file, terminal size, keys): in the order the show allows (the poll is on air first)
-    ("console-slides", LARGE, ["F5", "ctrl+o"]),
-    ("console-viewer", LARGE, ["F3"]),
-    ("console-queue", LARGE, ["F4"]),
-    ("console-operator", LARGE, ["F6"]),
+    # (file, terminal size, keys or tab:NAME clicks), in the order the show allows
+    ("console-slides", LARGE, ["tab:slides", "ctrl+o"]),
+    ("console-viewer", LARGE, ["tab:viewer"]),
+    ("console-queue", LARGE, ["tab:queue"]),
+    ("console-operator", LARGE, ["tab:operator"]),
     ("console-chat", SMALL, ["F2"]),
 ]
 
@@ -147,8 +150,20 @@ class Terminal:
         synthetic events ``--window`` sends)."""
         self._xdotool("windowfocus", self.window)
         for key in keys:
-            self._xdotool("key", key)
-            time.sleep(0.4)  # let the console draw what the key did
+            if key.startswith("tab:"):
+                self.click(TABS[key.removeprefix("tab:")], 1)
+            else:
+                self._xdotool("key", key)
+            time.sleep(0.6)  # let the console draw what the key did
+
+    def click(self, col: int, row: int) -> None:
+        geometry = self._xdotool("getwindowgeometry", "--shell", self.window)
+        values = dict(line.split("=", 1) for line in geometry.split())
+        cell_w = int(values["WIDTH"]) / self.size[0]
+        cell_h = int(values["HEIGHT"]) / self.size[1]
+        x, y = int((col + 0.5) * cell_w), int((row + 0.5) * cell_h)
+        self._xdotool("mousemove", "--window", self.window, str(x), str(y))
+        self._xdotool("click", "1")
 
     def grab(self) -> Image.Image:
         geometry = self._xdotool("getwindowgeometry", "--shell", self.window)

@@ -133,6 +133,9 @@ class DestinationHealth:
             )
             if rate and rate > 0 and fresh and not encoder.ended:
                 return f"Live {rate:,.0f} kb/s", "success"
+            if rate is None and fresh and encoder.fps > 0 and not encoder.ended:
+                # FFmpeg says bitrate=N/A with several outputs: frames still flow
+                return "Live", "success"
             return "Stalled 0 kb/s", "warning"
         if self.state in ("retrying", "failed") and self.retry_at is not None:
             left = max(0, round(self.retry_at - now))
