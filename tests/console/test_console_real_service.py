@@ -176,6 +176,7 @@ async def test_a_whole_show_run_from_the_console_against_the_real_service(
     started = await asyncio.to_thread(studio, [
         "golive", "--detach", "--retake", "--clawcast", "--basefm", "--basefm-wallet", WALLET,
         "--tx-hash", TX_HASH, "--log", str(tmp_path / "agent.log"), "--grid", "90x25",
+        "--clawcast-minutes", "3",
     ], env)  # fmt: skip
     assert started.returncode == 0, started.stderr
     pid = int(started.stdout.split("pid ", 1)[1].split()[0])
