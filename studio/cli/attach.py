@@ -6,7 +6,10 @@ Events are printed off the event loop, so a terminal or pipe that blocks holds u
 only this client (the server then drops its backlog and resyncs it), never the
 broadcast. A terminal that goes away (EIO, a closed pipe) ends the printing, not the
 show. Lines on standard input answer the newest operator step: a bare value, or
-``{"need": "tx_hash", "value": "0x…"}`` (the need or the step's id). A line
+``{"need": "tx_hash", "value": "0x…"}`` (the need or the step's id). A reader that
+falls behind (2,000 events unread) gets one line ``{"event": "control.resync",
+"dropped": n, "seq": …}`` in place of what it missed (with ``studio events``' snapshot
+option, the fresh snapshot instead). A line
 ``{"command": "say", "args": {"text": "…"}}`` is any control API command instead
 (``say``, ``music``, ``volume``, ``mute``, ``chat.send``, …); a refusal is reported on
 standard error.
@@ -142,17 +145,12 @@ async def follow(
                         alive = False
             elif op == "resync":
                 pending.reset(message.get("snapshot") or {})
-                if json_lines and snapshot_first:
+                if json_lines:  # what was missed is said, never silently skipped
+                    seq, dropped = message.get("seq"), message.get("dropped")
+                    whole = message.get("snapshot") or {} if snapshot_first else {}
+                    kind = "snapshot" if snapshot_first else "control.resync"
                     await show(
-                        _json(
-                            {
-                                "event": "snapshot",
-                                "seq": message.get("seq"),
-                                "dropped": message.get("dropped"),
-                                **(message.get("snapshot") or {}),
-                            }
-                        )
-                        + "\n"
+                        _json({"event": kind, "seq": seq, "dropped": dropped, **whole}) + "\n"
                     )
             elif op == "bye":
                 break

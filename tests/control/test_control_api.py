@@ -598,3 +598,39 @@ async def test_a_client_whose_consumer_stalls_holds_a_bounded_backlog_then_resyn
         last = await anext(client.messages())
         assert last["event"]["text"] == "line 5000" and last["seq"] == got[-1]["seq"] + 1
         await client.close()
+
+
+async def test_headless_behind_an_unread_pipe_prints_what_it_missed_as_one_resync_line(
+    monkeypatch,  # noqa: ANN001
+):
+    """``studio golive --headless`` whose standard output nobody reads for a while: its
+    memory stays bounded, and when the pipe drains it says how many events it missed."""
+    import threading
+
+    from studio.cli import attach
+
+    printed: list[dict] = []
+    unblocked = threading.Event()
+
+    def write(text: str) -> None:  # a pipe that is full until ``unblocked``
+        unblocked.wait(30)
+        printed.extend(json.loads(t) for t in text.splitlines())
+
+    monkeypatch.setattr(attach, "_write", write)
+    async with served(max_queue=5000, stall_seconds=60) as s:
+        client = await ControlClient.connect(s.socket_path, events=["chat.*"], backlog=100)
+        following = asyncio.create_task(attach.follow(client, json_lines=True))
+        for i in range(1000):
+            s.bus.publish(line(i))
+            if i % 50 == 0:
+                await asyncio.sleep(0.01)
+        await until(lambda: client._skipping or client._messages.qsize() < 100)
+        assert client._messages.qsize() <= 100
+        unblocked.set()
+        s.bus.publish(line(1000))
+        await until(lambda: printed and printed[-1].get("text") == "line 1000", within=20)
+        resyncs = [p for p in printed if p["event"] == "control.resync"]
+        chat = [p for p in printed if p["event"] == "chat.line"]
+        assert resyncs and sum(r["dropped"] for r in resyncs) + len(chat) == 1001
+        await client.close()
+        await asyncio.wait_for(following, 10)
