@@ -138,7 +138,7 @@ class KioskApp(AppBase):
                     link=cfg.storefront.link or None,
                     id="filler",
                 )
-            yield ChatFeed(air=self.air, id="chat", classes="hidden")
+            yield ChatFeed(air=self.air, refresh_hz=cfg.refresh_hz, id="chat", classes="hidden")
         yield TimedBanner(air=self.air, frozen=cfg.frozen, id="caption")
         yield TimedBanner(air=self.air, frozen=cfg.frozen, id="message")
         yield TickerBar(self.state, air=self.air, clock=cfg.clock, frozen=cfg.frozen, id="ticker")
@@ -298,6 +298,7 @@ class KioskApp(AppBase):
     def remask(self) -> None:
         """Redraw everything on air through the filter, which has just learnt new secrets."""
         self.terminal.remask()
+        self.chat.remask()
         for banner in self.query(TimedBanner):
             banner.remask()
         for widget in self.query("PictureSlide"):
