@@ -241,8 +241,12 @@ class GoLiveProcess:
         the studio's display admits only clients holding that cookie."""
         from studio.bench.proctree import tree_pids
 
-        # the studio sets it after it starts, so its children (xterm, FFmpeg) show it
+        # the studio sets it after it starts, so its children (xterm, FFmpeg) show it; its
+        # own /proc environ is what it was started with (the bench's, which may name an
+        # earlier run's file)
         for pid in tree_pids([self.pid]):
+            if pid == self.pid:
+                continue
             try:
                 environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
             except OSError:
