@@ -2,14 +2,23 @@
 
 Scrolling up pauses the tail and counts what arrives meanwhile; End resumes. The log
 keeps at most the model's scrollback (the journal keeps everything).
+
+A flood is drawn in slices: lines wait in ``pending`` (bounded by the scrollback, so a
+line that could never survive the bound is never rendered), each slice renders for at
+most ``SLICE_SECONDS`` and scrolls once, and the next slice waits behind the key presses
+and repaints already queued.
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import RichLog
 
@@ -19,6 +28,8 @@ from studio.console.model import TimelineEntry
 PLATFORM_MARKS = {"retake": "RT", "clawcast": "CC", "basefm": "FM"}
 KIND_LABELS = {"tip": "TIP", "trade": "TRADE", "follow": "FOLLOW", "pin": "PIN",
                "activity": "•", "sent": "YOU"}  # fmt: skip
+SLICE_SECONDS = 0.01
+"""The longest one slice of a flood renders before keys and repaints get their turn."""
 
 
 class ChatLog(RichLog):
@@ -41,11 +52,45 @@ class ChatLog(RichLog):
 
     def __init__(self, *, max_lines: int, id: str | None = None) -> None:
         super().__init__(max_lines=max_lines, wrap=True, markup=False, auto_scroll=True, id=id)
+        self.pending: deque[TimelineEntry] = deque(maxlen=max_lines)
+        """Lines taken but not drawn yet (each line is at least one row, so the older
+        ones a full deque drops would have been trimmed by the bound anyway)."""
 
-    def add(self, line: TimelineEntry) -> None:
-        self.write(self.render_chat_line(line), scroll_end=not self.paused)
+    def add(self, lines: Iterable[TimelineEntry]) -> None:
+        """Take new lines: drawn now as far as one slice goes, the rest in later slices."""
+        idle = not self.pending
+        before = len(self.pending)
+        self.pending.extend(lines)
         if self.paused:
-            self.unseen += 1
+            self.unseen += len(self.pending) - before
+        if idle and self.pending:
+            self._draw_slice()
+
+    def clear(self) -> ChatLog:
+        self.pending.clear()
+        return super().clear()
+
+    def _draw_slice(self) -> None:
+        if not self.pending or not self.is_attached:
+            return
+        ends = time.perf_counter() + SLICE_SECONDS
+        bound, self.max_lines = self.max_lines, None  # trimmed once, below
+        try:
+            while self.pending:
+                self.write(self.render_chat_line(self.pending.popleft()), scroll_end=False)
+                if time.perf_counter() >= ends:
+                    break
+        finally:
+            self.max_lines = bound
+        if bound is not None and len(self.lines) > bound:
+            self._start_line += len(self.lines) - bound
+            self.lines = self.lines[-bound:]
+            self.virtual_size = Size(self._widest_line_width, len(self.lines))
+            self.refresh()
+        if not self.paused:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        if self.pending:
+            self.call_later(self._draw_slice)
 
     def render_chat_line(self, line: TimelineEntry) -> Text:
         v = palette(self.app)

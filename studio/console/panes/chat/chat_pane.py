@@ -34,7 +34,8 @@ class ChatPane(Pane):
 
     def __init__(self, model: ConsoleModel, *, id: str | None = None) -> None:
         super().__init__(model, id=id)
-        self._drawn = 0
+        self._taken = 0
+        """How many of the model's lines (``chat_total``) the log has been given."""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="chat-status")
@@ -48,13 +49,17 @@ class ChatPane(Pane):
     def chat_log(self) -> ChatLog:
         return self.query_one(ChatLog)
 
+    @property
+    def _drawn(self) -> int:
+        """How many of the model's lines are drawn (or were past the bound, never drawn)."""
+        return self._taken - len(self.chat_log.pending)
+
     def update_from_model(self, topics: set[Topic]) -> None:
-        log = self.chat_log
-        new = self.model.chat_total - self._drawn
-        lines = list(self.model.chat)[-new:] if new > 0 else []
-        for line in lines[-self.model.scrollback :]:
-            log.add(line)
-        self._drawn = self.model.chat_total
+        new = min(self.model.chat_total - self._taken, len(self.model.chat))
+        if new > 0:
+            chat = self.model.chat
+            self.chat_log.add(chat[i] for i in range(len(chat) - new, len(chat)))
+        self._taken = self.model.chat_total
         self._status()
 
     def reset(self) -> None:
@@ -64,9 +69,8 @@ class ChatPane(Pane):
         """After a theme change: the lines are drawn again in the new colours."""
         log = self.chat_log
         log.clear()
-        for line in self.model.chat:
-            log.add(line)
-        self._drawn = self.model.chat_total
+        log.add(self.model.chat)
+        self._taken = self.model.chat_total
 
     def _status(self) -> None:
         log = self.chat_log
