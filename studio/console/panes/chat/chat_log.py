@@ -30,6 +30,9 @@ KIND_LABELS = {"tip": "TIP", "trade": "TRADE", "follow": "FOLLOW", "pin": "PIN",
                "activity": "•", "sent": "YOU"}  # fmt: skip
 SLICE_SECONDS = 0.01
 """The longest one slice of a flood renders before keys and repaints get their turn."""
+FLOOD_GAP = 0.05
+"""While lines keep coming, slices are this far apart: the lines pushed out of the
+bound meanwhile are never rendered, and the reading of events gets the time."""
 
 
 class ChatLog(RichLog):
@@ -55,6 +58,8 @@ class ChatLog(RichLog):
         self.pending: deque[TimelineEntry] = deque(maxlen=max_lines)
         """Lines taken but not drawn yet (each line is at least one row, so the older
         ones a full deque drops would have been trimmed by the bound anyway)."""
+        self._arrived = False
+        """Lines came in since the last slice: a flood is going on."""
 
     def add(self, lines: Iterable[TimelineEntry]) -> None:
         """Take new lines: drawn now as far as one slice goes, the rest in later slices."""
@@ -65,6 +70,8 @@ class ChatLog(RichLog):
             self.unseen += len(self.pending) - before
         if idle and self.pending:
             self._draw_slice()
+        else:
+            self._arrived = True
 
     def clear(self) -> ChatLog:
         self.pending.clear()
@@ -75,9 +82,11 @@ class ChatLog(RichLog):
             return
         ends = time.perf_counter() + SLICE_SECONDS
         bound, self.max_lines = self.max_lines, None  # trimmed once, below
+        colours = palette(self.app)
         try:
             while self.pending:
-                self.write(self.render_chat_line(self.pending.popleft()), scroll_end=False)
+                line = self.render_chat_line(self.pending.popleft(), colours)
+                self.write(line, scroll_end=False)
                 if time.perf_counter() >= ends:
                     break
         finally:
@@ -89,11 +98,16 @@ class ChatLog(RichLog):
             self.refresh()
         if not self.paused:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
-        if self.pending:
+        if not self.pending:
+            self._arrived = False
+        elif self._arrived:
+            self._arrived = False
+            self.set_timer(FLOOD_GAP, self._draw_slice)
+        else:
             self.call_later(self._draw_slice)
 
-    def render_chat_line(self, line: TimelineEntry) -> Text:
-        v = palette(self.app)
+    def render_chat_line(self, line: TimelineEntry, colours: dict[str, str] | None = None) -> Text:
+        v = colours or palette(self.app)
         mark = PLATFORM_MARKS.get(line.platform, line.platform[:2].upper())
         platform_colour = {"retake": v.get("primary"), "clawcast": v.get("secondary"),
                            "basefm": v.get("accent")}.get(line.platform)  # fmt: skip
