@@ -451,3 +451,34 @@ async def test_the_basefm_cooldown_counts_down_and_offers_retry_and_give_up() ->
     data = cooldown_step().data
     assert "retried by itself in 23:58:07" in cooldown_line(data, T0 + 125)
     assert "in 0:00:00" in cooldown_line(data, data["until"] + 5)
+
+
+async def test_a_flood_past_the_scrollback_keeps_the_newest_and_counts_every_line() -> None:
+    history = live_session() + [
+        chat(T0 + 100 + i, f"viewer{i % 5}", id=f"n{i}", text=f"line {i}") for i in range(60)
+    ]
+    service = Service(history)
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        log = app.query_one(ChatLog)
+        await settle(pilot, lambda: log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y)
+        bound = app.model.scrollback
+        log.focus()
+        await pilot.press("pageup")
+        await settle(pilot, lambda: log.paused)
+        flood = bound + 300
+        for first in range(0, flood, 500):  # the bus holds 1,000 events a listener
+            for i in range(first, min(first + 500, flood)):
+                service.publish(chat(T0 + 300 + i, f"viewer{i % 7}", id=f"f{i}", text=f"flood {i}"))
+            await settle(pilot, lambda n=i: app.model.chat_total == 66 + n + 1)
+        await settle(pilot, lambda: not log.pending)
+        assert log.unseen == flood  # the ones pushed out of the bound unseen are counted too
+        assert len(log.lines) == bound  # the bound holds: only the newest rows are kept
+        status = app.query_one("#chat-status", Label)
+        assert f"Paused · {flood} new" in str(status.render())
+        await pilot.press("end")
+        await settle(pilot, lambda: not log.paused and log.scroll_y == log.max_scroll_y)
+        shown = "\n".join(strip.text for strip in log.lines[-4:])
+        assert f"flood {flood - 1}" in shown
+        assert f"Chat · {bound} kept of {66 + flood}" in str(status.render())
