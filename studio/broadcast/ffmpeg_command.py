@@ -51,7 +51,6 @@ COMMON = [
 
 X264: dict[str, list[str]] = {
     "terminal": [
-        "-sws_flags", "fast_bilinear",
         "-preset", "ultrafast", "-tune", "zerolatency", "-x264-params", "aq-mode=0",
         "-threads", "1",
     ],

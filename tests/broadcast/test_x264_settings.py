@@ -20,9 +20,7 @@ from studio.golive.operator import GivenAnswers
 from studio.golive.plan import Plan
 
 DEST = Destination.from_parts("retake", "rtmp://127.0.0.1:1935/retake", "keyalpha0001")
-TERMINAL = (
-    "-sws_flags fast_bilinear -preset ultrafast -tune zerolatency -x264-params aq-mode=0 -threads 1"
-)
+TERMINAL = "-preset ultrafast -tune zerolatency -x264-params aq-mode=0 -threads 1"
 SEED = "-preset veryfast -tune zerolatency"
 
 
