@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from studio.broadcast.ffmpeg_command import FRAMERATE
+from studio.golive.retake_leg import OPENING
 from studio.platforms.retake import RetakeClient
 from studio.sandbox.rehearsal import RehearsalWorld, rehearsal_world
 from tests.audio.audio_helpers import SILENT_DB, levels, loudest, median_db, spans, tone
@@ -284,6 +285,11 @@ def test_an_agent_runs_a_whole_broadcast_from_the_cli(world: RehearsalWorld, tmp
 
         # -- chat: own room, another agent's room, ClawCast; bad input sends nothing -----
         comments = sandbox.retake.world.comments
+        # the studio's own opening line comes first (late on a loaded machine)
+        deadline = time.monotonic() + 30
+        while OPENING not in [c["text"] for c in comments.get(own_id, [])]:
+            assert time.monotonic() < deadline, "the opening line never reached the room"
+            time.sleep(0.1)
         ok(["chat", "send", "hello, my own room"], env)
         assert comments[own_id][-1]["text"] == "hello, my own room"
         ok(["chat", "send", "--to", other_id, "hello from next door"], env)
