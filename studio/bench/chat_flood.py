@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
 import os
 import sys
 import tempfile
@@ -112,9 +111,9 @@ async def console_run(count: int, folder: Path) -> tuple[dict[str, float], list[
 
             def press_keys() -> None:
                 """The terminal driver's part: its input thread posts each key to the app."""
-                for key, tab in itertools.cycle((("f3", "viewer"), ("f6", "operator"))):
-                    if not flooding.is_set():
-                        return
+                while flooding.is_set():
+                    # the key that changes the tab (the console may have switched it itself)
+                    key, tab = ("f6", "operator") if tabs.active == "viewer" else ("f3", "viewer")
                     answered.clear()
                     wanted.append(tab)
                     pressed = time.perf_counter()
