@@ -4,14 +4,10 @@ mute reach the sink; nothing in the console touches the sound server itself."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label
 
 from studio.audio import AudioDesk
@@ -21,27 +17,10 @@ from studio.console.panes.voice.voice_pane import VoicePane
 from studio.console.service_client import ServiceClient
 from tests.audio.audio_helpers import tone
 from tests.broadcast.broadcast_helpers import Recorder, need
-from tests.console.console_helpers import LARGE, frozen_config
+from tests.console.console_helpers import LARGE, click, frozen_config, until
 from tests.control.control_helpers import served
 
 pytestmark = pytest.mark.processes
-
-
-async def click(pilot: Pilot[None], selector: str) -> None:
-    """Scroll the widget into view first, then click it as a person would."""
-    pilot.app.query_one(selector).scroll_visible(animate=False)
-    await pilot.pause()
-    await pilot.click(selector)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], Any], within: float = 20.0) -> Any:
-    """Let the app run until ``condition`` holds (polled, bounded)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"not within {within} s")
 
 
 async def test_the_voice_pane_speaks_plays_and_mixes_through_the_service(

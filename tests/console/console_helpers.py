@@ -214,3 +214,20 @@ def chat(
     return ChatLine(
         at=at, platform="retake", author=author, text=text, first_time=first_time, id=id
     )
+
+
+async def click(pilot: Pilot[None], selector: str) -> None:
+    """Scroll the widget into view first, then click it as a person would."""
+    pilot.app.query_one(selector).scroll_visible(animate=False)
+    await pilot.pause()
+    await pilot.click(selector)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], Any], within: float = 20.0) -> Any:
+    """Let the app run until ``condition`` holds (polled, bounded)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        await pilot.pause(0.05)
+    raise AssertionError(f"not within {within} s")

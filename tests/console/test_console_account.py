@@ -4,37 +4,16 @@ reaches retake.tv (the very bio, the follow, the session)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
 
 from studio.console.app import ConsoleApp
 from studio.console.panes.account.account_pane import AccountPane
 from studio.console.service_client import ServiceClient
 from studio.platforms.retake import RetakeClient
-from tests.console.console_helpers import LARGE, SMALL, frozen_config
+from tests.console.console_helpers import LARGE, SMALL, click, frozen_config, until
 from tests.control.control_helpers import SANDBOX, served
 from tests.retake.retake_helpers import verified_agent
-
-
-async def click(pilot: Pilot[None], selector: str) -> None:
-    """Scroll the widget into view first, then click it as a person would."""
-    pilot.app.query_one(selector).scroll_visible(animate=False)
-    await pilot.pause()
-    await pilot.click(selector)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], Any], within: float = 20.0) -> Any:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"not within {within} s")
 
 
 def screen_text(app: ConsoleApp) -> str:

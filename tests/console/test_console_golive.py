@@ -36,6 +36,7 @@ from studio.control.endpoint import read_service_file
 from studio.sandbox.rehearsal import rehearsal_world
 from tests.broadcast.broadcast_helpers import need, need_rtmp
 from tests.console.console_helpers import LARGE, SMALL, frozen_config
+from tests.control.test_control_service import running
 
 pytestmark = pytest.mark.processes
 
@@ -92,14 +93,6 @@ def legs_text(app: ConsoleApp) -> str:
     out = RichConsole(width=120, record=True, file=io.StringIO())
     out.print(app.query_one("#legs", Static).content)
     return out.export_text()
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "200x50"])

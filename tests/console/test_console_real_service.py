@@ -47,6 +47,7 @@ from studio.platforms.retake_credentials import credentials_from_registration, s
 from studio.sandbox.rehearsal import rehearsal_world
 from tests.broadcast.broadcast_helpers import need, need_rtmp
 from tests.console.console_helpers import LARGE, SMALL, NoImages
+from tests.control.test_control_service import running
 
 pytestmark = pytest.mark.processes
 
@@ -71,14 +72,6 @@ async def status(env: dict[str, str]) -> dict[str, Any]:
     done = await asyncio.to_thread(studio, ["status", "--json"], env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 async def register(origin: str, credentials: Path | None, name: str) -> str:
