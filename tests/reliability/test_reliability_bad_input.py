@@ -181,6 +181,8 @@ async def refused_before_sending(call: Any) -> tuple[ValidationFailed | None, in
         await call(transport)
     except ValidationFailed as failed:
         return failed, transport.count
+    except PlatformError:  # the input was valid and sent: the platform answered (402 …)
+        pass
     return None, transport.count
 
 
