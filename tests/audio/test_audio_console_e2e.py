@@ -17,9 +17,8 @@ from textual.widgets import Input
 from studio.console.app import ConsoleApp
 from studio.console.service_client import ServiceClient
 from tests.audio.audio_helpers import SILENT_DB, levels, loudest, spans
-from tests.audio.test_audio_console import until
-from tests.broadcast.broadcast_helpers import need
-from tests.console.console_helpers import LARGE, frozen_config
+from tests.broadcast.broadcast_helpers import descendants, need
+from tests.console.console_helpers import LARGE, frozen_config, until
 from tests.control.test_control_service import (  # noqa: F401 - world is a fixture
     register,
     running,
@@ -36,26 +35,11 @@ pytestmark = pytest.mark.processes
 
 def ffmpeg_under(pid: int) -> list[int]:
     """The FFmpeg processes among ``pid``'s descendants."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-        child, parent = int(entry.name), int(rest.split()[1])
-        names[child] = name
-        children.setdefault(parent, []).append(child)
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            stack.append(child)
-            if names.get(child) == "ffmpeg":
-                found.append(child)
-    return sorted(found)
+    return sorted(
+        child
+        for child, command in descendants(pid).items()
+        if Path(command.split(" ", 1)[0]).name == "ffmpeg"
+    )
 
 
 def encoded(env: dict[str, str]) -> float:
