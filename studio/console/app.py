@@ -182,10 +182,10 @@ class ConsoleApp(AppBase):
                 self.attached.clear()
                 self.update_panes({"legs"})
                 self.sub_title = "not attached"
-                reason = f"Cannot reach the broadcast service: {exc}."
+                reason = f"Not attached: {exc}."
                 if reason != self._unreachable:  # once an outage, not once a retry
                     self._unreachable = reason
-                    self.notify(f"{reason} Retrying every {REATTACH_SECONDS:g} s.",
+                    self.notify(f"{reason} (tried every {REATTACH_SECONDS:g} s)",
                                 severity="warning", timeout=30)  # fmt: skip
                 if self.config.frozen:
                     return

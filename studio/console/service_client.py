@@ -15,7 +15,7 @@ from pathlib import Path
 
 from studio.console.client import Attachment, Command, Response, Resync
 from studio.control.client import ControlClient, parse_event
-from studio.control.endpoint import NoBroadcast
+from studio.control.endpoint import START_HINT, NoBroadcast
 from studio.events import Event
 
 
@@ -28,8 +28,11 @@ class ServiceClient:
     async def attach(self) -> AsyncIterator[Attachment]:
         try:
             control = await ControlClient.connect(self.socket_path, client="console")
-        except NoBroadcast as exc:
-            raise ConnectionError(str(exc)) from None
+        except NoBroadcast as exc:  # the console's own way out: F9 (not the CLI's fix)
+            raise ConnectionError(
+                f"{exc.message}. F9 goes live from here (or `{START_HINT}` elsewhere); the "
+                "console attaches by itself once one runs"
+            ) from None
         self._control = control
         try:
             yield Attachment(control.snapshot, self._events(control))
