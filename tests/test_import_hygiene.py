@@ -37,3 +37,25 @@ def test_core_modules_do_not_import_textual():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "clean"
+
+
+def test_the_console_starts_without_the_platforms_and_the_hidden_panes():
+    """``studio console`` paints its first screen with what that screen needs (benchmark
+    row 9): no platform client, no HTTP or Socket.IO stack, no pane not yet shown, and no
+    other command's module."""
+    code = (
+        "import sys\n"
+        "from studio.cli import commands\n"
+        "commands.load('console')\n"
+        "import studio.console.app\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    loaded = set(out.stdout.split())
+    assert "studio.console.app" in loaded and "textual.app" in loaded
+    heavy = {"httpx", "socketio", "aiohttp", "engineio", "studio.platforms.retake",
+             "studio.platforms.retake_live", "studio.golive.sequence", "studio.broadcast.pipeline",
+             "studio.audio.desk", "studio.cli.golive_cmd", "studio.cli.retake_cmd"}  # fmt: skip
+    hidden = {f"studio.console.panes.{p}.{p}_pane" for p in ("viewer", "queue", "composer", "voice", "account")}  # fmt: skip
+    assert loaded.isdisjoint(heavy | hidden), sorted(loaded & (heavy | hidden))

@@ -8,12 +8,20 @@ import sys
 import click
 
 from studio import __version__
+from studio.cli import commands
 from studio.errors import StudioError
 from studio.redaction import install_log_redaction
 
 
 class StudioGroup(click.Group):
-    """Turns a ``StudioError`` into its message and exit code 1, never a traceback."""
+    """Turns a ``StudioError`` into its message and exit code 1, never a traceback, and
+    imports a command's module only when that command is asked for (``commands.WHERE``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *commands.WHERE})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands.get(cmd_name) or commands.load(cmd_name)
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         try:
@@ -33,13 +41,5 @@ def cli(verbose: int) -> None:
     install_log_redaction()
 
 
-def _register() -> None:
-    from studio.cli import commands
-
-    for command in commands.ALL:
-        cli.add_command(command)
-
-
 def main() -> None:
-    _register()
     cli()

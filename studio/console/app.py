@@ -9,10 +9,11 @@ the panes). Everything it shows comes from the service's events folded into one
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -20,32 +21,48 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from studio.console.client import Command, ConsoleClient, Response, Resync
 from studio.console.config import ConsoleConfig
 from studio.console.messages import CommandAnswered, SendCommand
 from studio.console.model import ALL_TOPICS, ConsoleModel, Topic
-from studio.console.panes.account.account_pane import AccountPane
 from studio.console.panes.chat.chat_pane import ChatPane
-from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.panes.operator.operator_pane import OperatorPane
 from studio.console.panes.pane import Pane
-from studio.console.panes.queue.queue_pane import QueuePane
-from studio.console.panes.viewer.viewer_pane import ViewerPane
-from studio.console.panes.voice.voice_pane import VoicePane
 from studio.console.screens.confirm_stop import ConfirmStop
-from studio.console.screens.golive_form import GoLiveForm
 from studio.console.screens.help_screen import HelpScreen
 from studio.errors import StudioError
-from studio.golive.plan import Plan
 from studio.ui.app_base import AppBase
+
+if TYPE_CHECKING:
+    from studio.golive.plan import Plan
 
 log = logging.getLogger(__name__)
 
 TABS = {"viewer": "Viewer", "queue": "Queue", "composer": "Slides", "operator": "Operator",
         "voice": "Voice", "account": "Account"}  # fmt: skip
+FIRST_TAB = "operator"
+LATER_PANES = {
+    "viewer": "studio.console.panes.viewer.viewer_pane:ViewerPane",
+    "queue": "studio.console.panes.queue.queue_pane:QueuePane",
+    "composer": "studio.console.panes.composer.composer_pane:ComposerPane",
+    "voice": "studio.console.panes.voice.voice_pane:VoicePane",
+    "account": "studio.console.panes.account.account_pane:AccountPane",
+}
+"""The panes not shown at start, each imported and composed the first time its tab is
+shown: the console paints its first screen without them (benchmark row 9)."""
+
+
+def pane_class(tab: str) -> type[Pane]:
+    """The class of a pane shown later, its module imported now."""
+    module, name = LATER_PANES[tab].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    assert issubclass(cls, Pane)
+    return cls
+
+
 REATTACH_SECONDS = 2.0
 TURN_SECONDS = 0.02
 """The longest the console applies buffered events before it lets keys and drawing in."""
@@ -110,6 +127,8 @@ class ConsoleApp(AppBase):
         """Why the service cannot be reached, once said (retries stay quiet)."""
         self.responses: list[tuple[Command, object]] = []
         self._panes: list[Pane] = []
+        self._mounting: dict[str, AwaitMount] = {}
+        """Panes being mounted on their first show, by tab."""
         self._unshown: set[Topic] = set()
         self.starting = False
         """A broadcast service is being started from the Go live form."""
@@ -119,19 +138,11 @@ class ConsoleApp(AppBase):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="●")
         with Horizontal(id="main"):
-            with TabbedContent(initial="operator", id="tabs"):
-                with TabPane(TABS["viewer"], id="viewer"):
-                    yield ViewerPane(self.model, id="viewer-pane")
-                with TabPane(TABS["queue"], id="queue"):
-                    yield QueuePane(self.model, id="queue-pane")
-                with TabPane(TABS["composer"], id="composer"):
-                    yield ComposerPane(self.model, id="composer-pane")
-                with TabPane(TABS["operator"], id="operator"):
-                    yield OperatorPane(self.model, id="operator-pane")
-                with TabPane(TABS["voice"], id="voice"):
-                    yield VoicePane(self.model, id="voice-pane")
-                with TabPane(TABS["account"], id="account"):
-                    yield AccountPane(self.model, id="account-pane")
+            with TabbedContent(initial=FIRST_TAB, id="tabs"):
+                for tab, title in TABS.items():
+                    with TabPane(title, id=tab):
+                        if tab == FIRST_TAB:
+                            yield OperatorPane(self.model, id=f"{tab}-pane")
             yield ChatPane(self.model, id="chat")
         yield Footer(compact=True)
 
@@ -193,10 +204,29 @@ class ConsoleApp(AppBase):
 
     @property
     def panes(self) -> list[Pane]:
-        """The panes composed at start (found once: a DOM query per event cost 10 ms)."""
+        """The panes mounted so far (found once per mount: a DOM query per event cost
+        10 ms)."""
         if not self._panes:
             self._panes = list(self.query(Pane))
         return self._panes
+
+    async def show_pane(self, tab: str) -> Pane:
+        """The pane of ``tab``, imported and mounted now if it has not been shown yet (it
+        draws the whole model as it mounts)."""
+        pane = self.mounted_pane(tab)
+        if pane is None:
+            pane = pane_class(tab)(self.model, id=f"{tab}-pane")
+            self._mounting[tab] = self.query_one(f"TabPane#{tab}").mount(pane)
+            self._panes = []
+        if (mounting := self._mounting.get(tab)) is not None:
+            await mounting
+            self._mounting.pop(tab, None)
+            self.unblink(pane)
+        return pane
+
+    def mounted_pane(self, tab: str) -> Pane | None:
+        """The pane of ``tab`` if it has been shown (and so mounted)."""
+        return next(self.query(f"#{tab}-pane").results(Pane), None)
 
     def reset_panes(self) -> None:
         """Before a whole new state (attach, resync): the model and panes start empty."""
@@ -226,7 +256,7 @@ class ConsoleApp(AppBase):
                 "" if self.attached.is_set() else " · not attached"
             )
         if "operator" in topics and self.model.pending:
-            self.action_show_tab("operator")
+            self.call_later(self.action_show_tab, "operator")
 
     def tick(self) -> None:
         if not self.is_running:  # the app is being taken down, its panes' children first
@@ -236,8 +266,8 @@ class ConsoleApp(AppBase):
                 pane.tick()  # type: ignore[attr-defined]
 
     def _refresh_queue(self) -> None:
-        queue = self.query_one(QueuePane)
-        if queue.is_on_screen:
+        queue = self.mounted_pane("queue")
+        if queue is not None and queue.is_on_screen:
             queue.fetch()
 
     @on(SendCommand)
@@ -272,14 +302,23 @@ class ConsoleApp(AppBase):
 
     # -- actions -----------------------------------------------------------------------
 
-    def action_show_tab(self, tab: str) -> None:
+    async def action_show_tab(self, tab: str) -> None:
         self.screen.remove_class("-chat")
         self.query_one("#tabs", TabbedContent).active = tab
-        pane = self.query_one(f"#{tab}-pane", Pane)
-        if isinstance(pane, QueuePane | VoicePane | AccountPane):
-            pane.fetch()
+        pane = await self.show_pane(tab)
+        pane.fetch()
         if self.focused is None or pane not in self.focused.ancestors_with_self:
             pane.focus_first()
+
+    async def _pane_action(self, tab: str, action: str) -> None:
+        await self.action_show_tab(tab)
+        await (await self.show_pane(tab)).run_action(action)
+
+    @on(TabbedContent.TabActivated)
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """A tab chosen with the mouse or the tab keys: its pane comes on first show."""
+        if event.pane.id in LATER_PANES and self.mounted_pane(event.pane.id) is None:
+            (await self.show_pane(event.pane.id)).fetch()
 
     def action_show_chat(self) -> None:
         if self.screen.has_class("-narrow"):
@@ -298,6 +337,8 @@ class ConsoleApp(AppBase):
         if self.starting:
             self.notify("The broadcast is starting.", timeout=4)
             return
+        from studio.console.screens.golive_form import GoLiveForm
+
         if isinstance(self.screen, GoLiveForm):
             return
 
@@ -379,15 +420,28 @@ class ConsoleApp(AppBase):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for node in (self, *self.query(Pane), *self.query("StepPrompt, ChatLog")):
-            for binding in node.BINDINGS:
-                if not isinstance(binding, Binding) or not binding.id:
-                    continue
+            for binding in _named(node.BINDINGS):
                 action = binding.action
                 yield SystemCommand(
                     binding.description,
                     f"{binding.tooltip} ({binding.key_display or binding.key})",
                     lambda node=node, action=action: self.call_later(node.run_action, action),
                 )
+        for tab in LATER_PANES:  # the panes not shown yet: shown first, then the action
+            if self.mounted_pane(tab) is None:
+                for binding in _named(pane_class(tab).BINDINGS):
+                    yield SystemCommand(
+                        binding.description,
+                        f"{binding.tooltip} ({binding.key_display or binding.key})",
+                        lambda tab=tab, action=binding.action: self.run_worker(
+                            self._pane_action(tab, action)
+                        ),
+                    )
         for name in sorted(self.available_themes):
             yield SystemCommand(f"Theme: {name}", "Switch the console's colours now",
                                 lambda name=name: setattr(self, "theme", name), discover=False)  # fmt: skip
+
+
+def _named(bindings: Iterable[BindingType]) -> Iterable[Binding]:
+    """The bindings with an id: the ones the command palette lists."""
+    return (b for b in bindings if isinstance(b, Binding) and b.id)

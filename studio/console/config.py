@@ -6,13 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
-
-from studio.kiosk.images.fetcher import HttpImageFetcher, ImageFetcher
 from studio.ui.themes import DEFAULT_THEME
 
-FrameSource = Callable[[str], Image.Image | None]
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from studio.kiosk.images.fetcher import ImageFetcher
+
+FrameSource = Callable[[str], "Image.Image | None"]
 """Grabs the on-air picture of an X display (``":99"``); None when it cannot."""
 
 
@@ -34,5 +37,6 @@ class ConsoleConfig:
     frozen: bool = False
     """Tests: no timers, no cursor blink, no animation, so every picture is the same."""
     playlist_dir: Path = field(default_factory=Path.cwd)
-    fetcher: ImageFetcher = field(default_factory=HttpImageFetcher)
-    """Pictures for the slide preview (GIF backgrounds, images), the kiosk's own cache."""
+    fetcher: ImageFetcher | None = None
+    """Pictures for the slide preview (GIF backgrounds, images); None: the kiosk's own
+    cache over HTTPS (``HttpImageFetcher``), made when the slides pane is first shown."""

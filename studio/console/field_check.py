@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from studio.errors import Problem, ValidationFailed
-from studio.golive.clawcast_leg import yes_or_no
+from studio.golive.operator import yes_or_no
 from studio.golive.plan import Plan
 from studio.golive.retake_registration import FIELDS, valid_registration
 from studio.validation import check, problems_from

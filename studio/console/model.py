@@ -57,7 +57,7 @@ from studio.golive.events import (
     StreamHealth,
     Viewers,
 )
-from studio.platforms.retake_live import RetakeFeedState
+from studio.platforms.retake_events import RetakeFeedState
 
 Topic = Literal[
     "chat", "encoder", "destinations", "viewers", "legs", "operator", "notices", "pipeline",

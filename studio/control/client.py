@@ -286,8 +286,7 @@ def _event_types() -> dict[str, type[Event]]:
     import studio.audio.events
     import studio.broadcast.events
     import studio.golive.events
-    import studio.golive.sequence
-    import studio.platforms.retake_live  # noqa: F401 - registers the feed's events
+    import studio.platforms.retake_events  # noqa: F401 - registers the feed's events
 
     found: dict[str, type[Event]] = {}
     stack: list[type[Event]] = [Event]

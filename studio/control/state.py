@@ -57,11 +57,11 @@ from studio.golive.events import (
     SessionEnded,
     SessionStarted,
     SlidesOnAir,
+    StateChanged,
     StepChanged,
     StreamHealth,
     Viewers,
 )
-from studio.golive.sequence import StateChanged
 
 CHAT_LINES = 200
 NOTICES = 30

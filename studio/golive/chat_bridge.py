@@ -17,14 +17,8 @@ from typing import Any, Literal
 from studio.events import Event
 from studio.golive.events import AudienceAlert, ChatLine
 from studio.golive.leg import Timing
-from studio.platforms.retake_live import (
-    PollIntervals,
-    RetakeChat,
-    RetakeFollow,
-    RetakeLive,
-    RetakeTip,
-    RetakeTrade,
-)
+from studio.platforms.retake_events import RetakeChat, RetakeFollow, RetakeTip, RetakeTrade
+from studio.platforms.retake_live import PollIntervals, RetakeLive
 
 SAME_MONEY_WINDOW = 30.0
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.backoff import Backoff
-from studio.errors import Problem, StudioError, ValidationFailed
+from studio.errors import StudioError
 from studio.golive.events import (
     ClawcastSlotHeld,
     Notice,
@@ -36,7 +36,7 @@ from studio.golive.events import (
     Viewers,
 )
 from studio.golive.leg import Leg, LegContext, LegFinished
-from studio.golive.operator import Need, OperatorGaveUp
+from studio.golive.operator import Need, OperatorGaveUp, yes_or_no
 from studio.golive.terminal_mirror import tail_text
 from studio.platforms._http import PlatformError
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
@@ -59,15 +59,6 @@ class SlotHeld(StudioError):
 
 class TokenRefused(Exception):
     """ClawCast refused the slot's JWT (401) while the slot still had time left."""
-
-
-def yes_or_no(value: str) -> str:
-    answer = value.strip().lower()
-    if answer in ("yes", "y", "book", "book again"):
-        return "yes"
-    if answer in ("no", "n"):
-        return "no"
-    raise ValidationFailed([Problem("clawcast_rebook", "answer yes or no")])
 
 
 class ClawcastLeg(Leg):

@@ -18,9 +18,8 @@ from typing import Any
 
 from studio.errors import Problem, StudioError, ValidationFailed
 from studio.events import Event
-from studio.golive.events import ChatLine, ChatQuiet, ChatSent, Notice
+from studio.golive.events import ChatLine, ChatQuiet, ChatSent, Notice, StateChanged
 from studio.golive.leg import LegContext
-from studio.golive.sequence import StateChanged
 from studio.golive.tick_loop import TickLoop
 from studio.validation import check
 from studio.validation.retake import ChatSendRequest

@@ -277,3 +277,11 @@ class ChatQuiet(Event):
     quiet_seconds: float
     prompt: str
     line: str | None = None
+
+
+class StateChanged(Event):
+    """The go-live sequence moved to ``state`` (preparing, broadcasting, confirming,
+    live, stopping, ended)."""
+
+    kind: ClassVar[str] = "golive.state"
+    state: str

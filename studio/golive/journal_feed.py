@@ -30,7 +30,7 @@ from studio.events import Event
 from studio.golive.events import AudienceAlert, ChatLine, StreamHealth, Viewers
 from studio.golive.leg import LegContext
 from studio.journal import Journal
-from studio.platforms.retake_live import (
+from studio.platforms.retake_events import (
     RetakeChat,
     RetakeFeedState,
     RetakeFollow,

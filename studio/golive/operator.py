@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from studio.errors import StudioError
+from studio.errors import Problem, StudioError, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,16 @@ class Need:
     @property
     def up_front(self) -> str:
         return self.flags or "--" + self.need.replace("_", "-")
+
+
+def yes_or_no(value: str) -> str:
+    """ClawCast's "book again?" answer: yes (or book) or no."""
+    answer = value.strip().lower()
+    if answer in ("yes", "y", "book", "book again"):
+        return "yes"
+    if answer in ("no", "n"):
+        return "no"
+    raise ValidationFailed([Problem("clawcast_rebook", "answer yes or no")])
 
 
 class OperatorGaveUp(StudioError):

@@ -33,14 +33,14 @@ from studio.golive.events import (
     Failed,
     Notice,
     PlatformLive,
+    StateChanged,
     StreamHealth,
     Viewers,
 )
 from studio.golive.leg import LegContext
 from studio.golive.notify import DEFAULT_IDEAS, builder_notification, low_viewers_reminder
-from studio.golive.sequence import StateChanged
 from studio.golive.tick_loop import TickLoop
-from studio.platforms.retake_live import RetakeFeedState, RetakeShutdownWarning
+from studio.platforms.retake_events import RetakeFeedState, RetakeShutdownWarning
 
 log = logging.getLogger(__name__)
 

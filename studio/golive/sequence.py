@@ -29,29 +29,24 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from studio.audio.desk import AudioDesk
 from studio.broadcast.destinations import Destination
 from studio.errors import StudioError
-from studio.events import Event
 from studio.golive.events import (
     Failed,
     LegDropped,
     PlatformOffAir,
     SessionEnded,
     SessionStarted,
+    StateChanged,
 )
 from studio.golive.journal_feed import JournalFeed
 from studio.golive.leg import Leg, LegContext, LegFinished
 from studio.journal import Journal, JournalWriter
 
 log = logging.getLogger(__name__)
-
-
-class StateChanged(Event):
-    kind: ClassVar[str] = "golive.state"
-    state: str
 
 
 class Pipeline(Protocol):

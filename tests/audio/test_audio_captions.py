@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.audio import AudioDesk
+from studio.audio.desk import AudioDesk
 from studio.broadcast.sound_server import SoundServer
 from studio.events import EventBus
 from studio.golive.kiosk_feed import KioskFeed

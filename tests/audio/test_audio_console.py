@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from textual.widgets import Checkbox, Input, Label
 
-from studio.audio import AudioDesk
+from studio.audio.desk import AudioDesk
 from studio.broadcast.sound_server import SoundServer
 from studio.console.app import ConsoleApp
 from studio.console.panes.voice.voice_pane import VoicePane

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from studio.audio import AudioDesk
+from studio.audio.desk import AudioDesk
 from studio.broadcast.sound_server import SoundServer
 from studio.control.client import CommandFailed, ControlClient
 from tests.audio.audio_helpers import tone

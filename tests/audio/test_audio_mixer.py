@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.audio import AudioDesk
+from studio.audio.desk import AudioDesk
 from studio.audio.music import playlist
 from studio.audio.speech import MAX_CHARS, speakable
 from studio.broadcast.processes import run_capture

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from studio.audio import AudioDesk
+from studio.audio.desk import AudioDesk
 from studio.backoff import Backoff
-from studio.broadcast import BroadcastPipeline, Destination
+from studio.broadcast.destinations import Destination
+from studio.broadcast.pipeline import BroadcastPipeline
 from studio.errors import StudioError
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.processes
 OWNER = """
 import asyncio, json, socket, sys
 from studio.backoff import Backoff
-from studio.broadcast import BroadcastPipeline, Destination
+from studio.broadcast.pipeline import BroadcastPipeline
+from studio.broadcast.destinations import Destination
 from studio.sandbox.rtmp_receiver import RtmpReceiver
 from tests.broadcast.broadcast_helpers import KIOSK
 

@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 
 from studio.backoff import Backoff
-from studio.broadcast import BroadcastPipeline, Destination, DestinationState, is_blank
+from studio.broadcast.destinations import Destination, DestinationState
+from studio.broadcast.pipeline import BroadcastPipeline
+from studio.broadcast.thumbnails import is_blank
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver, free_port
 from tests.broadcast.broadcast_helpers import (

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from studio.backoff import Backoff
-from studio.broadcast import BroadcastPipeline, Destination, DestinationState
+from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.display import VirtualDisplay
+from studio.broadcast.pipeline import BroadcastPipeline
 from studio.broadcast.terminal import OnAirGrid, Terminal
 from studio.events import EventBus
 from studio.sandbox.app import Sandbox, SandboxConfig

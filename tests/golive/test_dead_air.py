@@ -9,9 +9,8 @@ import pytest
 
 from studio.errors import ValidationFailed
 from studio.golive.dead_air import DeadAirSettings, DeadAirWatch, load_rotation
-from studio.golive.events import ChatLine, ChatQuiet, ChatSent
+from studio.golive.events import ChatLine, ChatQuiet, ChatSent, StateChanged
 from studio.golive.plan import Plan
-from studio.golive.sequence import StateChanged
 from studio.platforms.retake import RetakeClient
 from tests.golive.sim_time import SimTime, sim_context
 from tests.retake.retake_helpers import verified_agent

@@ -22,7 +22,7 @@ from studio.golive.events import (
 from studio.golive.journal_feed import JournalFeed
 from studio.golive.kiosk_feed import kiosk_command
 from studio.journal import Journal, JournalWriter
-from studio.platforms.retake_live import RetakeChat, RetakeTip
+from studio.platforms.retake_events import RetakeChat, RetakeTip
 from tests.golive.golive_helpers import fake_context
 
 

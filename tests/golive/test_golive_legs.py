@@ -166,7 +166,7 @@ async def test_the_kiosk_learns_to_mask_the_new_rtmp_key_without_receiving_it(
 async def test_chat_reaches_the_overlay_with_first_time_viewers_marked(clock):
     from studio.golive.chat_bridge import ChatBridge
     from studio.golive.kiosk_feed import KioskFeed
-    from studio.platforms.retake_live import RetakeChat, RetakeFollow
+    from studio.platforms.retake_events import RetakeChat, RetakeFollow
 
     ctx, recorder = fake_context(clock)
     async with fake_kiosk() as (socket_path, lines):
@@ -199,7 +199,7 @@ async def test_chat_reaches_the_overlay_with_first_time_viewers_marked(clock):
 async def test_a_tip_seen_as_chat_and_as_tip_received_counts_once(clock):
     from studio.golive.chat_bridge import ChatBridge
     from studio.golive.kiosk_feed import KioskFeed
-    from studio.platforms.retake_live import RetakeChat, RetakeTip
+    from studio.platforms.retake_events import RetakeChat, RetakeTip
 
     ctx, _ = fake_context(clock)
     async with fake_kiosk() as (socket_path, lines):

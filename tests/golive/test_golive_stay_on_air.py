@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from studio.golive.leg import Leg, Timing
-from studio.platforms.retake_live import RetakeChat
+from studio.platforms.retake_events import RetakeChat
 from tests.broadcast.broadcast_helpers import wait_until
 from tests.golive.golive_helpers import (
     FastClock,

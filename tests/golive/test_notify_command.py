@@ -18,12 +18,12 @@ import pytest
 from studio.backoff import Backoff
 from studio.errors import ValidationFailed
 from studio.events import EventBus
-from studio.golive.events import BuilderNotification, Notice, PlatformLive
+from studio.golive.events import BuilderNotification, Notice, PlatformLive, StateChanged
 from studio.golive.notify_command import NotifyCommand, parse_notify_command
 from studio.golive.playbook import Playbook
-from studio.golive.sequence import StateChanged
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_live import PollIntervals, RetakeLive, RetakeShutdownWarning
+from studio.platforms.retake_events import RetakeShutdownWarning
+from studio.platforms.retake_live import PollIntervals, RetakeLive
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.server import serve_in_thread
 from tests.golive.sim_time import SimTime, sim_context

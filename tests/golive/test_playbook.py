@@ -12,12 +12,12 @@ from studio.golive.events import (
     ChatLine,
     Failed,
     PlatformLive,
+    StateChanged,
     StreamHealth,
     Viewers,
 )
 from studio.golive.playbook import Playbook, PlaybookSettings
-from studio.golive.sequence import StateChanged
-from studio.platforms.retake_live import RetakeShutdownWarning
+from studio.platforms.retake_events import RetakeShutdownWarning
 from tests.golive.sim_time import SimTime, sim_context
 
 RETAKE = "https://retake.tv/Play_Bot"

@@ -17,7 +17,7 @@ from studio.platforms.retake_credentials import (
     load_credentials,
     save_credentials,
 )
-from studio.platforms.retake_live import RetakeTrade
+from studio.platforms.retake_events import RetakeTrade
 from studio.redaction import reveal
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.clock import FakeClock

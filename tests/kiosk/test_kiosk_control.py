@@ -125,10 +125,6 @@ async def test_the_cli_request_says_when_no_kiosk_listens(tmp_path: Path) -> Non
 
 
 async def test_the_cli_drives_a_running_kiosk(tmp_path: Path, clock: FakeClock) -> None:
-    from studio.cli import commands
-
-    for command in commands.ALL:
-        cli.add_command(command)
     app = make_app(tmp_path, clock, socket=True, log_lines=["$ agent ready"])
     sock = str(tmp_path / "kiosk.sock")
     playlist = tmp_path / "slides.json"
@@ -194,11 +190,8 @@ def test_kiosk_run_takes_the_opening_card_and_its_own_terminal_size(
 ) -> None:
     """``kiosk run`` hands the opening card's options to the app, and drops a COLUMNS or
     LINES it inherited (Textual would believe them over the real terminal)."""
-    from studio.cli import commands
     from studio.kiosk import app as kiosk_app
 
-    for command in commands.ALL:
-        cli.add_command(command)
     started = []
     monkeypatch.setattr(kiosk_app, "run", started.append)  # the app itself needs a terminal
     monkeypatch.setenv("COLUMNS", "80")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from studio.backoff import Backoff
-from studio.broadcast import BroadcastPipeline, Destination, DestinationState
+from studio.broadcast.destinations import Destination, DestinationState
+from studio.broadcast.pipeline import BroadcastPipeline
 from studio.events import EventBus
 from studio.sandbox.rtmp_receiver import RtmpReceiver, free_port
 from tests.broadcast.broadcast_helpers import KIOSK, Recorder, need, wait_until

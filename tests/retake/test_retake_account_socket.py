@@ -15,15 +15,9 @@ from studio.errors import ValidationFailed
 from studio.events import Event
 from studio.platforms._http import PlatformError
 from studio.platforms.retake import RetakeClient
+from studio.platforms.retake_events import RetakeChat, RetakeFollow, RetakeTip, RetakeTrade
 from studio.platforms.retake_jwt import PrivyJwt, WrongCredential
-from studio.platforms.retake_live import (
-    PollIntervals,
-    RetakeChat,
-    RetakeFollow,
-    RetakeLive,
-    RetakeTip,
-    RetakeTrade,
-)
+from studio.platforms.retake_live import PollIntervals, RetakeLive
 from studio.platforms.retake_socket_message import SocketNotConnected, send_socket_message
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.server import serve_in_thread

@@ -10,15 +10,8 @@ import pytest
 from studio.backoff import Backoff
 from studio.events import Event
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_live import (
-    ChatLedger,
-    PollIntervals,
-    RetakeChat,
-    RetakeChatPoller,
-    RetakeFeedState,
-    RetakeFeedTrouble,
-    RetakeLive,
-)
+from studio.platforms.retake_events import RetakeChat, RetakeFeedState, RetakeFeedTrouble
+from studio.platforms.retake_live import ChatLedger, PollIntervals, RetakeChatPoller, RetakeLive
 from studio.sandbox.app import Sandbox
 from tests.retake.retake_helpers import verified_agent, wait_until
 

@@ -15,19 +15,18 @@ import pytest
 from studio.backoff import Backoff
 from studio.events import Event, EventBus
 from studio.platforms.retake import RetakeClient
-from studio.platforms.retake_live import (
-    PollIntervals,
+from studio.platforms.retake_events import (
     RetakeChat,
     RetakeFeedState,
     RetakeFeedTrouble,
     RetakeFollow,
-    RetakeLive,
     RetakePinned,
     RetakeRawTrade,
     RetakeSessionStarted,
     RetakeTip,
     RetakeTrade,
 )
+from studio.platforms.retake_live import PollIntervals, RetakeLive
 from studio.sandbox.app import Sandbox, SandboxConfig
 from studio.sandbox.server import free_port, serve_in_thread
 from tests.golive.inert_helpers import CLEAN, HOSTILE, live_characters

@@ -34,6 +34,11 @@ class Pane(Container):
                 widget.focus()
                 return
 
+    def fetch(self) -> object:
+        """Ask the service for what events do not bring (its tab was shown). Panes that
+        read state with commands override (a worker)."""
+        return None
+
     def tick(self) -> None:
         """Once a second while visible, for panes with countdowns."""
 

@@ -22,6 +22,7 @@ from studio.console.panes.pane import Pane
 from studio.console.playlist import SLIDE_TYPES, Playlist, slide_problems
 from studio.errors import StudioError
 from studio.kiosk.air import AirFilter
+from studio.kiosk.images.fetcher import HttpImageFetcher
 from studio.kiosk.scenes.slides.slide_deck import SlideDeck
 from studio.validation.clawcast import PublishBatchRequest
 
@@ -77,6 +78,8 @@ class ComposerPane(Pane):
         self.playlist = Playlist()
         self.selected = -1
         self._loading_text = False
+        self._labels: list[Label] = []
+        """Each slide's line in the list, in order."""
 
     @property
     def console(self) -> ConsoleApp:
@@ -98,8 +101,8 @@ class ComposerPane(Pane):
                 yield Static("", id="slide-problems")
             with Vertical(id="composer-preview"):
                 yield Label("Preview", classes="title")
-                cfg = self.console.config
-                yield SlideDeck(air=AirFilter(), clock=_Clock(self.console), fetcher=cfg.fetcher,
+                fetcher = self.console.config.fetcher or HttpImageFetcher()
+                yield SlideDeck(air=AirFilter(), clock=_Clock(self.console), fetcher=fetcher,
                                 frozen=True, id="preview")  # fmt: skip
                 yield Static("", id="poll-live", classes="hidden")
         yield DuetsBox(id="duets")
@@ -149,9 +152,11 @@ class ComposerPane(Pane):
     def _relist(self) -> None:
         view = self.query_one("#slides", ListView)
         view.clear()
+        self._labels = []
         for i, slide in enumerate(self.playlist.slides, start=1):
             bad = " ✗" if slide_problems(slide) else ""
-            view.append(ListItem(Label(f"{i}. {slide.get('type')}  {_summary(slide)}{bad}")))
+            self._labels.append(Label(f"{i}. {slide.get('type')}  {_summary(slide)}{bad}"))
+            view.append(ListItem(self._labels[-1]))
         if self.playlist.slides:
             view.index = max(0, self.selected)
         total = self.playlist.problems()
@@ -189,7 +194,7 @@ class ComposerPane(Pane):
             return
         self.playlist.slides[self.selected] = slide
         self._check_and_preview()
-        label = self.query_one("#slides", ListView).children[self.selected].query_one(Label)
+        label = self._labels[self.selected]  # kept: a list just rebuilt is not mounted yet
         bad = " ✗" if slide_problems(slide) else ""
         label.update(
             f"{self.selected + 1}. {slide.get('type') if isinstance(slide, dict) else '?'}  {_summary(slide) if isinstance(slide, dict) else ''}{bad}"
