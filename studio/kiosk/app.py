@@ -24,7 +24,7 @@ from studio.kiosk.air import AirFilter
 from studio.kiosk.config import KioskConfig
 from studio.kiosk.control_server import serve
 from studio.kiosk.images.halfblock import UPPER_HALF
-from studio.kiosk.messages import KioskCommand, SceneChanged
+from studio.kiosk.messages import KioskCommands, SceneChanged
 from studio.kiosk.on_air_state import TickerState
 from studio.kiosk.scenes.banners.banners import TimedBanner
 from studio.kiosk.scenes.chat_overlay.chat_feed import ALERT_ICONS, ChatEntry, ChatFeed, alert_text
@@ -245,12 +245,13 @@ class KioskApp(AppBase):
 
     # -- commands ----------------------------------------------------------------------
 
-    def _deliver(self, command: Any) -> None:
-        self.post_message(KioskCommand(command))
+    def _deliver(self, commands: list[Any]) -> None:
+        self.post_message(KioskCommands(commands))
 
-    @on(KioskCommand)
-    async def _on_command(self, message: KioskCommand) -> None:
-        await self.apply(message.command)
+    @on(KioskCommands)
+    async def _on_commands(self, message: KioskCommands) -> None:
+        for command in message.commands:
+            await self.apply(command)
 
     async def apply(self, command: Any) -> None:
         """Carry out one control command (tests call it directly for snapshots)."""

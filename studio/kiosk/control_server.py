@@ -1,7 +1,10 @@
 """The kiosk's end of the control channel: a Unix socket (mode 0600) taking JSON lines.
 
-Each line is validated into a command and posted to the app as ``KioskCommand``; the
-sender gets ``{"ok": true}`` or the reason it was refused.
+Whatever has arrived is read as one batch: each line is validated into a command, the
+valid ones are handed to the app together and in order (one ``KioskCommands`` message,
+so a burst of chat is applied and drawn once, not once a line), and the sender gets one
+reply a line, ``{"ok": true}`` or the reason that line alone was refused. A lone
+command waits for nothing: it is a batch of one.
 """
 
 from __future__ import annotations
@@ -16,15 +19,19 @@ from typing import Any
 
 from studio.errors import StudioError
 from studio.onair.protocol import (
-    MAX_LINE_BYTES,
+    OK,
+    CommandLines,
     Reply,
     ScreenRequest,
     decode,
+    encode,
     socket_path_problem,
 )
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
+
+READ_SIZE = 64 * 1024
 
 
 class SocketBusy(StudioError):
@@ -42,11 +49,11 @@ async def _in_use(path: Path) -> bool:
 
 async def serve(
     path: Path,
-    deliver: Callable[[Any], None],
+    deliver: Callable[[list[Any]], None],
     screen: Callable[[], Awaitable[str]] | None = None,
 ) -> ControlServer:
-    """Listen on ``path``; ``deliver`` receives every valid command, and ``screen``
-    answers a ``ScreenRequest`` with the picture as text."""
+    """Listen on ``path``; ``deliver`` receives the valid commands of each batch in
+    order, and ``screen`` answers a ``ScreenRequest`` with the picture as text."""
     problem = socket_path_problem(path)
     if problem:
         raise StudioError(
@@ -63,34 +70,47 @@ async def serve(
             )
         path.unlink()  # noqa: ASYNC240
 
+    async def answer(lines: list[bytes]) -> bytes:
+        """Hand the batch's valid commands to the app; one reply a line, in order."""
+        replies: list[bytes] = []
+        commands: list[Any] = []
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                command = decode(line)
+            except (StudioError, ValueError) as exc:
+                replies.append(encode(Reply(ok=False, error=redact(str(exc)))))
+                continue
+            if not isinstance(command, ScreenRequest):
+                commands.append(command)
+                replies.append(OK)
+            elif screen is None:
+                replies.append(encode(Reply(ok=False, error="this kiosk cannot show its picture")))
+            else:
+                if commands:  # what came before the request goes first
+                    deliver(commands)
+                    commands = []
+                replies.append(encode(Reply(ok=True, screen=await screen())))
+        if commands:
+            deliver(commands)
+        return b"".join(replies)
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         clients.add(writer)
+        lines = CommandLines()
         try:
-            while line := await reader.readline():
-                if not line.strip():
-                    continue
-                try:
-                    command = decode(line)
-                except (StudioError, ValueError) as exc:
-                    reply = Reply(ok=False, error=redact(str(exc)))
-                else:
-                    if isinstance(command, ScreenRequest):
-                        if screen is None:
-                            reply = Reply(ok=False, error="this kiosk cannot show its picture")
-                        else:
-                            reply = Reply(ok=True, screen=await screen())
-                    else:
-                        deliver(command)
-                        reply = Reply(ok=True)
-                writer.write(reply.model_dump_json(exclude_none=True).encode() + b"\n")
-                await writer.drain()
-        except ValueError:
-            writer.write(
-                Reply(ok=False, error=f"line longer than {MAX_LINE_BYTES} bytes")
-                .model_dump_json()
-                .encode()
-                + b"\n"
-            )
+            while True:
+                chunk = await reader.read(READ_SIZE)
+                replies = await answer(lines.feed(chunk) if chunk else lines.rest())
+                if lines.too_long:
+                    error = f"line longer than {lines.limit} bytes"
+                    replies += encode(Reply(ok=False, error=error))
+                if replies:
+                    writer.write(replies)
+                    await writer.drain()
+                if not chunk or lines.too_long:
+                    break
         except (ConnectionError, OSError):
             pass
         finally:
@@ -102,7 +122,7 @@ async def serve(
     clients: set[asyncio.StreamWriter] = set()
     old_umask = os.umask(0o177)
     try:
-        server = await asyncio.start_unix_server(handle, path=str(path), limit=MAX_LINE_BYTES)
+        server = await asyncio.start_unix_server(handle, path=str(path))
     finally:
         os.umask(old_umask)
     os.chmod(path, 0o600)

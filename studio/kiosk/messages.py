@@ -9,10 +9,11 @@ from textual.message import Message
 
 
 @dataclass
-class KioskCommand(Message):
-    """A validated command from the control channel (``studio.onair.protocol``)."""
+class KioskCommands(Message):
+    """Validated commands from the control channel (``studio.onair.protocol``): what
+    arrived together, in the order it was sent."""
 
-    command: Any
+    commands: list[Any]
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections import deque
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ from pydantic import BaseModel, SecretStr
 from studio.errors import StudioError
 from studio.onair.fingerprints import fingerprints_of
 from studio.onair.protocol import (
+    OK,
     Reply,
     ScreenRequest,
     default_socket_path,
@@ -36,6 +38,9 @@ from studio.onair.protocol import (
 from studio.redaction import redact
 
 log = logging.getLogger(__name__)
+
+BATCH_BYTES = 64 * 1024
+"""At most this much is written before the replies are read (one command may be longer)."""
 
 
 class KioskUnreachable(StudioError):
@@ -126,7 +131,13 @@ class KioskLink:
         await self._drop_connection()
 
     async def _pump(self) -> None:
-        """Deliver the queue in order; a command leaves the queue when the kiosk answers it."""
+        """Deliver the queue in order; a command leaves the queue when the kiosk answers it.
+
+        What is queued goes out in one write (``BATCH_BYTES`` at most, one command at
+        least) and the replies are read back in order, so a burst costs one round trip
+        rather than one a command. A connection lost halfway keeps every command not yet
+        answered queued for the next kiosk.
+        """
         while True:
             if not self.pending and self._greeted:
                 self._drained.set()
@@ -141,21 +152,42 @@ class KioskLink:
                 self._preamble = deque(self._fingerprints or [encode(fingerprints_of([]))])
                 self._greeted = True
             assert self._writer is not None and self._reader is not None
-            queue = self._preamble if self._preamble else self._queue
-            line = queue[0]
+            batch = self._next_batch()
+            answered = 0
             try:
-                self._writer.write(line)
-                await self._writer.drain()
-                async with asyncio.timeout(self._reply_seconds):
-                    answer = await self._reader.readline()
+                self._writer.write(b"".join(batch))
+                async with asyncio.timeout(self._reply_seconds) as deadline:
+                    for line in batch:
+                        answer = await self._reader.readline()
+                        if not answer:
+                            break
+                        answered += 1
+                        self._answered(line)
+                        self._report(answer)
+                        deadline.reschedule(asyncio.get_running_loop().time() + self._reply_seconds)
             except (ConnectionError, OSError, TimeoutError, ValueError):
-                answer = b""
-            if not answer:
+                pass
+            if answered < len(batch):
                 await self._drop_connection()
-                continue
+
+    def _next_batch(self) -> list[bytes]:
+        """The fingerprints still to say, then the queue, in order, up to ``BATCH_BYTES``."""
+        batch: list[bytes] = []
+        size = 0
+        for line in itertools.chain(self._preamble, self._queue):
+            if batch and size + len(line) > BATCH_BYTES:
+                break
+            batch.append(line)
+            size += len(line)
+        return batch
+
+    def _answered(self, line: bytes) -> None:
+        """``line`` has its reply: it leaves the queue, unless a full queue has already
+        pushed it out meanwhile (then the queue's head is another command)."""
+        for queue in (self._preamble, self._queue):
             if queue and queue[0] is line:
                 queue.popleft()
-            self._report(answer)
+                return
 
     async def _idle(self) -> None:
         """Wait for the next command; meanwhile a kiosk that hangs up (it restarted) is
@@ -178,6 +210,8 @@ class KioskLink:
             await self._drop_connection()
 
     def _report(self, answer: bytes) -> None:
+        if answer == OK:
+            return
         try:
             reply = Reply.model_validate_json(answer)
         except ValueError:

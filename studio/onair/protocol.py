@@ -1,7 +1,9 @@
 """The on-air control channel: what the studio may tell the kiosk.
 
 Commands travel as JSON lines over a Unix socket; the kiosk answers each line with
-one ``Reply`` line. No command carries a credential: secrets the kiosk must mask are
+one ``Reply`` line, in order. A sender may write many lines before it reads the replies
+(``KioskLink`` writes what it has queued at once); the kiosk reads what has arrived as one
+batch, applies it in order and answers every line of it. No command carries a credential: secrets the kiosk must mask are
 sent only as salted fingerprints (see ``studio.onair.fingerprints``).
 """
 
@@ -23,6 +25,7 @@ from studio.validation.clawcast import Slides
 SCENES = ("terminal", "slides", "chat", "filler")
 Scene = Literal["terminal", "slides", "chat", "filler"]
 MAX_LINE_BYTES = 256 * 1024
+"""The longest command line, without its newline."""
 
 
 class _Command(BaseModel):
@@ -163,6 +166,10 @@ def encode(command: BaseModel) -> bytes:
     return command.model_dump_json(exclude_none=True).encode() + b"\n"
 
 
+OK = encode(Reply(ok=True))
+"""The reply to a command that was taken, as it travels."""
+
+
 def decode(line: bytes | str) -> Any:
     """One command from one JSON line; raises ``ValidationFailed`` naming the rule broken."""
     try:
@@ -184,6 +191,35 @@ def _untagged(problem: Problem) -> Problem:
     if problem.field in _TAGS or problem.field == "(body)":
         return Problem("cmd" if "tag" in problem.rule else problem.field, problem.rule)
     return problem
+
+
+class CommandLines:
+    """Complete lines from the bytes of a stream as they arrive; a partial line waits
+    for its end. Once a line (or an unfinished one) is longer than ``limit``,
+    ``too_long`` is set and only the lines before it are returned: the stream has broken
+    the protocol and nothing after that point can be read as a line."""
+
+    def __init__(self, limit: int = MAX_LINE_BYTES) -> None:
+        self.limit = limit
+        self.too_long = False
+        self._partial = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines that ``chunk`` completes, each without its newline."""
+        if self.too_long:
+            return []
+        *lines, self._partial = (self._partial + chunk).split(b"\n")
+        for n, line in enumerate(lines):
+            if len(line) > self.limit:
+                self.too_long = True
+                return lines[:n]
+        self.too_long = len(self._partial) > self.limit
+        return lines
+
+    def rest(self) -> list[bytes]:
+        """At the end of the stream: a last line that never got its newline."""
+        partial, self._partial = self._partial, b""
+        return [partial] if partial and not self.too_long else []
 
 
 MAX_SOCKET_PATH = 107
