@@ -156,7 +156,8 @@ class KioskLink:
             answered = 0
             try:
                 self._writer.write(b"".join(batch))
-                async with asyncio.timeout(self._reply_seconds) as deadline:
+                # the kiosk answers a batch as soon as it has read it: one deadline for all
+                async with asyncio.timeout(self._reply_seconds):
                     for line in batch:
                         answer = await self._reader.readline()
                         if not answer:
@@ -164,7 +165,6 @@ class KioskLink:
                         answered += 1
                         self._answered(line)
                         self._report(answer)
-                        deadline.reschedule(asyncio.get_running_loop().time() + self._reply_seconds)
             except (ConnectionError, OSError, TimeoutError, ValueError):
                 pass
             if answered < len(batch):

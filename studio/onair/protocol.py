@@ -9,7 +9,6 @@ sent only as salted fingerprints (see ``studio.onair.fingerprints``).
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from pathlib import Path
@@ -171,14 +170,16 @@ OK = encode(Reply(ok=True))
 
 
 def decode(line: bytes | str) -> Any:
-    """One command from one JSON line; raises ``ValidationFailed`` naming the rule broken."""
+    """One command from one JSON line; raises ``ValidationFailed`` naming the rule broken.
+
+    Parsed and validated in one step by pydantic-core (about twice as fast as
+    ``json.loads`` and then validating; the kiosk decodes every chat line)."""
     try:
-        data = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"not a JSON line: {exc}") from None
-    try:
-        return _COMMAND.validate_python(data)
+        return _COMMAND.validate_json(line)
     except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise ValueError(f"not a JSON line: {first['ctx']['error']}") from None
         problems = [_untagged(p) for p in problems_from(exc)]
         raise ValidationFailed(problems, what="kiosk command") from None
 

@@ -62,14 +62,19 @@ class ChatFeed(Widget, can_focus=False):
         self._interval = 1.0 / refresh_hz
         self._last_refresh = 0.0
         self._refresh_scheduled = False
+        self._draw_pending = False
+        """Refreshed for new entries and not drawn since: a newer entry joins that draw."""
         self.refreshes = 0
         """How many times added entries were drawn (at most ``refresh_hz`` a second)."""
 
     def add(self, entry: ChatEntry) -> None:
         """Keep the entry; it reaches the screen at once, or at the next refresh slot if
-        the pane was drawn less than 1/``refresh_hz`` s ago (a burst is one refresh)."""
+        the pane was drawn less than 1/``refresh_hz`` s ago (a burst is one refresh).
+
+        While a draw is on its way (rows dropped, not yet drawn again) the entry simply
+        joins it: a batch of commands from the control socket is one refresh."""
         self.entries.append(entry)
-        if self._refresh_scheduled:
+        if self._refresh_scheduled or self._draw_pending:
             return
         wait = self._last_refresh + self._interval - time.monotonic()
         if wait <= 0:
@@ -83,6 +88,7 @@ class ChatFeed(Widget, can_focus=False):
         self._last_refresh = time.monotonic()
         self.refreshes += 1
         self._rows = None
+        self._draw_pending = True
         self.refresh()
 
     def remask(self) -> None:
@@ -142,6 +148,7 @@ class ChatFeed(Widget, can_focus=False):
             self._rows = None
         if self._rows is not None and len(self._rows) == height:
             return self._rows
+        self._draw_pending = False  # the rows are built from every entry kept
         blank = Strip.blank(width, style)
         room = height - HEADER_ROWS
         if width <= 0 or room <= 0:
