@@ -3,9 +3,9 @@
 ``send`` queues a command and returns at once; a background task connects to the
 kiosk's socket, writes what is queued in one write, reads the replies back in order and
 reconnects with a short backoff. A command leaves the queue only when the kiosk has
-answered it, so a kiosk that restarts loses nothing that was sent meanwhile. When the kiosk
-is down the queue keeps only the newest ``buffer`` commands, so the broadcast never
-blocks and never grows without bound. ``request`` is for the CLI: one command, one
+answered it, so a kiosk that restarts loses nothing that was sent meanwhile. When the
+kiosk is down the queue keeps only the newest ``buffer`` commands, so the broadcast
+never blocks and never grows without bound. ``request`` is for the CLI: one command, one
 reply, a short timeout.
 
 The secrets' fingerprints are kept apart from that queue: every connection starts

@@ -2,9 +2,10 @@
 
 Commands travel as JSON lines over a Unix socket; the kiosk answers each line with
 one ``Reply`` line, in order. A sender may write many lines before it reads the replies
-(``KioskLink`` writes what it has queued at once); the kiosk reads what has arrived as one
-batch, applies it in order and answers every line of it. No command carries a credential: secrets the kiosk must mask are
-sent only as salted fingerprints (see ``studio.onair.fingerprints``).
+(``KioskLink`` writes what it has queued at once); the kiosk reads what has arrived as
+one batch, applies it in order and answers every line of it. No command carries a
+credential: secrets the kiosk must mask are sent only as salted fingerprints (see
+``studio.onair.fingerprints``).
 """
 
 from __future__ import annotations
