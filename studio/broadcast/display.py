@@ -3,7 +3,9 @@
 Xvfb picks the number itself (``-displayfd``) and writes it to a pipe once it accepts
 clients, so two studios (or two tests) never fight over ``:99``. It admits only
 clients holding its cookie (``studio.broadcast.xauth``): ``XAUTHORITY`` of this process
-and its children, never any local user.
+and its children, never any local user. Its screen lives in a file on tmpfs (``-fbdir``)
+that this process maps and then deletes (``studio.broadcast.framebuffer``): thumbnails
+read the picture there, without asking the X server for it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
-from studio.broadcast import xauth
+from studio.broadcast import framebuffer, xauth
 from studio.broadcast.processes import LineHandler, ManagedProcess, ProcessFailed
 
 FRAME = (1280, 720)
@@ -27,6 +30,7 @@ def xvfb_argv(
     depth: int = DEPTH,
     *,
     authority: Path,
+    fbdir: Path,
 ) -> list[str]:
     return [
         "Xvfb",
@@ -41,6 +45,8 @@ def xvfb_argv(
         "tcp",
         "-nocursor",
         "-noreset",
+        "-fbdir",
+        str(fbdir),
     ]
 
 
@@ -72,15 +78,21 @@ class VirtualDisplay:
             return self.name
         cookie = xauth.new_cookie()
         self._server_authority = await xauth.server_authority(cookie)
+        fbdir = framebuffer.folder()
         read_fd, write_fd = os.pipe()
         self.process = ManagedProcess(
             "Xvfb",
-            xvfb_argv(write_fd, *self.size, self.depth, authority=self._server_authority),
+            xvfb_argv(
+                write_fd, *self.size, self.depth, authority=self._server_authority, fbdir=fbdir
+            ),
             pass_fds=(write_fd,),
             on_stderr=self._on_stderr or (lambda _line: None),
         )
         try:
             await self.process.start()
+        except BaseException:
+            shutil.rmtree(fbdir, ignore_errors=True)
+            raise
         finally:
             os.close(write_fd)
         try:
@@ -88,12 +100,19 @@ class VirtualDisplay:
         except (TimeoutError, ValueError):
             tail = " / ".join(self.process.stderr_tail[-3:])
             await self.process.stop()
+            shutil.rmtree(fbdir, ignore_errors=True)
             raise ProcessFailed(
                 f"The virtual display (Xvfb) did not start within {limit:.0f} s. {tail}".strip(),
                 fix="Run `studio doctor`; check that Xvfb is installed (scripts/install).",
             ) from None
         finally:
             os.close(read_fd)
+        process = self.process
+        try:
+            framebuffer.attach(f":{number}", fbdir, lambda: process.running)
+        except framebuffer.FramebufferUnreadable:
+            await self.process.stop()
+            raise
         await xauth.grant(f":{number}", cookie)
         self.name = f":{number}"
         return self.name
@@ -118,9 +137,7 @@ class VirtualDisplay:
 
     async def stop(self) -> None:
         if self.name is not None:
-            from studio.broadcast.thumbnails import forget  # Pillow and mss load on use
-
-            forget(self.name)  # the thumbnails' kept connection to this display
+            framebuffer.detach(self.name)
         if self.process is not None:
             await self.process.stop()
         if self.name is not None:

@@ -7,29 +7,25 @@ stream). It is a JPEG at quality 90 without chroma subsampling, so glyphs keep t
 colour edges: the PNG encode was most of the time a thumbnail took, about 30 times the
 JPEG's for the same frame (issue 9, row 11; docs/bench/profiles/row11-thumbnail.txt). The picture is never an empty frame: until the agent writes, the kiosk's
 opening card is on air. Over it, Pillow draws a band across the bottom with LIVE,
-the agent's name and the stream's title. ``capture`` blocks (it talks to the X
-server), so callers run it in a worker thread; it keeps one connection per display
-(opening one cost more than the grab itself) and opens a new one if that fails. The go-live sequence's retake.tv leg
-runs the one thumbnail loop.
+the agent's name and the stream's title. ``capture`` reads Xvfb's screen where Xvfb
+draws it (``studio.broadcast.framebuffer``): no X request, so nothing to wait for but
+the copy; it and the encode take milliseconds of CPU, so callers run them in a worker
+thread. The go-live sequence's retake.tv leg runs the one thumbnail loop.
 """
 
 from __future__ import annotations
 
 import io
-import logging
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import cast
 
-import mss
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from studio.broadcast import framebuffer
 from studio.errors import StudioError
 from studio.redaction import redact
-
-log = logging.getLogger(__name__)
 
 FORMAT = "JPEG"
 """retake.tv accepts JPEG or PNG (skill document, 2d)."""
@@ -46,45 +42,17 @@ class CaptureFailed(StudioError):
     """The virtual display could not be captured."""
 
 
-_screens: dict[str, mss.base.MSSBase] = {}
-_screens_lock = threading.Lock()
-
-
-def _screen(display: str) -> mss.base.MSSBase:
-    with _screens_lock:
-        screen = _screens.get(display)
-        if screen is None:
-            screen = _screens[display] = mss.MSS(display=display)
-        return screen
-
-
-def forget(display: str) -> None:
-    """Close the kept connection to ``display`` (it is stopping)."""
-    with _screens_lock:
-        screen = _screens.pop(display, None)
-    if screen is not None:
-        try:
-            screen.close()
-        except Exception:  # noqa: BLE001 - a dead display's connection may not close cleanly
-            log.debug("closing the capture of %s failed", display, exc_info=True)
-
-
 def capture(display: str) -> Image.Image:
-    """The whole screen of ``display`` (e.g. ``":3"``) as an RGB image."""
-    for attempt in range(2):  # a kept connection may be to a display that has restarted
-        try:
-            screen = _screen(display)
-            shot = screen.grab(screen.monitors[0])
-            break
-        except Exception as exc:  # mss raises ScreenShotError and X errors
-            forget(display)
-            if attempt:
-                raise CaptureFailed(
-                    f"Could not capture the display {display}: {exc}",
-                    fix="Check that the virtual display is running (`studio doctor`).",
-                ) from None
-    # mss hands out BGRX rows; Pillow's raw decoder converts them in C
-    return Image.frombuffer("RGB", shot.size, shot.raw, "raw", "BGRX", 0, 1)
+    """The whole screen of ``display`` (e.g. ``":3"``, started by this process) as RGB."""
+    screen = framebuffer.mapped(display)
+    picture = screen.image() if screen is not None else None
+    if picture is None:
+        raise CaptureFailed(
+            f"Could not capture the display {display}: "
+            + ("it is not running." if screen is not None else "the studio did not start it."),
+            fix="Check that the virtual display is running (`studio doctor`).",
+        )
+    return picture
 
 
 def _scaled(image: Image.Image, max_width: int) -> Image.Image:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from studio.broadcast import thumbnails
 from studio.broadcast.display import VirtualDisplay
 from studio.broadcast.processes import run_capture
 from studio.broadcast.terminal import (
@@ -47,31 +46,6 @@ async def test_two_displays_get_different_numbers() -> None:
         await first.stop()
         await second.stop()
     assert not first.running and not second.running
-
-
-async def test_captures_keep_one_connection_per_display_until_it_stops() -> None:
-    need("Xvfb")
-    display = VirtualDisplay()
-    name = await display.start()
-    try:
-        first = await asyncio.to_thread(capture, name)
-        kept = thumbnails._screens[name]
-        second = await asyncio.to_thread(capture, name)
-        assert thumbnails._screens[name] is kept  # no new X connection per thumbnail
-        assert first.size == second.size == (1280, 720)
-    finally:
-        await display.stop()
-    assert name not in thumbnails._screens  # closed with the display
-    again = VirtualDisplay()
-    try:
-        await again.start()
-        assert again.name is not None
-        # a connection kept to a display that is gone is dropped, and a new one opened
-        thumbnails._screens[again.name] = kept
-        assert (await asyncio.to_thread(capture, again.name)).size == (1280, 720)
-        assert thumbnails._screens[again.name] is not kept
-    finally:
-        await again.stop()
 
 
 async def test_a_client_without_the_cookie_is_refused(
