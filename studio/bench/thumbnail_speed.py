@@ -1,8 +1,8 @@
-"""Row 11: the studio's thumbnail (mss grab + JPEG encode, studio/broadcast/thumbnails.py)
-against ``scrot`` writing a PNG and reading its file, alternating, on the same display
-showing the kiosk. The first call of the studio's opens its connection to the display,
-as the go-live's first thumbnail does; it is timed apart, and the runs time the calls
-after it (the thumbnail loop's every 2-5 minutes)."""
+"""Row 11: the studio's thumbnail (the screen read where Xvfb draws it + JPEG encode,
+studio/broadcast/thumbnails.py) against ``scrot`` writing a PNG and reading its file,
+alternating, on the same display showing the kiosk. The first call (Pillow loads its
+JPEG encoder), as the go-live's first thumbnail makes it, is timed apart, and the runs
+time the calls after it (the thumbnail loop's every 2-5 minutes)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ async def measure(ctx: Context) -> Row:
         11, "thumbnail grab and encode vs `scrot` plus reading its file", "4x faster or better"
     )
     ours, scrot = row.figure("studio thumbnail_jpeg", "ms"), row.figure("scrot + read", "ms")
-    first = row.figure("studio thumbnail_jpeg, first call (opens the display)", "ms")
+    first = row.figure("studio thumbnail_jpeg, first call", "ms")
     log = ctx.work / "thumb.log"
     log.write_text("".join(f"{i:05d} {line}\n" for i, line in enumerate(AGENT_LINES * 3)))
     shot = ctx.work / "scrot.png"
@@ -78,8 +78,10 @@ async def measure(ctx: Context) -> Row:
         f"{size[0] // 1024} KiB, scrot (PNG) {size[1] // 1024} KiB"
     )
     row.notes.append(
-        "profile (pyinstrument): the PNG encode and a new X connection per grab were the time; "
-        "now JPEG on a kept connection (docs/bench/profiles/row11-thumbnail.txt)"
+        "profile (pyinstrument): the PNG encode and a new X connection per grab were the time "
+        "(docs/bench/profiles/row11-thumbnail.txt); then JPEG on a kept connection; now the "
+        "screen is read where Xvfb draws it, with no X request and no copy in between, and "
+        "the JPEG encode is nearly all that is left (docs/bench/profiles/row11-thumbnail-after.txt)"
     )
     row.judge(speedup.median >= 4, f"median {speedup.median:.2f}x faster than scrot")
     return row
