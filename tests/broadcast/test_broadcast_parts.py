@@ -227,6 +227,11 @@ def test_title_band_says_live_the_agent_and_the_title_and_masks_secrets() -> Non
     assert masked.tobytes() == plain.tobytes()
     data = band_jpeg(frame, TitleBand("agent_smith"))
     assert check_image_upload(data) == "JPEG"
+    # the thumbnail draws over the capture it is handed, the very picture draw() copies
+    capture = Image.new("RGB", (1280, 720), (11, 16, 32))
+    band = TitleBand("agent_smith", "Fixing the parser live")
+    assert band_jpeg(capture, band) == encode(shown)
+    assert capture.tobytes() == shown.tobytes()
 
 
 async def test_one_feed_serves_every_relay_and_ends_with_the_encoder() -> None:
