@@ -2,10 +2,11 @@
 
 Started with ``-fbdir DIR``, Xvfb keeps its screen in the file ``DIR/Xvfb_screen0``,
 mapped into its memory: an XWD image (a big-endian header, a colour map, then the
-pixel rows). The studio puts DIR on tmpfs, maps the file read-only as soon as Xvfb
-accepts clients, then deletes the file and DIR: the pages live on while Xvfb and the
-studio map them, no other process can open them, and nothing is left behind if either
-dies. (Xvfb says ``unlink ... failed`` on its way out; that is this.)
+pixel rows). The studio puts DIR on tmpfs, private (0700) like the X cookie, maps the
+file read-only as soon as Xvfb accepts clients, then deletes the file and DIR: the
+pages live on while Xvfb and the studio map them, no other local user could ever open
+them, and nothing is left behind if either dies. (Xvfb says ``unlink ... failed`` on
+its way out; that is this.)
 
 A capture is then one pass over memory that is already there: no X request, no copy
 into a reply or a shared segment, and no wait for Xvfb to be scheduled, which is what

@@ -2,10 +2,11 @@
 
 Each Xvfb starts with ``-auth`` and a fresh MIT-MAGIC-COOKIE-1 (never ``-ac``), so a
 local user who finds the display's socket can neither capture the picture nor type
-into the kiosk. The studio's clients (xterm, FFmpeg's x11grab, xwininfo, the mss
-thumbnails, ``studio doctor``) find the cookie through ``XAUTHORITY``, which points to
-one file per studio process in a private (0700) folder: ``client_authority`` sets it
-for this process and so for every child it starts.
+into the kiosk. The studio's clients (xterm, FFmpeg's x11grab, xwininfo, the
+console's viewer pane, ``studio doctor``) find the cookie through ``XAUTHORITY``, which
+points to one file per studio process in a private (0700) folder: ``client_authority``
+sets it for this process and so for every child it starts. (Thumbnails are no X client:
+they read the screen Xvfb shares with the studio alone, ``studio.broadcast.framebuffer``.)
 
 Cookies go to ``xauth`` on its standard input, never on a command line (which every
 local user can read in ``/proc``).

@@ -91,6 +91,15 @@ async def test_the_screen_file_is_gone_once_mapped_and_a_stopped_display_is_no_p
         capture(name)
 
 
+def test_the_screen_folder_is_private_and_on_tmpfs() -> None:
+    made = framebuffer.folder()
+    try:
+        assert made.parent == Path("/dev/shm")
+        assert made.stat().st_mode & 0o777 == 0o700  # no other local user reads the screen
+    finally:
+        made.rmdir()
+
+
 def xwd(*fields: int, size: int = XVFB_SIZE) -> bytes:
     return struct.pack(">25I", *fields).ljust(size, b"\0")
 
