@@ -79,6 +79,17 @@ class VirtualDisplay:
         cookie = xauth.new_cookie()
         self._server_authority = await xauth.server_authority(cookie)
         fbdir = framebuffer.folder()
+        try:
+            number = await self._start_xvfb(fbdir, limit)
+        finally:
+            shutil.rmtree(fbdir, ignore_errors=True)  # mapped, failed or cancelled: gone
+        await xauth.grant(f":{number}", cookie)
+        self.name = f":{number}"
+        return self.name
+
+    async def _start_xvfb(self, fbdir: Path, limit: float) -> int:
+        """Xvfb, once it accepts clients, with its screen mapped; its display number."""
+        assert self._server_authority is not None
         read_fd, write_fd = os.pipe()
         self.process = ManagedProcess(
             "Xvfb",
@@ -90,9 +101,6 @@ class VirtualDisplay:
         )
         try:
             await self.process.start()
-        except BaseException:
-            shutil.rmtree(fbdir, ignore_errors=True)
-            raise
         finally:
             os.close(write_fd)
         try:
@@ -100,7 +108,6 @@ class VirtualDisplay:
         except (TimeoutError, ValueError):
             tail = " / ".join(self.process.stderr_tail[-3:])
             await self.process.stop()
-            shutil.rmtree(fbdir, ignore_errors=True)
             raise ProcessFailed(
                 f"The virtual display (Xvfb) did not start within {limit:.0f} s. {tail}".strip(),
                 fix="Run `studio doctor`; check that Xvfb is installed (scripts/install).",
@@ -111,11 +118,9 @@ class VirtualDisplay:
         try:
             framebuffer.attach(f":{number}", fbdir, lambda: process.running)
         except framebuffer.FramebufferUnreadable:
-            await self.process.stop()
+            await process.stop()
             raise
-        await xauth.grant(f":{number}", cookie)
-        self.name = f":{number}"
-        return self.name
+        return number
 
     @staticmethod
     async def _read_number(fd: int) -> int:

@@ -59,10 +59,12 @@ async def test_capture_is_the_picture_the_x_server_shows(display: VirtualDisplay
     assert thumbnail.getpixel((37 * 8 + 4, 3 * 16 + 8)) == pytest.approx((37, 30, 200), abs=4)
 
 
-def screen_file(pid: int) -> tuple[Path, str, bool]:
+def screen_file(pid: int, *, mapped: bool = True) -> tuple[Path, str, bool]:
     """Xvfb's ``-fbdir``, the screen file it maps, and whether that folder still exists."""
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
     fbdir = Path(argv[argv.index("-fbdir") + 1])
+    if not mapped:
+        return fbdir, "", fbdir.exists()
     maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
     (line,) = [m for m in maps if framebuffer.FILE_NAME in m]
     return fbdir, line.split(maxsplit=5)[5], fbdir.exists()
@@ -89,6 +91,26 @@ async def test_the_screen_file_is_gone_once_mapped_and_a_stopped_display_is_no_p
     assert framebuffer.mapped(name) is None
     with pytest.raises(CaptureFailed, match="the studio did not start it"):
         capture(name)
+
+
+@pytest.mark.processes
+async def test_a_display_start_cancelled_before_xvfb_is_ready_leaves_no_folder() -> None:
+    need("Xvfb")
+    display = VirtualDisplay()
+    starting = asyncio.create_task(display.start())
+    try:
+        for _ in range(2000):  # Xvfb spawned, not yet accepting clients (that takes ~0.1 s)
+            if display.process is not None and display.process.pid is not None:
+                break
+            await asyncio.sleep(0.001)
+        assert display.process is not None and display.process.pid is not None
+        fbdir, _, _ = await asyncio.to_thread(screen_file, display.process.pid, mapped=False)
+        starting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await starting
+        assert not await asyncio.to_thread(fbdir.exists)
+    finally:
+        await display.stop()
 
 
 def test_the_screen_folder_is_private_and_on_tmpfs() -> None:
