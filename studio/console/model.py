@@ -76,6 +76,10 @@ SOUNDS_KEPT = 5
 """Alert sounds remembered for the voice pane (the newest last)."""
 STALE_STATS_SECONDS = 5.0
 """A destination whose encoder has sent nothing for this long is not shown as Live."""
+ECHO_SECONDS = 120.0
+"""How far apart the studio's own line (``golive.chat_sent``) and the platform's echo of
+it through the chat feed (a ``chat.line`` under the studio's name) are still one line."""
+ECHOES_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,10 @@ class ConsoleModel:
     now: Callable[[], float] = time.time
     scrollback: int = CHAT_SCROLLBACK
     me: str | None = None
-    """The streamer's own name: its lines are marked as the studio's own."""
+    """The streamer's own name on every platform: its lines are marked as the studio's own."""
+    names: dict[str, str] = field(default_factory=dict)
+    """The studio's own name on each platform (the service's ``golive.live`` and its
+    snapshot's legs say it): that author's lines are the studio's own."""
 
     chat: deque[TimelineEntry] = field(init=False)
     chat_total: int = 0
@@ -246,6 +253,14 @@ class ConsoleModel:
     clawcast_slot: ClawcastSlotHeld | None = None
     """The ClawCast slot this studio holds: its name in the queue and when it plays."""
     audio: AudioState = field(default_factory=AudioState)
+    _unechoed: deque[tuple[str, str, float]] = field(
+        default_factory=lambda: deque(maxlen=ECHOES_KEPT), init=False, repr=False
+    )
+    """Own lines sent (platform, text, at) whose echo through the chat feed is still due."""
+    _echoed: deque[tuple[str, str, float]] = field(
+        default_factory=lambda: deque(maxlen=ECHOES_KEPT), init=False, repr=False
+    )
+    """The studio's lines that came through the chat feed before the service said it sent them."""
 
     def __post_init__(self) -> None:
         self.chat = deque(maxlen=self.scrollback)
@@ -279,7 +294,10 @@ class ConsoleModel:
     def apply(self, event: Event) -> set[Topic]:  # noqa: C901 (one dispatch table)
         match event:
             case ChatLine():
-                kind: LineKind = "sent" if self.me and event.author == self.me else "chat"
+                own = event.author == self._own_name(event.platform)
+                if own and self._seen_once(self._unechoed, self._echoed, event):
+                    return set()  # the echo of a line the timeline already shows
+                kind: LineKind = "sent" if own else "chat"
                 self._add(TimelineEntry(event.at, event.platform, kind, event.author, event.text,
                                     first_time=event.first_time))  # fmt: skip
                 return {"chat"}
@@ -320,6 +338,9 @@ class ConsoleModel:
                 self._leg(event.platform).health = event.health
                 return {"legs"}
             case ChatSent():
+                echoes = event.to is None and self._own_name(event.platform) is not None
+                if echoes and self._seen_once(self._echoed, self._unechoed, event):
+                    return set()  # its echo came first and is on the timeline
                 where = f" → {event.to}" if event.to else ""
                 self._add(
                     TimelineEntry(
@@ -359,6 +380,8 @@ class ConsoleModel:
             case PlatformLive():
                 leg = self._leg(event.platform)
                 leg.live, leg.url, leg.stopped = True, event.url, False
+                if event.name:
+                    self.names[event.platform] = event.name
                 if event.viewers is not None:
                     leg.viewers = event.viewers
                 return {"legs", "viewers"}
@@ -435,6 +458,8 @@ class ConsoleModel:
             leg.live, leg.url = bool(raw.get("live")), raw.get("url")
             leg.viewers, leg.health = raw.get("viewers"), raw.get("health")
             leg.stopped = raw.get("stopped") is not None
+            if raw.get("name"):
+                self.names[name] = str(raw["name"])
             leg.error = (raw.get("failed") or {}).get("error")
             steps = raw.get("steps") or []
             if steps:
@@ -502,6 +527,28 @@ class ConsoleModel:
 
     def _leg(self, platform: str) -> Leg:
         return self.legs.setdefault(platform, Leg(platform))
+
+    def _own_name(self, platform: str) -> str | None:
+        return self.names.get(platform) or self.me
+
+    def _seen_once(
+        self,
+        pending: deque[tuple[str, str, float]],
+        waiting: deque[tuple[str, str, float]],
+        event: ChatLine | ChatSent,
+    ) -> bool:
+        """One of the studio's own lines seen the second time (its send, then its echo,
+        or the other way round): True when ``pending`` held the first sighting (now
+        matched); otherwise it is remembered in ``waiting`` for the other half."""
+        key = (event.platform, event.text)
+        for entry in list(pending):
+            if event.at - entry[2] > ECHO_SECONDS:
+                pending.remove(entry)  # its other half never came
+            elif entry[:2] == key:
+                pending.remove(entry)
+                return True
+        waiting.append((*key, event.at))
+        return False
 
     def _add(self, line: TimelineEntry) -> None:
         self.chat.append(line)

@@ -9,7 +9,8 @@ console draws at once and the CLI's ``studio status`` prints:
 ``session_id``    the journal's session; ``platforms`` the plan's platforms
 ``display``       the virtual display (``:99``) the console grabs the on-air frame from
 ``legs``          per platform: live, url, viewers, its steps (the last state of each),
-                  its failure and its final stats
+                  its failure and its final stats; ``name``, the studio's own name there
+                  (its lines in the chat are the studio's, echoed by the platform)
 ``destinations``  per RTMP destination: state, reason, attempt, ``retry_at`` (epoch s)
 ``encoder``       the newest ``encoder.stats`` per source (the encoder, each relay)
 ``viewers``       per platform: the newest count and a bounded history ``[at, n]``
@@ -118,6 +119,8 @@ class BroadcastState:
         elif isinstance(event, PlatformLive):
             leg = self._leg(event.platform)
             leg.update(live=True, url=event.url)
+            if event.name:  # who the studio is there: its own lines in the chat are known
+                leg["name"] = event.name
             if event.viewers is not None:
                 leg["viewers"] = event.viewers
         elif isinstance(event, PlatformOffAir):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from studio.broadcast.events import DestinationStateChanged, EncoderStats
-from studio.console.model import ConsoleModel, EncoderHealth
+from studio.console.model import ECHO_SECONDS, ConsoleModel, EncoderHealth
+from studio.control.state import BroadcastState
 from studio.golive.events import (
     AudienceAlert,
     ChatLine,
@@ -11,6 +12,7 @@ from studio.golive.events import (
     OperatorAnswered,
     OperatorNeeded,
     OperatorWithdrawn,
+    PlatformLive,
     SessionEnded,
 )
 from tests.console.console_helpers import T0, chat, live_session, payment_step, tweet_step
@@ -43,6 +45,67 @@ def test_alerts_and_the_studios_own_lines_on_the_timeline() -> None:
         ("trade", "t7", "$9.00", "sell"),
         ("sent", "agent_smith", None, "thanks!"),
         ("sent", "agent_smith → neighbour", None, "hi next door"),
+    ]
+
+
+def test_the_studios_own_line_and_the_platforms_echo_of_it_are_one_line() -> None:
+    # the service's snapshot says who the studio is on retake.tv; nothing else does
+    model = ConsoleModel()
+    model.apply_snapshot({"legs": {"retake": {"live": True, "name": "agent_smith"}}})
+    assert model.names == {"retake": "agent_smith"}
+    # sent, then echoed by the feed
+    model.apply(ChatSent(at=T0, platform="retake", text="gm chat"))
+    assert model.apply(ChatLine(at=T0 + 1, platform="retake", author="agent_smith",
+                                text="gm chat")) == set()  # fmt: skip
+    # a viewer saying the same is a viewer's line
+    model.apply(ChatLine(at=T0 + 2, platform="retake", author="bob", text="gm chat"))
+    # echoed before the service says it sent it (the socket beat the HTTP reply)
+    model.apply(ChatLine(at=T0 + 3, platform="retake", author="agent_smith", text="still here"))
+    assert model.apply(ChatSent(at=T0 + 3, platform="retake", text="still here")) == set()
+    # the same words twice are two lines, each echoed once
+    for i in range(2):
+        model.apply(ChatSent(at=T0 + 4 + i, platform="retake", text="again"))
+    for i in range(2):
+        model.apply(ChatLine(at=T0 + 5 + i, platform="retake", author="agent_smith", text="again"))
+    # another agent's room never echoes in ours; the agent speaking elsewhere is its own line
+    model.apply(ChatSent(at=T0 + 8, platform="retake", text="hi next door", to="neighbour"))
+    model.apply(ChatLine(at=T0 + 9, platform="retake", author="agent_smith", text="from the CLI"))
+    # an echo that never came does not swallow the same words said much later
+    model.apply(ChatSent(at=T0 + 10, platform="retake", text="lost"))
+    model.apply(ChatLine(at=T0 + 11 + ECHO_SECONDS, platform="retake", author="agent_smith",
+                         text="lost"))  # fmt: skip
+    assert [(e.kind, e.author, e.text) for e in model.chat] == [
+        ("sent", "you", "gm chat"),
+        ("chat", "bob", "gm chat"),
+        ("sent", "agent_smith", "still here"),
+        ("sent", "you", "again"),
+        ("sent", "you", "again"),
+        ("sent", "you → neighbour", "hi next door"),
+        ("sent", "agent_smith", "from the CLI"),
+        ("sent", "you", "lost"),
+        ("sent", "agent_smith", "lost"),
+    ]
+
+
+def test_a_console_attaching_later_shows_the_studios_line_once() -> None:
+    """The service's state keeps both the send and the echo; its snapshot names the
+    studio on each platform, so a console attaching mid-show folds them too."""
+    state = BroadcastState()
+    for event in (
+        PlatformLive(at=T0, platform="retake", url="https://retake.tv/agent_smith",
+                     name="agent_smith"),
+        ChatLine(at=T0 + 1, platform="retake", author="agent_smith", text="gm chat"),
+        ChatSent(at=T0 + 1, platform="retake", text="gm chat"),
+        ChatLine(at=T0 + 2, platform="retake", author="viewer42", text="gm chat"),
+    ):  # fmt: skip
+        state.apply(event)
+    snapshot = state.snapshot()
+    assert snapshot["legs"]["retake"]["name"] == "agent_smith"
+    model = ConsoleModel()
+    model.apply_snapshot(snapshot)
+    assert [(e.kind, e.author, e.text) for e in model.chat] == [
+        ("sent", "agent_smith", "gm chat"),
+        ("chat", "viewer42", "gm chat"),
     ]
 
 

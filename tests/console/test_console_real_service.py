@@ -42,6 +42,7 @@ from studio.console.panes.viewer.frame_grab import grab
 from studio.console.panes.viewer.frame_view import FrameView
 from studio.console.screens.confirm_stop import ConfirmStop
 from studio.console.service_client import ServiceClient
+from studio.golive.retake_leg import OPENING
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import credentials_from_registration, save_credentials
 from studio.sandbox.rehearsal import rehearsal_world
@@ -272,6 +273,18 @@ async def _chat_to_every_room(
     await until(
         pilot, lambda: ("retake", "chat", "viewer42", "hi from the sandbox") in timeline(app)
     )
+    # retake.tv echoes the studio's own lines through the feed, before that viewer's line:
+    # each is one YOU line; a viewer saying the same words is the viewer's line
+    assert [c["text"] for c in comments[my_id]].count("gm from the console") == 1
+    await http.post("/_sandbox/retake/chat",
+                    json={"streamer_id": my_id, "text": "gm from the console", "username": "viewer42"})  # fmt: skip
+    await until(
+        pilot, lambda: ("retake", "chat", "viewer42", "gm from the console") in timeline(app)
+    )
+    said = [(k, a) for p, k, a, t in timeline(app) if p == "retake" and t == "gm from the console"]
+    assert [k for k, _ in said] == ["sent", "chat"] and said[1][1] == "viewer42", said
+    opening = [k for p, k, _, t in timeline(app) if p == "retake" and t == OPENING]
+    assert opening == ["sent"], timeline(app)
 
 
 async def _publish_a_batch_during_the_slot(
