@@ -9,7 +9,8 @@ import click
 
 @click.command("console")
 @click.option("--socket", "socket_path", type=click.Path(path_type=Path), default=None,
-              help="The broadcast's control socket (default: the one the running studio wrote).")  # fmt: skip
+              help="The broadcast's control socket (default: the one the running studio wrote); "
+                   "a broadcast started here with F9 listens there.")  # fmt: skip
 @click.option("--theme", default=None,
               help="onair (default), light, high-contrast, retake, clawcast, basefm, or your own.")  # fmt: skip
 def console(socket_path: Path | None, theme: str | None) -> None:

@@ -4,7 +4,9 @@ The service writes ``control.json`` (0600) in the studio's state folder (0700): 
 pid, its socket, its log file and when it started. The socket is ``control.sock``
 beside it, unless that path is too long for a Unix socket (107 bytes); then it lives
 in a short private folder under the temporary directory and ``control.json`` says
-where. ``$STUDIO_CONTROL_SOCKET`` overrides the lookup for clients.
+where. ``$STUDIO_CONTROL_SOCKET`` names the socket for both sides: the service listens
+there (``studio console --socket PATH`` starts its broadcast with it) and clients look
+there first.
 """
 
 from __future__ import annotations
@@ -46,7 +48,17 @@ def service_file(paths: Paths) -> Path:
     return paths.state_dir / "control.json"
 
 
-def choose_socket(paths: Paths) -> Path:
+def choose_socket(paths: Paths, env: dict[str, str] | None = None) -> Path:
+    """Where the service listens: ``$STUDIO_CONTROL_SOCKET``, else beside ``control.json``."""
+    env = dict(os.environ) if env is None else env
+    if env.get("STUDIO_CONTROL_SOCKET"):
+        chosen = Path(env["STUDIO_CONTROL_SOCKET"]).absolute()
+        if problem := socket_path_problem(chosen):
+            raise StudioError(
+                f"STUDIO_CONTROL_SOCKET: {problem}",
+                fix="Choose a shorter path for the control socket (or none: the state folder's).",
+            )
+        return chosen
     candidate = paths.state_dir / "control.sock"
     if socket_path_problem(candidate) is None:
         return candidate

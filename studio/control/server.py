@@ -117,8 +117,9 @@ class ControlServer:
     # -- life -------------------------------------------------------------------------
     async def start(self) -> None:
         folder = self.socket_path.parent
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(folder, 0o700)
+        if not folder.exists():  # a folder the operator chose (``/tmp``) keeps its mode
+            folder.mkdir(parents=True, mode=0o700)
+            os.chmod(folder, 0o700)
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()  # the caller checked no live service owns it
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -188,11 +188,23 @@ def log_path(paths: Paths) -> Path:
     return paths.state_dir / "golive.log"
 
 
-def spawn_detached(plan: Any, *, paths: Paths | None = None, within: float = 60.0) -> ServiceInfo:
-    """Start the service in its own session (no terminal), return once it listens."""
+def spawn_detached(
+    plan: Any,
+    *,
+    paths: Paths | None = None,
+    socket_path: Path | None = None,
+    within: float = 60.0,
+) -> ServiceInfo:
+    """Start the service in its own session (no terminal), return once it listens:
+    at ``socket_path`` when given (a console's ``--socket``), else where
+    ``choose_socket`` says."""
     from studio.secure_file import write_private
 
     paths = paths or Paths.from_env()
+    env = dict(os.environ)
+    if socket_path is not None:
+        env["STUDIO_CONTROL_SOCKET"] = str(socket_path.absolute())
+        choose_socket(paths, env)  # a path no socket can have: said here, nothing started
     paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     check_not_running(paths)
     plan_file = paths.state_dir / "golive-plan.json"
@@ -207,6 +219,7 @@ def spawn_detached(plan: Any, *, paths: Paths | None = None, within: float = 60.
             stderr=fd,
             start_new_session=True,  # setsid: no controlling terminal, its own process group
             close_fds=True,
+            env=env,
         )
     finally:
         os.close(fd)

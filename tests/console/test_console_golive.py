@@ -205,3 +205,58 @@ async def test_go_live_answer_every_step_and_stop_from_the_console(
         basefm = (await control.get("/_sandbox/basefm/state")).json()
     assert [s["status"] for s in basefm["sessions"]] == ["ended"]
     assert not agents[0].is_live()
+
+
+async def test_going_live_from_a_console_on_its_own_socket_listens_there(
+    world, tmp_path: Path
+) -> None:
+    """``studio console --socket PATH``: the broadcast F9 starts listens at PATH (not at
+    the state folder's socket), so this console attaches to it and runs its steps."""
+    paths = Paths.from_env()
+    socket = tmp_path / "ops" / "studio.sock"
+    app = ConsoleApp(ServiceClient(socket), frozen_config())
+    pid = None
+    try:
+        async with app.run_test(size=LARGE, notifications=True) as pilot:
+            await until(pilot, lambda: "not attached" in app.sub_title)
+            await pilot.press("f9")
+            form = await until(pilot, lambda: isinstance(app.screen, GoLiveForm) and app.screen)
+            for key in ("space", "tab", "tab", "tab", "space"):
+                await pilot.press(key)  # retake.tv on; the kiosk off
+            assert form.values()["retake"] and not form.values()["kiosk"]
+            form.query_one("#gl-log", Input).value = str(tmp_path / "agent.log")
+            await until(pilot, lambda: not form.query_one("#go").disabled)
+            await pilot.press("ctrl+g")
+            # the service runs, at this console's socket, and asks this console
+            step = await until(pilot, lambda: pending(app, "registration"))
+            assert step.platform == "retake" and app.attached.is_set()
+            info = read_service_file(paths)
+            assert info is not None and info.socket == str(socket)
+            pid = info.pid
+            assert socket.is_socket() and not (paths.state_dir / "control.sock").exists()
+            await pilot.press("f10")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmStop))
+            await pilot.press("y")
+            await until(pilot, lambda: not running(pid), within=60)
+            assert read_service_file(paths) is None and not socket.exists()
+    finally:
+        started = read_service_file(paths)  # one this console did not attach to, too
+        for leftover in {pid, started and started.pid} - {None}:
+            if running(leftover):
+                os.kill(leftover, 15)
+
+
+def test_a_socket_path_no_socket_can_have_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    from studio.control.service import spawn_detached
+    from studio.errors import StudioError
+    from studio.golive.plan import Plan
+
+    paths = Paths(tmp_path / "creds.json", tmp_path / "state")
+    too_long = tmp_path / ("s" * 120) / "control.sock"
+    with pytest.raises(StudioError) as refused:
+        spawn_detached(Plan(retake=True), paths=paths, socket_path=too_long)
+    assert refused.value.message.startswith("STUDIO_CONTROL_SOCKET: ")
+    assert "longer than the 107 bytes" in refused.value.message
+    assert not paths.state_dir.exists()  # nothing written, nothing started
