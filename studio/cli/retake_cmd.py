@@ -15,7 +15,6 @@ import click
 
 from studio.config import Paths, PlatformUrls
 from studio.errors import StudioError, ValidationFailed
-from studio.https_fetch import FetchRefused, fetch_https
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import (
     credentials_from_registration,
@@ -24,10 +23,14 @@ from studio.platforms.retake_credentials import (
     save_credentials,
 )
 from studio.validation import check
-from studio.validation.retake import RegisterRequest, VerifyRequest, check_square_image
+from studio.validation.retake import (
+    RegisterRequest,
+    VerifyRequest,
+    check_avatar,
+    check_square_image,
+)
 
 T = TypeVar("T")
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -43,14 +46,7 @@ def _check_image(image_url: str, image_file: Path | None) -> str:
     if image_file is not None:
         size = check_square_image(image_file.read_bytes(), what="image_file")
         return f"image is square ({size[0]}x{size[1]})"
-    try:
-        data = asyncio.run(fetch_https(image_url, max_bytes=MAX_IMAGE_BYTES))
-    except FetchRefused as exc:
-        if exc.too_large:
-            return "image_url is over 10 MB; not checked for squareness"
-        return f"could not fetch image_url to check that it is square ({exc}); make sure it is 1:1"
-    size = check_square_image(data, what="image_url")
-    return f"image is square ({size[0]}x{size[1]})"
+    return asyncio.run(check_avatar(image_url))
 
 
 @click.group()

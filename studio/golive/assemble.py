@@ -251,6 +251,7 @@ def _retake_leg(
         skill_cache=paths.state_dir / "retake-skill",
         chat_feed=chat_feed(ctx.timing),
         account_secrets=[jwt.reveal()] if jwt is not None else [],
+        avatar_transport=transport,
     )
 
 

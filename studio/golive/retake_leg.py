@@ -20,7 +20,7 @@ from typing import Any
 
 from studio.backoff import Backoff
 from studio.broadcast.destinations import Destination
-from studio.errors import StudioError
+from studio.errors import StudioError, ValidationFailed
 from studio.events import Event
 from studio.golive.chat_bridge import ChatBridge
 from studio.golive.events import (
@@ -48,7 +48,7 @@ from studio.platforms.retake_errors import (
     RetakeVerificationError,
 )
 from studio.validation import check
-from studio.validation.retake import VerifyRequest
+from studio.validation.retake import VerifyRequest, check_avatar
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class RetakeLeg(Leg):
         skill_cache: Path | None = None,
         chat_feed: ChatFeedFactory | None = None,
         account_secrets: Sequence[Any] = (),
+        avatar_transport: Any = None,
     ) -> None:
         super().__init__(ctx)
         self.client = client
@@ -88,6 +89,8 @@ class RetakeLeg(Leg):
         self.chat_feed_factory = chat_feed
         self.account_secrets = list(account_secrets)
         """The account's other secrets (the Privy user JWT): masked on air like the keys."""
+        self.avatar_transport = avatar_transport
+        """What a registration's avatar is fetched over (the network; the sandbox in tests)."""
         self.user_db_id = creds.user_db_id or ""
         self.agent_name = creds.agent_name or ""
         self.chat = ChatBridge(platform=self.platform, streamer=self.agent_name, clock=ctx.clock)
@@ -124,10 +127,17 @@ class RetakeLeg(Leg):
     async def _register_with_operator(self) -> None:
         """No credentials: the operator gives the registration's fields; the answer is
         checked field by field (nothing sent while one is wrong), then registered and
-        saved 0600 as ``studio retake register`` saves it."""
+        saved 0600 as ``studio retake register`` saves it. Its avatar is checked as that
+        command checks it (fetched: a square JPEG or PNG), else said and asked again."""
         need = registration_need(self.platform)
         for _ in range(5):
             body = registration_body(await self.ctx.operator.answer(need))
+            try:
+                said = await check_avatar(body.image_url, transport=self.avatar_transport)
+            except ValidationFailed as exc:  # nothing sent: the operator gives another
+                self.ctx.publish(Notice(platform=self.platform, level="warning", text=str(exc)))
+                continue
+            self.ctx.publish(Notice(platform=self.platform, text=f"retake.tv avatar: {said}"))
             try:
                 reply = await self.client.register(body)
             except RetakeError as exc:  # a name taken, a refusal: ask again

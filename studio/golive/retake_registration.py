@@ -4,7 +4,8 @@ When the studio has no retake.tv credentials, the retake leg asks the operator f
 the fields of ``POST /api/v1/agent/register`` as one JSON object, checks them field by
 field with the shared rules (nothing is sent while one is wrong), registers with the
 leg's own ``RetakeClient`` and saves the credentials the way ``studio retake
-register`` does (0600).
+register`` does (0600). The avatar's squareness needs its picture, so the leg checks it
+(``studio.validation.retake.check_avatar``, as the command does) once the answer is in.
 """
 
 from __future__ import annotations

@@ -8,13 +8,16 @@ is not verified is a 403; chat/send answers ``{"success": true, "comment": {...}
 
 Control routes under ``/_sandbox/retake/`` stand in for the humans and viewers: post a
 tweet, inject chat, tips, trades, follows and pins, set viewer counts, drop every
-socket (optionally injecting chat while they are down), and read the state.
+socket (optionally injecting chat while they are down), and read the state;
+``/avatars/<width>x<height>.png`` (or ``.jpg``) serves a picture of that size, as the
+host of a registration's ``image_url`` would.
 ``auto_tweets`` (config ``retake_auto_tweets`` or ``POST /options``) makes verify accept
 any well-formed status URL as if its tweet held the code, for interactive rehearsals.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -1014,6 +1017,14 @@ class RetakeSandbox:
                 raise Refused(404, "no thumbnail yet")
             return Response(a.thumbnail, media_type="application/octet-stream")
 
+        async def avatar(request: Request) -> Response:
+            """A picture of the asked size, as the CDN behind an ``image_url`` serves it."""
+            width, height = request.path_params["width"], request.path_params["height"]
+            fmt = "JPEG" if request.path_params["ext"] in ("jpg", "jpeg") else "PNG"
+            if not (0 < width <= MAX_AVATAR_SIDE and 0 < height <= MAX_AVATAR_SIDE):
+                raise Refused(400, f"each side is 1 to {MAX_AVATAR_SIDE} pixels")
+            return Response(_picture(width, height, fmt), media_type=f"image/{fmt.lower()}")
+
         async def privy(request: Request) -> Response:
             body = await _json(request)
             a = w.streamer(str(body.get("agent", "")))
@@ -1068,6 +1079,7 @@ class RetakeSandbox:
             ("/drop-sockets", drop, "POST"),
             ("/state", state, "GET"),
             ("/thumbnail/{agent}", thumbnail, "GET"),
+            ("/avatars/{width:int}x{height:int}.{ext:str}", avatar, "GET"),
         ]
         return [Route(path, _guard(h), methods=[m]) for path, h, m in routes]
 
@@ -1092,6 +1104,17 @@ class RetakeSandbox:
             await self.emit_chat(a.user_db_id, comment)
             out.append(comment)
         return out
+
+
+MAX_AVATAR_SIDE = 1024
+
+
+def _picture(width: int, height: int, fmt: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 120, 200)).save(out, format=fmt)
+    return out.getvalue()
 
 
 def _public_trade(trade: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,8 @@ Where the document is silent the rules are the studio's choice, stated in the me
 * ``ticker`` is 1-10 letters or digits (the document says only "max 10 characters");
 * ``image_url`` must be a public https URL ending in .jpg, .jpeg or .png. Whether the
   image is square cannot be told from its URL: ``check_square_image`` checks the bytes,
-  and the CLI uses it when the image is a local file or when it can fetch it.
+  and ``check_avatar`` fetches the URL and checks what it serves (``studio retake
+  register`` and the go-live's registration step both call it before registering).
 """
 
 from __future__ import annotations
@@ -218,6 +219,27 @@ def check_square_image(data: bytes, *, what: str = "image") -> tuple[int, int]:
             [Problem(what, f"must be square (1:1); it is {width}x{height}")], what=what
         )
     return size
+
+
+AVATAR_MAX_BYTES = 10 * 1024 * 1024
+
+
+async def check_avatar(image_url: str, *, transport: Any = None) -> str:
+    """Fetch ``image_url`` and check it is a square JPEG or PNG (the document's "square
+    (1:1), jpg/png"): ``ValidationFailed`` naming ``image_url`` when it is not; a sentence
+    for the operator when it is, or when it could not be fetched (then retake.tv judges).
+
+    ``transport`` is the studio's network in tests (the sandbox, in process)."""
+    from studio.https_fetch import FetchRefused, fetch_https
+
+    try:
+        data = await fetch_https(image_url, max_bytes=AVATAR_MAX_BYTES, transport=transport)
+    except FetchRefused as exc:
+        if exc.too_large:
+            return "image_url is over 10 MB; not checked for squareness"
+        return f"could not fetch image_url to check that it is square ({exc}); make sure it is 1:1"
+    width, height = check_square_image(data, what="image_url")
+    return f"image is square ({width}x{height})"
 
 
 def check_image_upload(data: bytes, *, what: str = "image") -> str:

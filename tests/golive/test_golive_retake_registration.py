@@ -28,7 +28,7 @@ WALLET = "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
 BODY = {
     "agent_name": "step_bot",
     "agent_description": "Registered as an operator step",
-    "image_url": "https://example.com/avatar.png",
+    "image_url": "https://sandbox.test/_sandbox/retake/avatars/256x256.png",
     "wallet_address": WALLET,
     "ticker": "STEP",
 }
@@ -48,7 +48,8 @@ async def test_registration_is_an_operator_step_then_verification(
     async with RetakeClient(SANDBOX, transport=transport) as other:  # a name already taken
         await other.register({**BODY, "agent_name": "taken_bot"})
     client = RetakeClient(SANDBOX, transport=transport)
-    leg = RetakeLeg(ctx, client, RetakeCredentials(), paths=paths, skill_cache=paths.state_dir)
+    leg = RetakeLeg(ctx, client, RetakeCredentials(), paths=paths, skill_cache=paths.state_dir,
+                    avatar_transport=transport)  # fmt: skip
     preparing = asyncio.create_task(leg.prepare())
     try:
         await until(lambda: asked(recorder, "registration"))
@@ -91,6 +92,41 @@ async def test_registration_is_an_operator_step_then_verification(
         operator.give("tweet_url", url)
         await asyncio.wait_for(preparing, 10)
         assert agent.verified
+    finally:
+        preparing.cancel()
+        await client.aclose()
+
+
+async def test_a_registration_with_an_avatar_that_is_not_square_is_asked_again(
+    sandbox: Sandbox, transport: httpx.ASGITransport, clock
+) -> None:  # noqa: ANN001
+    """The document's avatar is "square (1:1), jpg/png": the step fetches it as
+    ``studio retake register`` does; a wide one is said, nothing is sent, asked again."""
+    ctx, recorder = fake_context(clock)
+    operator = ControlOperator(ctx.bus)
+    ctx.operator = operator
+    paths = Paths.from_env()
+    client = RetakeClient(SANDBOX, transport=transport)
+    leg = RetakeLeg(ctx, client, RetakeCredentials(), paths=paths, skill_cache=paths.state_dir,
+                    avatar_transport=transport)  # fmt: skip
+    preparing = asyncio.create_task(leg.prepare())
+    try:
+        await until(lambda: asked(recorder, "registration"))
+        wide = f"{SANDBOX.replace('http:', 'https:')}/_sandbox/retake/avatars/64x32.png"
+        operator.give("registration", json.dumps({**BODY, "image_url": wide}))
+        await until(lambda: len(asked(recorder, "registration")) == 2)
+        warnings = [
+            e.text for e in recorder.events if isinstance(e, Notice) and e.level == "warning"
+        ]
+        assert any("image_url" in w and "must be square (1:1); it is 64x32" in w
+                   for w in warnings), warnings  # fmt: skip
+        assert sandbox.retake.world.agents == {} and not paths.retake_credentials.exists()
+        assert not [r for r in sandbox.retake.requests if r["path"].endswith("/agent/register")]
+        operator.give("registration", json.dumps(BODY))
+        await until(lambda: asked(recorder, "tweet_url"))
+        assert [a.name for a in sandbox.retake.world.agents.values()] == ["step_bot"]
+        said = [e.text for e in recorder.events if isinstance(e, Notice)]
+        assert "retake.tv avatar: image is square (256x256)" in said
     finally:
         preparing.cancel()
         await client.aclose()
