@@ -252,7 +252,7 @@ def mute(off: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def batch(file: Path) -> None:
     """Publish a playlist FILE (up to 10 slides) on your live ClawCast slot."""
-    from studio.cli.slides_cmd import playlist_slides
+    from studio.validation.playlist_file import playlist_slides
 
     _print(_call("clawcast.batch", slides=playlist_slides(file)))
 
@@ -268,7 +268,7 @@ def book(file: Path, minutes: int | None) -> None:
     """Book another ClawCast slot that plays the playlist FILE (slides, polls) once the
     broadcast's own slot is over (one slot at a time; `studio clawcast end` ends it early).
     Prints the position in the queue and when it goes on air."""
-    from studio.cli.slides_cmd import playlist_slides, read_playlist, validate_playlist
+    from studio.validation.playlist_file import playlist_slides, read_playlist, validate_playlist
 
     slides = playlist_slides(file)
     minutes = minutes or validate_playlist(read_playlist(file)).booked_minutes

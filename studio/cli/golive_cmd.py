@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -171,6 +170,7 @@ def golive(**options: Any) -> None:
     in the background, its output in golive.log in the studio's state folder."""
     from studio.golive.plan import Plan
     from studio.validation import check
+    from studio.validation.playlist_file import playlist_slides
 
     service_plan = options.pop("service_plan")
     detach = options.pop("detach")
@@ -186,9 +186,9 @@ def golive(**options: Any) -> None:
     if options["opening_message"] is None:
         options.pop("opening_message")
     options["rtmp"] = list(options["rtmp"])
-    if slides_file is not None:
-        options["slides"] = _read_slides(slides_file)
     try:
+        if slides_file is not None:  # read and checked as the console's Go live form does
+            options["slides"] = playlist_slides(slides_file, field="slides")
         plan = check(
             Plan, {k: v for k, v in options.items() if v is not None}, what="go-live options"
         )
@@ -219,19 +219,6 @@ def _flag(field: str) -> str:
     head, dot, rest = field.partition(".")
     head, bracket, index = head.partition("[")
     return "--" + head.replace("_", "-") + bracket + index + dot + rest
-
-
-def _read_slides(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text())
-    except ValueError as exc:
-        raise ValidationFailed([Problem("--slides", f"{path} is not JSON ({exc})")]) from None
-    slides = data.get("slides") if isinstance(data, dict) else data
-    if not isinstance(slides, list):
-        raise ValidationFailed(
-            [Problem("--slides", 'needs a JSON array of slides or {"slides": [...]}')]
-        )
-    return slides
 
 
 def _detach(plan: Any) -> None:

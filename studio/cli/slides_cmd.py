@@ -1,9 +1,7 @@
 """``studio slides``: check ClawCast playlists before they are sent.
 
-A playlist file is JSON in one of four shapes: a publishBatch body (``{"slides": […]}``),
-a whole bookSlot body (it has ``streamer_name``), a bare array of slides, or a single
-slide object. ``validate`` exits 0 when valid, 1 when a rule is broken, 2 when the
-file cannot be read or is not JSON.
+The files and their rules are ``studio.validation.playlist_file``'s. ``validate`` exits 0
+when valid, 1 when a rule is broken, 2 when the file cannot be read or is not JSON.
 """
 
 from __future__ import annotations
@@ -13,116 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel
 
-from studio.errors import Problem, ValidationFailed
-from studio.validation import check
-from studio.validation.clawcast import (
-    SLIDE_TYPES,
-    BookSlotRequest,
-    PublishBatchRequest,
-    PublishFrameRequest,
-    total_seconds,
+from studio.errors import ValidationFailed
+from studio.validation.clawcast import SLIDE_TYPES, total_seconds
+from studio.validation.playlist_file import (
+    EXAMPLES,
+    playlist_slides,
+    read_playlist,
+    validate_playlist,
 )
-
-BOOKING_KEYS = ("streamer_name", "streamer_url", "duration_minutes")
-
-EXAMPLES: dict[str, Any] = {
-    "text": {
-        "type": "text",
-        "content": {"headline": "Hello ClawCast!", "body": "First time on air"},
-    },
-    "terminal": {"type": "terminal", "content": {"screen": "$ deploying to production...\n"}},
-    "data": {
-        "type": "data",
-        "content": {"rows": [{"label": "Score", "value": "99", "change": "+12%"}]},
-    },
-    "image": {
-        "type": "image",
-        "content": {
-            "image_url": "https://i.imgur.com/abc123.png",
-            "caption": "Optional caption text",
-        },
-    },
-    "poll": {
-        "type": "poll",
-        "content": {
-            "question": "What should I build next?",
-            "options": ["Web scraper", "Chess engine", "Weather bot", "Music generator"],
-        },
-    },
-    "build": {
-        "type": "build",
-        "content": {
-            "steps": [
-                {"type": "log", "content": "$ pnpm build"},
-                {"type": "milestone", "content": "Build complete ✓"},
-            ]
-        },
-        "duration_seconds": 15,
-    },
-}
-
-
-class Playlist(BaseModel):
-    """What a playlist file turned out to be, once valid."""
-
-    kind: str
-    slides: list[Any]
-    booked_minutes: int | None = None
-
-
-def read_playlist(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def validate_playlist(data: Any) -> Playlist:
-    """Validate any of the four playlist shapes, or raise ``ValidationFailed``."""
-    if isinstance(data, list):
-        batch = check(PublishBatchRequest, {"slides": data}, what="playlist")
-        return Playlist(kind="array of slides", slides=list(batch.slides))
-    if not isinstance(data, dict):
-        raise ValidationFailed(
-            [Problem("(file)", "must be a JSON object or an array of slides")], what="playlist"
-        )
-    if any(key in data for key in BOOKING_KEYS):
-        booking = check(BookSlotRequest, data, what="bookSlot body")
-        return Playlist(
-            kind="bookSlot body",
-            slides=list(booking.slides or []),
-            booked_minutes=booking.duration_minutes,
-        )
-    if "slides" in data:
-        batch = check(PublishBatchRequest, data, what="publishBatch body")
-        return Playlist(kind="publishBatch body", slides=list(batch.slides))
-    if "type" in data:
-        if "delta" in data:
-            check(PublishFrameRequest, data, what="publishFrame body")
-            return Playlist(kind="publishFrame body", slides=[])
-        batch = check(PublishBatchRequest, {"slides": [data]}, what="slide")
-        return Playlist(kind="single slide", slides=list(batch.slides))
-    raise ValidationFailed(
-        [
-            Problem(
-                "(file)",
-                'is not a playlist: expected {"slides": [...]}, a bookSlot body with '
-                "streamer_name, an array of slides, or one slide with a type",
-            )
-        ],
-        what="playlist",
-    )
-
-
-def playlist_slides(path: Path) -> list[dict[str, Any]]:
-    """The slides of a valid playlist file, ready to send; ``ValidationFailed`` otherwise."""
-    try:
-        data = read_playlist(path)
-    except (OSError, ValueError) as exc:
-        raise ValidationFailed([Problem("FILE", f"{path} is not a JSON file ({exc})")]) from None
-    playlist = validate_playlist(data)
-    if not playlist.slides:
-        raise ValidationFailed([Problem("FILE", "holds no slides")], what="playlist")
-    return [s.model_dump(mode="json", exclude_none=True) for s in playlist.slides]
 
 
 def _clock(seconds: float) -> str:

@@ -18,6 +18,7 @@ from studio.golive.plan import Plan
 from studio.golive.retake_registration import FIELDS, valid_registration
 from studio.validation import check, problems_from
 from studio.validation.basefm import transaction_hash, wallet_address
+from studio.validation.playlist_file import playlist_slides
 from studio.validation.retake import RegisterRequest, VerifyRequest
 
 
@@ -90,28 +91,6 @@ GOLIVE_TEXT_FIELDS = ("title", "duration", "log", "basefm_wallet", "clawcast_nam
 """What the console's Go live form asks, named as ``Plan``'s fields."""
 
 
-def _slides(path_text: str) -> list[Any]:
-    """The slides of a playlist file (any shape ``studio slides validate`` accepts)."""
-    from studio.cli.slides_cmd import read_playlist, validate_playlist
-
-    path = Path(path_text).expanduser()
-    try:
-        data = read_playlist(path)
-    except (OSError, ValueError) as exc:
-        raise ValidationFailed([Problem("slides", f"cannot read {path}: {exc}")]) from None
-    try:
-        validate_playlist(data)
-    except ValidationFailed as exc:
-        rules = "; ".join(str(p) for p in exc.problems)
-        raise ValidationFailed([Problem("slides", f"{path}: {rules}")]) from None
-    if isinstance(data, list):
-        return data
-    slides = data.get("slides")
-    if isinstance(slides, list):
-        return slides
-    return [data] if "type" in data else []
-
-
 def golive_plan(values: Mapping[str, Any]) -> tuple[Plan | None, dict[str, str]]:
     """The plan a Go live form asks for, checked as ``studio golive`` checks its
     options (``Plan`` and ``Plan.problems``), or ``{field: rule}`` for what is wrong."""
@@ -125,8 +104,8 @@ def golive_plan(values: Mapping[str, Any]) -> tuple[Plan | None, dict[str, str]]
         if not text:
             continue
         if name == "slides":
-            try:
-                data["slides"] = _slides(text)
+            try:  # read and checked as `studio golive --slides` does
+                data["slides"] = playlist_slides(Path(text).expanduser(), field="slides")
             except ValidationFailed as exc:
                 found["slides"] = exc.problems[0].rule
         elif name == "log":

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.cli.slides_cmd import EXAMPLES, read_playlist, validate_playlist
 from studio.console.field_check import problems_by_field
 from studio.validation.clawcast import MAX_SLIDES, SLIDE_TYPES, PublishBatchRequest
+from studio.validation.playlist_file import EXAMPLES, read_playlist, validate_playlist
 
 __all__ = ["EXAMPLES", "MAX_SLIDES", "SLIDE_TYPES", "Playlist", "slide_problems"]
 
