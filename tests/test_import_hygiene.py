@@ -56,6 +56,7 @@ def test_the_console_starts_without_the_platforms_and_the_hidden_panes():
     assert "studio.console.app" in loaded and "textual.app" in loaded
     heavy = {"httpx", "socketio", "aiohttp", "engineio", "studio.platforms.retake",
              "studio.platforms.retake_live", "studio.golive.sequence", "studio.broadcast.pipeline",
-             "studio.audio.desk", "studio.cli.golive_cmd", "studio.cli.retake_cmd"}  # fmt: skip
+             "studio.audio.desk", "studio.cli.golive_cmd", "studio.cli.retake_cmd",
+             "studio.console.field_check", "studio.golive.plan"}  # fmt: skip
     hidden = {f"studio.console.panes.{p}.{p}_pane" for p in ("viewer", "queue", "composer", "voice", "account")}  # fmt: skip
     assert loaded.isdisjoint(heavy | hidden), sorted(loaded & (heavy | hidden))

@@ -14,7 +14,10 @@ escape sequences, is searched as it arrives:
 Reattach: the console quits (Ctrl+Q) and starts again against the same broadcast.
 Over SSH: a private ``sshd`` on a loopback port (its own config, host key and
 authorized key in a temporary folder, nothing of the system's touched) and
-``ssh -tt`` from the pseudo-terminal, timed from starting ``ssh``."""
+``ssh -tt`` from the pseudo-terminal: with the session open, the console's command line
+is typed into it, and timed from that line until its picture has come back through
+``sshd`` and ``ssh`` (as an operator starts it from the shell of an SSH session).
+Opening the session is timed on its own, for reference."""
 
 from __future__ import annotations
 
@@ -45,6 +48,9 @@ from studio.sandbox.rtmp_receiver import free_port
 COLUMNS, LINES = 120, 40
 ESCAPES = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
 PAINTED = b"Quit"
+SESSION = ("sh", "-c", 'echo "session-$((6 * 7))"; read -r line; exec sh -c "$line"')
+"""The remote side of an open SSH session: it says it is ready, then runs the line typed."""
+SESSION_READY = b"session-42"  # computed remotely: the echoed command line does not match it
 CHAT_GRACE = 5.0
 LIVE = b"LIVE"
 ENV_KEYS = ("STUDIO_STATE_DIR", "STUDIO_RETAKE_CREDENTIALS", "STUDIO_RETAKE_URL",
@@ -71,6 +77,13 @@ class Terminal:
         with contextlib.suppress(BlockingIOError, OSError):
             while chunk := os.read(self.master, 65536):
                 self.text += ESCAPES.sub(b"", chunk)
+
+    def type_line(self, line: str) -> None:
+        """Type ``line`` and Enter; the clock and the screen text start again from here."""
+        self._read()
+        self.text = b""
+        self.started = time.perf_counter()
+        os.write(self.master, line.encode() + b"\n")
 
     async def until(self, *needles: bytes, limit: float = 120.0) -> float:
         """Seconds from the start until every one of ``needles`` has been shown."""
@@ -173,6 +186,7 @@ async def measure(ctx: Context) -> Row:
     local_paint, local_state = f("local: first paint", "s"), f("local: state drawn", "s")
     reattach = f("reattach (quit, start again): state drawn", "s")
     ssh_paint, ssh_state = f("over SSH: first paint", "s"), f("over SSH: state drawn", "s")
+    ssh_connect = f("SSH connect alone, to the session's prompt (for reference)", "s")
     env = {**ctx.stage.env, "TERM": "xterm-256color"}
     marker = "benchmarker9"  # one word: a chat column never wraps it
     async with GoLiveProcess(ctx.stage, ctx.work / "console-start.log") as golive:
@@ -206,8 +220,10 @@ async def measure(ctx: Context) -> Row:
                 await again.quit()
         with private_sshd(ctx.work / "sshd") as (port, key):
             for _ in range(ctx.runs):
-                remote = Terminal(ssh_command(port, key, command), env)
+                remote = Terminal(ssh_command(port, key, list(SESSION)), env)
                 try:
+                    ssh_connect.add(await remote.until(SESSION_READY))
+                    remote.type_line(shlex.join(command))
                     ssh_paint.add(await remote.until(PAINTED))
                     ssh_state.add(await remote.until(PAINTED, *drawn))
                     await chat_drawn(remote, "SSH")
@@ -224,8 +240,10 @@ async def measure(ctx: Context) -> Row:
             else "drawn every time"
         )
         + ".",
-        "Over SSH: a private sshd on 127.0.0.1 (own config and keys), `ssh -tt`, timed from "
-        "starting ssh (the handshake included).",
+        "Over SSH: a private sshd on 127.0.0.1 (own config and keys) and `ssh -tt`; the operator's "
+        "session is open, the command is typed into it, and the console is timed from that "
+        "line to its picture coming back through sshd and ssh. Opening the session (the "
+        "handshake) is timed on its own, for reference.",
     ]
     worst = max(fig.median for fig in row.figures)
     row.judge(worst <= 1.0, f"slowest median {worst:.2f} s")

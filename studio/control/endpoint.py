@@ -21,8 +21,8 @@ from pathlib import Path
 
 from studio.config import Paths
 from studio.errors import StudioError
-from studio.onair.protocol import socket_path_problem
 from studio.secure_file import write_private
+from studio.unix_socket import socket_path_problem
 
 START_HINT = "studio golive --detach --retake"
 

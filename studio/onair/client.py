@@ -33,9 +33,9 @@ from studio.onair.protocol import (
     ScreenRequest,
     default_socket_path,
     encode,
-    socket_path_problem,
 )
 from studio.redaction import redact
+from studio.unix_socket import socket_path_problem
 
 log = logging.getLogger(__name__)
 

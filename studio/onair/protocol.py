@@ -224,17 +224,6 @@ class CommandLines:
         return [partial] if partial and not self.too_long else []
 
 
-MAX_SOCKET_PATH = 107
-"""Bytes in a Unix socket path (sun_path is 108 with its terminating NUL on Linux)."""
-
-
-def socket_path_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be a Unix socket, or None."""
-    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        return f"{path} is longer than the {MAX_SOCKET_PATH} bytes a Unix socket path may have"
-    return None
-
-
 def default_socket_path(env: dict[str, str] | None = None) -> Path:
     """``$STUDIO_KIOSK_SOCKET``, or ``kiosk.sock`` in the user's runtime directory."""
     env = dict(os.environ) if env is None else env
