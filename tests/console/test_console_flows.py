@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.widgets import Button, Input, Label, TabbedContent, TextArea
 
-from studio.console.app import ConsoleApp
+from studio.console.app import LATER_PANES, ConsoleApp, pane_class
 from studio.console.client import Response
 from studio.console.panes.chat.chat_log import ChatLog
 from studio.console.panes.composer.composer_pane import ComposerPane
@@ -288,14 +288,40 @@ async def test_f1_shows_the_focused_panes_keys_and_the_palette_has_every_action(
                 "Theme: light", "Theme: basefm"} <= titles  # fmt: skip
 
 
+async def test_a_pane_comes_on_its_first_show_by_key_mouse_or_palette() -> None:
+    """Only the operator pane is there at start; every way of showing another tab brings
+    its pane, drawn from the state already received."""
+    service = Service(live_session())
+    app = console(service)
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        assert [t for t in LATER_PANES if app.mounted_pane(t)] == []
+        await pilot.press("f4")  # key
+        await settle(pilot, lambda: app.mounted_pane("queue") is not None)
+        assert app.query_one("#tabs", TabbedContent).active == "queue"
+        await pilot.click("#tabs Tab#--content-tab-viewer")  # mouse
+        await settle(pilot, lambda: app.mounted_pane("viewer") is not None)
+        viewer = app.mounted_pane("viewer")
+        assert viewer is not None and viewer.ready and viewer.is_on_screen
+        assert app.mounted_pane("composer") is None
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["New slide"].callback()  # palette: a composer action before its first show
+        await settle(pilot, lambda: app.mounted_pane("composer") is not None)
+        composer = app.query_one(ComposerPane)
+        await settle(pilot, lambda: len(composer.playlist.slides) == 1)
+        assert app.query_one("#tabs", TabbedContent).active == "composer"
+        assert app.mounted_pane("voice") is None and app.mounted_pane("account") is None
+
+
 async def test_every_binding_has_an_id_and_a_tooltip() -> None:
     service = Service(live_session())
     app = console(service)
     async with app.run_test(size=LARGE) as pilot:
         await settle(pilot, app.attached.is_set)
-        nodes = [app, *app.query("*")]
-        bindings = [b for n in nodes for b in type(n).BINDINGS
-                    if type(n).__module__.startswith("studio.")]  # fmt: skip
+        classes = {type(n) for n in (app, *app.query("*"))}
+        classes |= {pane_class(tab) for tab in LATER_PANES}  # not shown yet: not mounted
+        bindings = [b for c in classes for b in c.BINDINGS
+                    if c.__module__.startswith("studio.")]  # fmt: skip
         assert len(bindings) > 15
         assert all(b.id and b.tooltip for b in bindings), [b for b in bindings if not b.id]
 
