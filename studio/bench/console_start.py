@@ -245,6 +245,6 @@ async def measure(ctx: Context) -> Row:
         "line to its picture coming back through sshd and ssh. Opening the session (the "
         "handshake) is timed on its own, for reference.",
     ]
-    worst = max(fig.median for fig in row.figures)
+    worst = max(fig.median for fig in row.figures if fig is not ssh_connect)
     row.judge(worst <= 1.0, f"slowest median {worst:.2f} s")
     return row
