@@ -14,6 +14,7 @@ from studio.broadcast.events import DestinationStateChanged, EncoderStats, Pipel
 from studio.console.app import ConsoleApp
 from studio.console.client import BusClient, Command, Response
 from studio.console.config import ConsoleConfig
+from studio.console.panes.chat.chat_log import ChatLog
 from studio.events import Event, EventBus
 from studio.golive.events import (
     AudienceAlert,
@@ -169,6 +170,15 @@ async def settle(pilot: Pilot[None], condition: Callable[[], bool], tries: int =
         if condition():
             return
     raise AssertionError("condition never held")
+
+
+def shown_rows(log: ChatLog) -> list[str]:
+    """The chat log's rows as it draws them now, top to bottom (blank ones at the end
+    left out)."""
+    rows = [log.render_line(y).text.rstrip() for y in range(log.scrollable_content_region.height)]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
 
 
 def console(service: Service, **config: Any) -> ConsoleApp:

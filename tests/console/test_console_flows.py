@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, TabbedContent, TextArea
 
 from studio.console.app import LATER_PANES, ConsoleApp, pane_class
 from studio.console.client import Response
+from studio.console.colours import palette
 from studio.console.panes.chat.chat_log import ChatLog
 from studio.console.panes.composer.composer_pane import ComposerPane
 from studio.console.panes.viewer.frame_view import FrameView
@@ -32,6 +33,7 @@ from tests.console.console_helpers import (
     payment_step,
     registration_step,
     settle,
+    shown_rows,
     tweet_step,
 )
 
@@ -348,9 +350,17 @@ async def test_themes_switch_while_running_and_a_broken_file_is_only_a_notice(
         before = app.theme
         await pilot.press("f8")
         await settle(pilot, lambda: app.theme != before)
+        log = app.query_one(ChatLog)
+        dark_muted = palette(app)["text-muted"]
         app.theme = "light"
         await pilot.pause()
-        assert app.query_one(ChatLog).lines  # redrawn in the new colours
+        muted = palette(app)["text-muted"]
+        assert muted != dark_muted
+        clock = list(log.render_line(0))[0]  # the time, in the muted colour
+        assert clock.text.strip() and clock.style and clock.style.color
+        assert (
+            clock.style.color.get_truecolor().hex.lower() == muted.lower()
+        )  # redrawn in the new colours
 
 
 async def test_small_terminals_show_one_pane_and_chat_on_f2() -> None:
@@ -498,13 +508,12 @@ async def test_a_flood_past_the_scrollback_keeps_the_newest_and_counts_every_lin
             for i in range(first, min(first + 500, flood)):
                 service.publish(chat(T0 + 300 + i, f"viewer{i % 7}", id=f"f{i}", text=f"flood {i}"))
             await settle(pilot, lambda n=i: app.model.chat_total == 66 + n + 1)
-        await settle(pilot, lambda: not log.pending)
         assert log.unseen == flood  # the ones pushed out of the bound unseen are counted too
-        assert len(log.lines) == bound  # the bound holds: only the newest rows are kept
+        assert log.line_count == bound  # the bound holds: only the newest lines are kept
+        assert log.kept[0].text == f"flood {flood - bound}"
         status = app.query_one("#chat-status", Label)
         assert f"Paused · {flood} new" in str(status.render())
         await pilot.press("end")
         await settle(pilot, lambda: not log.paused and log.scroll_y == log.max_scroll_y)
-        shown = "\n".join(strip.text for strip in log.lines[-4:])
-        assert f"flood {flood - 1}" in shown
+        assert f"flood {flood - 1}" in shown_rows(log)[-1]
         assert f"Chat · {bound} kept of {66 + flood}" in str(status.render())

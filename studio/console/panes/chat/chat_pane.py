@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import ClassVar
 
 from textual import on
@@ -51,26 +52,26 @@ class ChatPane(Pane):
 
     @property
     def _drawn(self) -> int:
-        """How many of the model's lines are drawn (or were past the bound, never drawn)."""
-        return self._taken - len(self.chat_log.pending)
+        """How many of the model's lines the log has (it takes each line given at once,
+        and draws the ones on screen at the next refresh)."""
+        return self._taken
 
     def update_from_model(self, topics: set[Topic]) -> None:
         new = min(self.model.chat_total - self._taken, len(self.model.chat))
         if new > 0:
-            chat = self.model.chat
-            self.chat_log.add(chat[i] for i in range(len(chat) - new, len(chat)))
+            self.chat_log.add(reversed(list(islice(reversed(self.model.chat), new))))
         self._taken = self.model.chat_total
         self._status()
 
     def reset(self) -> None:
-        self.redraw_all()
-
-    def redraw_all(self) -> None:
-        """After a theme change: the lines are drawn again in the new colours."""
         log = self.chat_log
         log.clear()
         log.add(self.model.chat)
         self._taken = self.model.chat_total
+
+    def redraw_all(self) -> None:
+        """After a theme change: the lines are drawn again in the new colours."""
+        self.chat_log.restyle()
 
     def _status(self) -> None:
         log = self.chat_log
