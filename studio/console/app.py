@@ -22,10 +22,11 @@ from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from studio.console.client import Command, ConsoleClient, Response, Resync
 from studio.console.config import ConsoleConfig
+from studio.console.key_footer import KeyFooter
 from studio.console.messages import CommandAnswered, SendCommand
 from studio.console.model import ALL_TOPICS, ConsoleModel, Topic
 from studio.console.panes.chat.chat_pane import ChatPane
@@ -144,7 +145,7 @@ class ConsoleApp(AppBase):
                         if tab == FIRST_TAB:
                             yield OperatorPane(self.model, id=f"{tab}-pane")
             yield ChatPane(self.model, id="chat")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
