@@ -195,12 +195,20 @@ class ChatLog(ScrollView, can_focus=True):
     def _settle(self, cut: int) -> None:
         """The rows changed (``cut`` of them went from the top): follow the tail, or keep
         the operator's view on the lines it shows."""
-        self.virtual_size = Size(self._width, self._bottom - self._top)
+        self._set_rows(self._bottom - self._top)
         if not self.paused:
             self.scroll_to(y=self.max_scroll_y, animate=False)
         elif cut:
             self.scroll_to(y=max(0, self.scroll_y - cut), animate=False)
         self.refresh()
+
+    def _set_rows(self, rows: int) -> None:
+        """The scrollable size, without the layout of the whole screen that setting
+        ``virtual_size`` asks for: the log's own size never depends on its rows."""
+        size = Size(self._width, rows)
+        if size != self.virtual_size:
+            self.set_reactive(ChatLog.virtual_size, size)
+            self._scroll_update(size)
 
     def on_resize(self, _event: Resize) -> None:
         width = self.scrollable_content_region.width
@@ -221,7 +229,7 @@ class ChatLog(ScrollView, can_focus=True):
             bottom += rows_of(plain, width)
             ends.append(bottom)
         self._ends, self._top = ends, 0
-        self.virtual_size = Size(width, bottom)
+        self._set_rows(bottom)
         if top_line is None:
             self.scroll_to(y=self.max_scroll_y, animate=False)
         else:
