@@ -10,6 +10,9 @@ once per refresh however often the bindings were announced meanwhile.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -18,7 +21,10 @@ from textual.widgets._footer import FooterKey
 PALETTE = "-command-palette"
 
 
-class KeyFooter(Footer):
+class KeyFooter(Footer, inherit_bindings=False):
+    BINDINGS: ClassVar[list[BindingType]] = []
+    """None of its own: it is never focused (Footer's scroll keys never applied)."""
+
     def __init__(self, *, compact: bool = False) -> None:
         super().__init__(compact=compact)
         self._queued = False

@@ -77,11 +77,12 @@ class ChatPane(Pane):
         log = self.chat_log
         label = self.query_one("#chat-status", Label)
         if log.paused:
-            label.update(f"Paused · {log.unseen} new · End resumes")
-            label.add_class("-paused")
+            text = f"Paused · {log.unseen} new · End resumes"
         else:
-            label.update(f"Chat · {len(self.model.chat)} kept of {self.model.chat_total}")
-            label.remove_class("-paused")
+            text = f"Chat · {len(self.model.chat)} kept of {self.model.chat_total}"
+        # a new count in the same one row: a repaint, not a layout of the whole screen
+        label.update(text, layout=len(text) >= label.content_size.width)
+        label.set_class(log.paused, "-paused")
 
     def on_mount(self) -> None:
         super().on_mount()
