@@ -118,7 +118,8 @@ class ChatLog(ScrollView, can_focus=True):
         self._lines: list[TimelineEntry] = []
         self._plain: list[str] = []
         self._ends: list[int] = []
-        """The row after each line's last, counted from the first line in ``_lines``."""
+        """The row after each line's last (rows counted from the last measuring; the
+        oldest kept line starts at ``_top``)."""
         self._first = 0
         """Index in the lists of the oldest line kept (those before it are gone: the
         lists are cut in one go once that many have gone)."""
@@ -277,10 +278,10 @@ class ChatLog(ScrollView, can_focus=True):
         return strips
 
     def render_chat_line(self, line: TimelineEntry, colours: dict[str, str] | None = None) -> Text:
-        v = colours or palette(self.app)
+        v = _Colours(colours or palette(self.app))
         text = Text(no_wrap=False)
         for part, style in line_parts(line):
-            text.append(part, style=style.format_map(_Colours(v)) if style else None)
+            text.append(part, style=style.format_map(v) if style else None)
         return text
 
     # -- following the tail ------------------------------------------------------------
