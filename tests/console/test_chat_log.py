@@ -3,7 +3,7 @@ on screen; the scrollback bound, following the tail, and wrapping again on a res
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,7 @@ class LogApp(App[None]):
 def test_rows_are_the_rows_rich_renders(text: str, width: int) -> None:
     entry = line(3, text, first_time=True, amount="5.00")
     plain = plain_text(entry)
-    console = Console(width=width, file=open(os.devnull, "w"))  # noqa: SIM115
+    console = Console(width=width, file=io.StringIO())
     rendered = Text(plain)
     rendered.expand_tabs()
     rows = list(Segment.split_lines(console.render(rendered, console.options)))
