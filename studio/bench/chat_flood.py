@@ -128,11 +128,14 @@ async def console_run(count: int, folder: Path) -> tuple[dict[str, float], list[
             keys = asyncio.create_task(asyncio.to_thread(press_keys))
             try:
                 processed = await until(caught_up, 120, f"the console taking {count} lines")
+                await pilot.pause()  # the frame with the last line
+                drawn = time.perf_counter()
             finally:
                 flooding.clear()
-                await asyncio.wait_for(keys, 70)  # the key pressed last is answered too
+                # the key pressed last is answered too (after the bench's own pause
+                # between presses, which is not the console's time)
+                await asyncio.wait_for(keys, 70)
             await pilot.pause()
-            drawn = time.perf_counter()
             gc.collect()
             after = memory(os.getpid())
             sent = await asyncio.wait_for(service.stdout.readline(), 30)
