@@ -105,13 +105,13 @@ async def console_run(count: int, folder: Path) -> tuple[dict[str, float], list[
             await service.stdin.drain()
             start = time.perf_counter()
 
-            flooding = threading.Event()
-            flooding.set()
+            flood_taken = threading.Event()
+            """Set once the console holds the last line: no more presses, and no more pauses."""
             loop = asyncio.get_running_loop()
 
             def press_keys() -> None:
                 """The terminal driver's part: its input thread posts each key to the app."""
-                while flooding.is_set():
+                while not flood_taken.is_set():
                     # the key that changes the tab (the console may have switched it itself)
                     key, tab = ("f6", "operator") if tabs.active == "viewer" else ("f3", "viewer")
                     answered.clear()
@@ -123,19 +123,17 @@ async def console_run(count: int, folder: Path) -> tuple[dict[str, float], list[
                             f"key {key} not answered within 60 s (tab {tabs.active}, {len(latencies)} answered, screen {app.screen!r}, focus {app.focused!r})"
                         )
                     latencies.append(changed[-1] - pressed)
-                    time.sleep(KEY_GAP)
+                    # the bench's own pause: it ends with the flood (not the console's time)
+                    flood_taken.wait(KEY_GAP)
 
             keys = asyncio.create_task(asyncio.to_thread(press_keys))
             try:
                 processed = await until(caught_up, 120, f"the console taking {count} lines")
-                await pilot.pause()  # the frame with the last line
-                drawn = time.perf_counter()
             finally:
-                flooding.clear()
-                # the key pressed last is answered too (after the bench's own pause
-                # between presses, which is not the console's time)
-                await asyncio.wait_for(keys, 70)
+                flood_taken.set()
+                await asyncio.wait_for(keys, 70)  # the key pressed last is answered too
             await pilot.pause()
+            drawn = time.perf_counter()
             gc.collect()
             after = memory(os.getpid())
             sent = await asyncio.wait_for(service.stdout.readline(), 30)
