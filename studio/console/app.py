@@ -67,9 +67,6 @@ def pane_class(tab: str) -> type[Pane]:
     return cls
 
 
-WARM_AFTER = 1.0
-"""Seconds after the first state is drawn before the panes not shown yet are mounted,
-one at a time, so that the first switch to each is as quick as the next."""
 REATTACH_SECONDS = 2.0
 TURN_SECONDS = 0.02
 """The longest the console applies buffered events before it lets keys and drawing in."""
@@ -186,8 +183,6 @@ class ConsoleApp(AppBase):
                     self._unreachable = None
                     self.reset_panes()
                     self.update_panes(self.model.apply_snapshot(attachment.snapshot) | ALL_TOPICS)
-                    if not self.config.frozen:
-                        self.warm_panes()
                     turn_ends = time.monotonic() + TURN_SECONDS
                     async for event in attachment.events:
                         if isinstance(event, Resync):
@@ -237,16 +232,6 @@ class ConsoleApp(AppBase):
             self._mounting.pop(tab, None)
             self.unblink(pane)
         return pane
-
-    @work(exclusive=True, group="warm")
-    async def warm_panes(self) -> None:
-        """The first screen came without the panes not shown yet; now they are mounted
-        in the background, one a turn, keys and drawing in between."""
-        await asyncio.sleep(WARM_AFTER)
-        for tab in LATER_PANES:
-            if self.mounted_pane(tab) is None:
-                await self.show_pane(tab)
-                await asyncio.sleep(TURN_SECONDS)
 
     def mounted_pane(self, tab: str) -> Pane | None:
         """The pane of ``tab`` if it has been shown (and so mounted)."""
