@@ -44,7 +44,8 @@ def niceness() -> int:
 
 
 def git_commit(folder: Path | None = None) -> str:
-    """The commit the bench runs at (with ``+changes`` when the tree differs from it)."""
+    """The commit the bench runs at (with ``+changes`` when the code differs from it; the
+    bench's own outputs under docs/ do not count)."""
     where = str(folder or Path(__file__).resolve().parent)
     try:
         head = subprocess.run(
@@ -52,7 +53,8 @@ def git_commit(folder: Path | None = None) -> str:
             capture_output=True, text=True, timeout=10,
         )  # fmt: skip
         dirty = subprocess.run(
-            ["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", where, "status", "--porcelain", "--untracked-files=no",
+             "--", ":(top)", ":(top,exclude)docs"],
             capture_output=True, text=True, timeout=10,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
