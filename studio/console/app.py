@@ -365,7 +365,7 @@ class ConsoleApp(AppBase):
         self.starting = True
         self.call_from_thread(self.notify, "Starting the broadcast…", timeout=4)
         try:
-            info = spawn_detached(plan, socket_path=getattr(self.client, "socket_path", None))
+            info = spawn_detached(plan, socket_path=self.client.socket_path)
         except StudioError as exc:
             self.call_from_thread(self.notify, f"{exc.message}\n{exc.fix or ''}".strip(),
                                   title="Not started", severity="error", timeout=15)  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from studio.events import Event, EventBus
@@ -65,6 +66,10 @@ class Attachment:
 
 
 class ConsoleClient(Protocol):
+    socket_path: Path | None
+    """Where the service listens (None: in-process); a broadcast the console starts
+    listens there too."""
+
     def attach(self) -> contextlib.AbstractAsyncContextManager[Attachment]: ...
     async def send(self, command: Command) -> Response: ...
 
@@ -79,6 +84,8 @@ class BusClient:
     the whole state (list-then-watch, with nothing lost in between: the subscription is
     opened before the snapshot is taken).
     """
+
+    socket_path: Path | None = None
 
     def __init__(
         self,
