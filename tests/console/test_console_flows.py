@@ -517,3 +517,19 @@ async def test_a_flood_past_the_scrollback_keeps_the_newest_and_counts_every_lin
         await settle(pilot, lambda: not log.paused and log.scroll_y == log.max_scroll_y)
         assert f"flood {flood - 1}" in shown_rows(log)[-1]
         assert f"Chat · {bound} kept of {66 + flood}" in str(status.render())
+
+
+async def test_the_queue_tab_with_no_broadcast_says_so_and_the_console_stays(
+    tmp_path: Path,
+) -> None:
+    """F4 before any broadcast runs: the directories cannot be read; a notice, no crash."""
+    from studio.console.service_client import ServiceClient
+    from tests.console.console_helpers import frozen_config
+
+    app = ConsoleApp(ServiceClient(tmp_path / "none.sock"), frozen_config())
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, lambda: app.sub_title.endswith("not attached"))
+        await pilot.press("f4")
+        await settle(pilot, lambda: any("not attached to a broadcast" in str(n.message)
+                                        for n in app._notifications))  # fmt: skip
+        assert app.is_running and app.query_one("#tabs", TabbedContent).active == "queue"

@@ -73,7 +73,11 @@ class QueuePane(Pane):
         failed: list[str] = []
         found: dict[str, Any] = {}
         for verb in QUEUE_COMMANDS:
-            response = await self.console.client.send(Command(verb))
+            try:
+                response = await self.console.client.send(Command(verb))
+            except (OSError, ConnectionError) as exc:  # no broadcast (yet), or it went
+                failed.append(f"not read: {exc}")
+                break
             if response.ok:
                 found[verb] = response.data
             else:
