@@ -109,3 +109,10 @@ def screen_text(app: KioskApp) -> str:
     )
     console.print(app.screen._compositor.render_update(full=True))
     return console.export_text()
+
+
+def shows(app: KioskApp, *texts: str) -> bool:
+    """Whether every one of ``texts`` is on air now: a condition for ``settle``, since a
+    model that holds the new state is not yet a screen that draws it."""
+    text = screen_text(app)
+    return all(t in text for t in texts)

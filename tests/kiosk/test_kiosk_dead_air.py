@@ -7,7 +7,7 @@ from pathlib import Path
 from studio.kiosk.scenes.card_canvas import CardCanvas
 from studio.onair import ChatMessage, SwitchScene, TickerUpdate, decode
 from studio.sandbox.clock import FakeClock
-from tests.kiosk.kiosk_helpers import ON_AIR, STOREFRONT, make_app, screen_text, settle
+from tests.kiosk.kiosk_helpers import ON_AIR, STOREFRONT, make_app, screen_text, settle, shows
 
 
 async def test_filler_after_the_idle_time_and_back_on_chat(
@@ -22,8 +22,7 @@ async def test_filler_after_the_idle_time_and_back_on_chat(
         assert app.scene == "terminal"
         clock.advance(1)
         await app.check_air()
-        await settle(pilot, lambda: app.scene == "filler")
-        assert "agent_x is thinking" in screen_text(app)
+        await settle(pilot, lambda: app.scene == "filler" and shows(app, "agent_x is thinking"))
 
         await app.apply(ChatMessage(author="viewer", text="still there?"))
         await settle(pilot, lambda: app.scene == "terminal")
@@ -93,7 +92,7 @@ async def test_the_opening_card_holds_the_air_until_the_agent_writes(
     log.write_text("\n   \n")  # blank lines are nothing worth showing
     app = make_app(tmp_path, clock, idle_seconds=10, log_path=log, storefront=STOREFRONT)
     async with app.run_test(size=ON_AIR) as pilot:
-        await settle(pilot, lambda: len(app.terminal.lines) == 2)
+        await settle(pilot, lambda: len(app.terminal.lines) == 2 and shows(app, "scan to watch"))
         assert app.scene == "opening"
         text = screen_text(app)
         assert "Fixing the parser live" in text and "retake.tv  ·  ClawCast" in text
@@ -107,8 +106,7 @@ async def test_the_opening_card_holds_the_air_until_the_agent_writes(
 
         with log.open("a") as out:
             out.write("\x1b[32m$ agent\x1b[0m starting on the parser\n")
-        await settle(pilot, lambda: app.scene == "chat")
-        assert "starting on the parser" in screen_text(app)
+        await settle(pilot, lambda: app.scene == "chat" and shows(app, "starting on the parser"))
         # later quiet spells bring the filler, as before, and the QR code with it
         clock.advance(10)
         await app.check_air()

@@ -17,7 +17,7 @@ from studio.onair import (
 )
 from studio.redaction import MASK
 from studio.sandbox.clock import FakeClock
-from tests.kiosk.kiosk_helpers import IMAGE_URL, ON_AIR, make_app, screen_text, settle
+from tests.kiosk.kiosk_helpers import IMAGE_URL, ON_AIR, make_app, screen_text, settle, shows
 
 SHAPED = [
     "rtk_live_9f8e7d6c5b4a3210",  # retake access token
@@ -115,7 +115,7 @@ async def test_secrets_are_masked_on_every_path(tmp_path: Path, clock: FakeClock
         # Fingerprints arrived after some lines: those lines were masked by shape only, so
         # the exact values must be taught before anything goes on air (the link does so).
         await app.apply(SwitchScene(scene="chat"))
-        await pilot.pause()
+        await settle(pilot, lambda: shows(app, "ok0", "done", "banner"))
         text = screen_text(app)
         assert_clean(text, "terminal + chat")
         assert "ok0" in text and "done" in text and MASK in text and "banner" in text
@@ -124,7 +124,10 @@ async def test_secrets_are_masked_on_every_path(tmp_path: Path, clock: FakeClock
         for index in range(len(app.deck.playlist)):
             await settle(pilot, lambda index=index: app.deck.index == index)
             await app.apply(PollResults(results=[1, 2, 3]))
-            await settle(pilot)
+            await settle(
+                pilot,
+                lambda: shows(app, MASK) or app.deck.current.type in ("text", "meme"),
+            )
             text = screen_text(app)
             assert_clean(text, f"slide {index} ({app.deck.current.type})")
             assert MASK in text or app.deck.current.type in ("text", "meme"), app.deck.current.type
