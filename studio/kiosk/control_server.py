@@ -97,6 +97,12 @@ async def serve(
         return b"".join(replies)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # a connection still open when the kiosk ends is cancelled: Python 3.11's stream
+        # server logs a cancelled handler as an unhandled error, so it ends quietly
+        with contextlib.suppress(asyncio.CancelledError):
+            await serve_client(reader, writer)
+
+    async def serve_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         clients.add(writer)
         lines = CommandLines()
         try:
