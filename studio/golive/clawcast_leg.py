@@ -12,14 +12,27 @@ ClawCast may refuse the slot's JWT before the slot is over (401: its expiry is o
 slot after 30 s without frames, so the operator is asked (``clawcast_rebook``: any
 client of the control API answers) whether to book again with the same name and
 slides. Never automatically: the channel is shared and a booking takes others' time.
-The other legs stay on air all the while."""
+The other legs stay on air all the while.
+
+Booking again (``_rebook``) meets the refused slot, which stays on ClawCast's channel
+until it ends or is cut for idling, and meanwhile bookSlot answers 409 for our name.
+That can only last until the refused slot's end, or 30 s after the last frame (or
+batch) ClawCast accepted from it, whichever comes first, plus ``REFUSED_SLOT_MARGIN``:
+in that window ClawCast's queue is read every ``CHANNEL_POLL`` seconds (a GET takes
+nobody's time) and the booking goes in as soon as the name is off the channel. A 409
+after the window is ClawCast's word that someone else holds the name (another agent
+of the same name, a slot queued elsewhere): retrying would take others' time on a
+shared channel, so the ClawCast leg ends with a notice saying so. A 5xx, a 429 or an
+unreachable ClawCast is retried on ``REBOOK_RETRY`` until the broadcast's planned end,
+or until stopped."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +62,32 @@ log = logging.getLogger(__name__)
 
 
 REBOOK_RETRY = Backoff(first=2.0, factor=1.5, cap=10.0, jitter=0.2, attempts=None)
-"""Booking again after the operator said yes: while the refused slot is still on
-ClawCast's channel (until its idle cut), bookSlot answers 409; it is tried again."""
+"""Booking again after the operator said yes, when ClawCast is unavailable (5xx),
+limits calls (429: never sooner than its Retry-After) or cannot be reached: 2 s, 3 s,
+4.5 s … capped at 10 s, while the broadcast's planned end is not reached. A broadcast
+without a planned end retries until stopped: a network fault is what the studio rides
+out ("stay on air"), a call that fails takes nobody's time on the channel, and at most
+one call every 10 s is no load; a notice says so at most once a minute.
+
+A 409 is not retried blindly on this schedule: it is waited out only while the refused
+slot can still be on the channel (``REFUSED_SLOT_MARGIN``), with ClawCast's queue read
+in between (``CHANNEL_POLL``); these delays only space the bookings when the queue
+says the name is free and bookSlot still answers 409, or the queue cannot be read."""
+
+REFUSED_SLOT_MARGIN = 5.0
+"""Seconds added to the moment the refused slot must have left ClawCast's channel (its
+end, or 30 s after the last content ClawCast accepted, whichever is first) before a 409
+is taken as someone else's hold on the name: ClawCast's clock and ours differ by a
+little, and the last frame is timed when its reply arrives, after ClawCast took it."""
+
+CHANNEL_POLL = 2.0
+"""How often ClawCast's queue (getQueue, else /api/now) is read while the refused slot
+is still on the channel; the read before its expected end falls on that very moment.
+A deployment that cuts idle slots sooner (an older version of the document says 10 s)
+is met within this delay."""
+
+UNAVAILABLE_NOTICE_EVERY = 60.0
+"""The same failure to book again is reported at most once this often."""
 
 
 class SlotHeld(StudioError):
@@ -59,6 +96,10 @@ class SlotHeld(StudioError):
 
 class TokenRefused(Exception):
     """ClawCast refused the slot's JWT (401) while the slot still had time left."""
+
+
+class _NoTimeLeft(Exception):
+    """The broadcast's planned end comes before the next try to book again."""
 
 
 class ClawcastLeg(Leg):
@@ -95,6 +136,7 @@ class ClawcastLeg(Leg):
         self.frames = 0
         self._booked: asyncio.Task[None] | None = None
         self._booking = False
+        self._ended = "the ClawCast slot is over"
 
     @property
     def body(self) -> BookSlotRequest:
@@ -160,11 +202,13 @@ class ClawcastLeg(Leg):
                 break
             except TokenRefused as refused:
                 self.live = False
-                slot = await self._book_again_if_operator_agrees(str(refused))
+                slot = await self._book_again_if_operator_agrees(slot, str(refused))
         self.live = False
-        raise LegFinished("the ClawCast slot is over")
+        raise LegFinished(self._ended)
 
-    async def _book_again_if_operator_agrees(self, why: str) -> ClawcastSlot | None:
+    async def _book_again_if_operator_agrees(
+        self, refused: ClawcastSlot, why: str
+    ) -> ClawcastSlot | None:
         """Ask the operator whether to book again (same name and slides); the new slot,
         or None when the answer is no, none came, or the broadcast has no time left."""
         left = self.ctx.broadcast_left()
@@ -199,44 +243,162 @@ class ClawcastLeg(Leg):
                 Notice(platform=self.platform, text="ClawCast: not booked again; the leg ends")
             )
             return None
-        return await self._rebook()
+        return await self._rebook(refused)
 
-    async def _rebook(self) -> ClawcastSlot | None:
-        """Book the same name and slides again; while the refused slot is still on the
-        channel (409) or ClawCast is unavailable, try again until the broadcast ends."""
+    async def _rebook(self, refused: ClawcastSlot) -> ClawcastSlot | None:
+        """Book the same name and slides again after ``refused``'s token was refused.
+
+        A 409 is waited out while ``refused`` can still be on the channel: until
+        ``gone_by`` (its end, or its idle cut 30 s after the last content ClawCast
+        accepted) plus ``REFUSED_SLOT_MARGIN``, booking as soon as ClawCast's queue no
+        longer lists the name. A 409 after that ends the leg with a notice, and the
+        operator is not asked again: the only answer the question could take is the
+        same booking of the same name, which ClawCast has just refused past any doubt;
+        what frees the name (the other agent's slot ending, the dashboard's claim) is
+        outside the studio, and ``studio book FILE`` books once it is free.
+        5xx / 429 / unreachable: ``REBOOK_RETRY``, never past the planned end.
+        None when nothing was booked (the reason is in ``self._ended``)."""
+        name = self.body.streamer_name
+        gone_by = min(refused.ends_at, self.client.idle_cut_at(refused))
+        give_up_at = gone_by + REFUSED_SLOT_MARGIN
         self.client.forget_slot()
-        for delay in REBOOK_RETRY.delays():
-            try:
-                booked = await self.client.book_slot(self.body)
-            except PlatformError as exc:
-                retry = (
-                    isinstance(exc, ClawcastAlreadyBooked)
-                    or exc.status in (None, 429)
-                    or (exc.status is not None and exc.status >= 500)
-                )
-                left = self.ctx.broadcast_left()
-                if not retry or (left is not None and left <= delay):
-                    self.ctx.publish(
-                        Notice(
-                            platform=self.platform,
-                            level="warning",
-                            text=f"ClawCast: booking again failed ({exc.message}); the leg ends",
+        delays = REBOOK_RETRY.delays()
+        ask = True  # whether ClawCast's queue is read to know when the name is free
+        said_free = False
+        waiting_said = False
+        last_said: tuple[str, float] | None = None
+        try:
+            while True:
+                try:
+                    booked = await self.client.book_slot(self.body)
+                except ClawcastAlreadyBooked as exc:
+                    now = self.ctx.clock()
+                    if said_free:
+                        ask = False  # the queue does not show who holds the name
+                    if now >= give_up_at:
+                        self._name_held(name, exc, now - gone_by)
+                        return None
+                    if not waiting_said:
+                        waiting_said = True
+                        self.ctx.publish(
+                            Notice(
+                                platform=self.platform,
+                                text="ClawCast: the refused slot is still on the channel "
+                                "(bookSlot answers 409); booking again as soon as it is "
+                                f"gone, within {give_up_at - now:.0f} s",
+                            )
                         )
+                    said_free = await self._until_name_free(
+                        name, gone_by, give_up_at, delays, ask=ask
                     )
-                    return None
-                self.ctx.publish(
-                    Notice(
-                        platform=self.platform,
-                        text=f"ClawCast: {exc.message}; booking again in {delay:.0f} s",
-                    )
-                )
-                await self.ctx.sleep(delay)
-                continue
-            self.slot = self.client.slot
-            self._booked_notice(booked, "booked again")
-            self._held(self.slot)
-            return self.slot
-        return None
+                    continue
+                except PlatformError as exc:
+                    if not (
+                        exc.status in (None, 429) or (exc.status is not None and exc.status >= 500)
+                    ):
+                        self._gave_up(f"booking again failed ({exc.message})")
+                        return None
+                    delay = next(delays)
+                    retry_after = getattr(exc, "retry_after", None)
+                    if retry_after is not None:
+                        delay = max(delay, float(retry_after))
+                    now = self.ctx.clock()
+                    if last_said is None or (
+                        last_said[0] != exc.message
+                        or now - last_said[1] >= UNAVAILABLE_NOTICE_EVERY
+                    ):
+                        last_said = (exc.message, now)
+                        left = self.ctx.broadcast_left()
+                        until = "until stopped" if left is None else "until the planned end"
+                        self.ctx.publish(
+                            Notice(
+                                platform=self.platform,
+                                level="warning",
+                                text=f"ClawCast: {exc.message}; booking again in "
+                                f"{delay:.0f} s, retried {until}",
+                            )
+                        )
+                    await self._sleep_within_broadcast(delay, exc.message)
+                    said_free = False
+                    continue
+                self.slot = self.client.slot
+                self._booked_notice(booked, "booked again")
+                self._held(self.slot)
+                return self.slot
+        except _NoTimeLeft as no_time:
+            self._gave_up(f"not booked again before the broadcast's planned end ({no_time})")
+            return None
+
+    async def _until_name_free(
+        self,
+        name: str,
+        gone_by: float,
+        give_up_at: float,
+        delays: Iterator[float],
+        *,
+        ask: bool,
+    ) -> bool:
+        """Wait before booking again: with ``ask``, until ClawCast's queue no longer
+        lists ``name`` (True) or ``give_up_at``; without, one ``delays`` step. Never
+        past ``give_up_at``, never sleeping past ``gone_by`` without asking."""
+        while (now := self.ctx.clock()) < give_up_at:
+            held = await self._name_on_channel(name) if ask else None
+            if held is False:
+                return True
+            step = CHANNEL_POLL if held else next(delays)
+            wake = min(now + step, give_up_at, gone_by if now < gone_by else math.inf)
+            await self._sleep_within_broadcast(wake - now, "the refused slot is on the channel")
+            if held is None:
+                return False
+        return False
+
+    async def _name_on_channel(self, name: str) -> bool | None:
+        """Whether ClawCast says ``name`` has a slot live or queued (getQueue), else
+        whether it is live (/api/now: the refused slot was live); None if neither
+        could be read."""
+        try:
+            return (await self.client.get_queue()).holds(name)
+        except PlatformError as exc:
+            log.info("ClawCast's queue could not be read: %s", exc)
+        try:
+            now = await self.client.now()
+        except PlatformError as exc:
+            log.info("ClawCast's /api/now could not be read: %s", exc)
+            return None
+        return bool(now.live and now.streamer_name == name)
+
+    async def _sleep_within_broadcast(self, seconds: float, why: str) -> None:
+        left = self.ctx.broadcast_left()
+        if left is not None and left <= seconds:
+            raise _NoTimeLeft(why)
+        await self.ctx.sleep(seconds)
+
+    def _name_held(self, name: str, exc: ClawcastAlreadyBooked, late: float) -> None:
+        said = f"'{name}' is held by someone else"
+        self._ended = f"ClawCast: {said}"
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"ClawCast: booking again refused: ClawCast still says '{name}' has a "
+                f"slot live or queued (409) {late:.0f} s after the refused slot must have "
+                "ended (its end, or the 30 s idle cut after its last frame), so the name is "
+                "held by someone else and retrying would take others' time on the shared "
+                "channel. The ClawCast leg ends; the other legs stay on air. Once the name "
+                "is free, `studio book FILE` books a slot",
+            )
+        )
+        log.info("ClawCast booking refused past the window: %s", exc)
+
+    def _gave_up(self, why: str) -> None:
+        self._ended = f"ClawCast: {why}"
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"ClawCast: {why}; the ClawCast leg ends, the other legs stay on air",
+            )
+        )
 
     async def _live_when_due(self, slot: ClawcastSlot) -> None:
         """Wait for the slot's turn in the queue, then say it is live."""

@@ -59,6 +59,8 @@ from studio.validation.clawcast import (
 STORE_KEY = "clawcast"
 JWT_GRACE_SECONDS = 60.0
 """clawcast-api.md: "Your JWT expires ~60s after your slot ends"."""
+IDLE_CUT_SECONDS = 30.0
+"""clawcast-api.md: "Idle timeout: 30 seconds with no frames = you get cut"."""
 
 
 class ClawcastSlot(BaseModel):
@@ -118,6 +120,10 @@ class ClawcastClient(ApiClient):
         self._store = (store or SessionStore(Paths.from_env().sessions_file)) if persist else None
         self._clock = clock
         self._slot: ClawcastSlot | None = None
+        self.content_until: float | None = None
+        """Until when ClawCast has content of this slot to show (this client's clock):
+        the last frame it accepted, or the end of the batch it accepted. The idle cut
+        comes ``IDLE_CUT_SECONDS`` after it; None before the slot's first content."""
 
     @classmethod
     def from_env(cls, **options: Any) -> ClawcastClient:
@@ -167,6 +173,9 @@ class ClawcastClient(ApiClient):
         if self._clock() < slot.ends_at:
             queue = await self.get_queue()
             if queue.holds(slot.streamer_name):
+                # the run before may have pushed frames until just now: the idle cut
+                # is reckoned from here, never earlier than it can be
+                self._accepted_until(self._clock())
                 return slot
         self.forget_slot()
         return None
@@ -177,6 +186,8 @@ class ClawcastClient(ApiClient):
             self._store.clear(STORE_KEY)
 
     def _keep(self, slot: ClawcastSlot) -> None:
+        if self._slot is None or slot.slot_jwt != self._slot.slot_jwt:
+            self.content_until = None  # another slot: nothing of it accepted yet
         self._slot = slot
         if self._store is not None:
             self._store.put(STORE_KEY, slot.to_entry())
@@ -246,9 +257,11 @@ class ClawcastClient(ApiClient):
         body = request.model_dump(mode="json", exclude_none=True)
         if delta is not None:
             body["delta"] = delta
-        return await self._with_slot(  # type: ignore[no-any-return]
+        reply: PublishFrameResponse = await self._with_slot(
             PublishFrameResponse, "POST", "/api/publishFrame", json=body
         )
+        self._accepted_until(self._clock())
+        return reply
 
     async def publish_terminal(self, screen: str, *, delta: bool = False) -> PublishFrameResponse:
         return await self.publish_frame(
@@ -267,9 +280,23 @@ class ClawcastClient(ApiClient):
             "/api/publishBatch",
             json=request.model_dump(mode="json", exclude_none=True),
         )
+        now = self._clock()
+        until = reply.batch_ends_at
+        if until is None and reply.total_duration_seconds is not None:
+            until = now + reply.total_duration_seconds
+        self._accepted_until(now if until is None else max(now, until))
         if reply.ends_at is not None and self._slot is not None:
             self._keep(self._slot.model_copy(update={"ends_at": reply.ends_at}))
         return reply
+
+    def _accepted_until(self, until: float) -> None:
+        self.content_until = max(until, self.content_until or until)
+
+    def idle_cut_at(self, slot: ClawcastSlot) -> float:
+        """When ClawCast cuts ``slot`` for want of frames if no more content is
+        accepted: 30 s after its last content, or after it went live if it had none."""
+        live_at = slot.starts_at if slot.starts_at is not None else slot.booked_at
+        return max(live_at, self.content_until or live_at) + IDLE_CUT_SECONDS
 
     async def end_slot(self) -> EndSlotResponse:
         """Release the slot early. The stored JWT is forgotten once ClawCast has ended

@@ -174,6 +174,7 @@ class QueueLive(_Permissive):
     ends_at: Epoch = None
 
     ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "streamer_name": ("name",),
         "ends_at": ("slot_end",),
     }
 
@@ -185,8 +186,15 @@ class QueueEntry(_Permissive):
     duration_minutes: float | None = None
 
     ALIASES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "streamer_name": ("name",),
         "starts_at": ("scheduled_start",),
     }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, data: Any) -> Any:
+        # a queue listed as bare names
+        return {"streamer_name": data} if isinstance(data, str) else data
 
 
 class QueueResponse(_Permissive):
@@ -196,9 +204,20 @@ class QueueResponse(_Permissive):
     @model_validator(mode="before")
     @classmethod
     def _live_flag(cls, data: Any) -> Any:
-        # ``live`` is an object when someone is on air; tolerate ``false`` for nobody.
-        if isinstance(data, dict) and data.get("live") is False:
+        # ``live`` is an object when someone is on air; tolerate ``false``/``null`` for
+        # nobody, and a flag with the name beside it, as /api/now answers
+        if not isinstance(data, dict):
+            return data
+        live = data.get("live")
+        if live is False:
             data = {**data, "live": None}
+        elif live is True:
+            name = data.get("streamer_name")
+            data = {**data, "live": {"streamer_name": name} if name else None}
+        elif isinstance(live, str):
+            data = {**data, "live": {"streamer_name": live}}
+        if data.get("queue") is None:
+            data = {**data, "queue": []}
         return data
 
     def holds(self, streamer_name: str) -> bool:

@@ -2,7 +2,8 @@
 
 Replies follow the live service's shapes (``{ok: false, error}`` on failure). Control
 routes under ``/_sandbox/clawcast/`` let tests and rehearsals claim a name, cast
-votes, refuse a slot's JWT early (``expire_jwt``), and read what ClawCast would have
+votes, refuse a slot's JWT early (``expire_jwt``), have a name held by someone else
+(``hold_name``: bookSlot answers 409 for it until lifted), and read what ClawCast would have
 shown: the activity feed, every frame received, every API request, and a dump of the
 channel.
 """
@@ -215,8 +216,23 @@ class ClawcastSandbox:
                 return _fail(refused.status, refused.message)
             return JSONResponse({"ok": True, "slot_id": slot.slot_id, "live": slot is ch.live})
 
+        async def hold_name(request: Request) -> Response:
+            """Someone else holds ``name``: bookSlot answers 409 for it until the hold
+            is lifted (DELETE); with ``visible`` getQueue lists it as queued."""
+            if request.method == "DELETE":
+                ch.held_names.pop(request.path_params["name"], None)
+                return JSONResponse({"ok": True})
+            body = await request.json()
+            name = str(body.get("name", ""))
+            if not name:
+                return _fail(400, "name required")
+            ch.held_names[name] = bool(body.get("visible", False))
+            return JSONResponse({"ok": True, "name": name, "visible": ch.held_names[name]})
+
         return [
             Route("/claim", claim, methods=["POST"]),
+            Route("/hold_name", hold_name, methods=["POST"]),
+            Route("/hold_name/{name}", hold_name, methods=["DELETE"]),
             Route("/claim/{name}", unclaim, methods=["DELETE"]),
             Route("/votes", votes, methods=["POST"]),
             Route("/activity", activity, methods=["GET"]),

@@ -14,7 +14,14 @@ Choices where clawcast-api.md is silent (documented for the client and the tests
 * a publishBatch shortens the slot to the batch's end plus 3 s (booked slides: exactly
   their total);
 * endSlot also releases a slot that is still waiting in the queue;
-* booking a name that already has a regular slot live or queued is 409;
+* booking a name that already has a regular slot live or queued is 409; a refused
+  slot (``expire_jwt``) stays on the channel until its end or its idle cut, so booking
+  its name again is 409 until then;
+* the control route ``/_sandbox/clawcast/hold_name`` makes a name held by someone else
+  (another agent of the same name, a slot booked elsewhere): bookSlot answers 409 for
+  it until the hold is lifted, a 409 that never clears by itself. With ``visible`` the
+  hold is listed at the end of getQueue as a queued slot of that name; without, only
+  bookSlot knows (the queue does not show who holds it);
 * pollResults works for the slot's latest poll until its JWT expires;
 * a JWT may be refused before its ``exp`` (the document's "~60 s" is approximate): the
   control route ``/_sandbox/clawcast/expire_jwt`` makes a slot's JWT refused from now
@@ -164,6 +171,8 @@ class ClawcastChannel:
         self.polls: dict[str, Poll] = {}
         self.duet_requests: dict[str, dict[str, Any]] = {}
         self.duet_pending: dict[str, dict[str, Any]] = {}
+        self.held_names: dict[str, bool] = {}
+        """Names held by someone else (``hold_name``), and whether getQueue lists them."""
         self._serial = 0
 
     # -- time ------------------------------------------------------------------------
@@ -271,7 +280,9 @@ class ClawcastChannel:
             if not hmac.compare_digest(api_key, self.claims[name]):
                 raise Refused(403, f"Invalid API key for the agent name '{name}'.")
         holding = [s for s in ([self.live] if self.live else []) + self.queue]
-        if any(s.streamer_name == name and s.kind == "slot" for s in holding):
+        if name in self.held_names or any(
+            s.streamer_name == name and s.kind == "slot" for s in holding
+        ):
             raise Refused(409, f"'{name}' already has a slot live or in the queue.")
         slides = (
             [
@@ -609,6 +620,10 @@ class ClawcastChannel:
                     "duration_minutes": slot.duration_minutes,
                 }
                 for i, slot in enumerate(self.queue)
+            ]
+            + [
+                {"position": len(self.queue) + i + 1, "streamer_name": name}
+                for i, name in enumerate(n for n, visible in self.held_names.items() if visible)
             ],
         }
 
@@ -644,6 +659,7 @@ class ClawcastChannel:
             "queue": [slot_view(s) for s in self.queue],
             "slots": [slot_view(s) for s in self.slots.values()],
             "claimed_names": sorted(self.claims),
+            "held_names": sorted(self.held_names),
             "duet_requests": self.open_duet_requests(),
             "duet_pending": [
                 {k: v for k, v in p.items() if not k.startswith("_")}

@@ -6,15 +6,19 @@ input all send) and only a yes books again, with the same name and slides."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Callable
 
 import httpx
 import pytest
 
+from studio.backoff import Backoff
 from studio.cli.attach import Pending
 from studio.config import Paths
 from studio.control.client import ControlClient
 from studio.control.operator import ControlOperator
 from studio.events import EventBus
+from studio.golive import clawcast_leg
 from studio.golive.clawcast_leg import ClawcastLeg
 from studio.golive.leg import LegContext, LegFinished, Timing
 from studio.golive.operator import GivenAnswers, Operator
@@ -32,15 +36,19 @@ def leg_on_sandbox(
     clock: FakeClock,
     operator: Operator | None = None,
     bus: EventBus | None = None,
+    on_sleep: Callable[[float], None] | None = None,
 ) -> tuple[ClawcastLeg, Recorder, ControlOperator | None]:
     """A mirroring ClawCast leg whose sleeps move the sandbox's clock (and let other
-    tasks run), asking a ``ControlOperator`` unless ``operator`` is given."""
+    tasks run), asking a ``ControlOperator`` unless ``operator`` is given. ``on_sleep``
+    sees the clock after each sleep (to act at an exact moment of the slot)."""
     bus = bus or EventBus()
     recorder = Recorder(bus)
     control_operator = ControlOperator(bus, timeout=30) if operator is None else None
 
     async def sleep(seconds: float) -> None:
         clock.advance(seconds)
+        if on_sleep is not None:
+            on_sleep(clock.now())
         await asyncio.sleep(0)
 
     ctx = LegContext(
@@ -71,14 +79,52 @@ async def expire(control: httpx.AsyncClient) -> None:
     assert answer.status_code == 200 and answer.json()["live"] is True, answer.text
 
 
-async def bookings(control: httpx.AsyncClient) -> list[dict]:
+async def calls(control: httpx.AsyncClient, path: str) -> list[dict]:
+    """The calls of ``path`` that reached ClawCast (a fault burst answers before it)."""
     requests = (await control.get("/_sandbox/clawcast/requests")).json()["requests"]
-    return [r for r in requests if r["path"] == "/api/bookSlot"]
+    return [r for r in requests if r["path"] == path]
+
+
+async def bookings(control: httpx.AsyncClient) -> list[dict]:
+    return await calls(control, "/api/bookSlot")
+
+
+async def booked_at(control: httpx.AsyncClient, t0: float) -> list[float]:
+    """When each bookSlot reached ClawCast, in seconds after ``t0``."""
+    return [round(r["at"] - t0, 2) for r in await bookings(control)]
+
+
+async def my_slots(control: httpx.AsyncClient) -> list[dict]:
+    state = (await control.get("/_sandbox/clawcast/state")).json()
+    return [s for s in state["slots"] if s["streamer_name"] == NAME]
+
+
+async def hold(control: httpx.AsyncClient, *, visible: bool) -> None:
+    answer = await control.post(
+        "/_sandbox/clawcast/hold_name", json={"name": NAME, "visible": visible}
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def notices(recorder: Recorder) -> list[str]:
+    return [e.text for e in recorder.of("golive.notice")]
+
+
+@pytest.fixture
+def no_jitter(monkeypatch: pytest.MonkeyPatch) -> Backoff:
+    """REBOOK_RETRY without its jitter, so the bookings fall at known moments."""
+    steady = dataclasses.replace(clawcast_leg.REBOOK_RETRY, jitter=0.0)
+    monkeypatch.setattr(clawcast_leg, "REBOOK_RETRY", steady)
+    return steady
 
 
 async def test_a_yes_books_again_with_the_same_name_and_the_slot_plays_out(
     transport, control, clock
 ) -> None:
+    """The JWT is refused on the first frame: the refused slot stays on the channel
+    until its idle cut 30 s after it went live, bookSlot answers 409 meanwhile, and the
+    new booking goes in at that very moment (ClawCast's queue read every 2 s)."""
+    t0 = clock.now()
     async with served(transport=transport) as service:
         operator = service.runtime.operator
         leg, recorder, _ = leg_on_sandbox(transport, clock, operator=operator, bus=service.bus)
@@ -111,17 +157,23 @@ async def test_a_yes_books_again_with_the_same_name_and_the_slot_plays_out(
                 await asyncio.wait_for(on_air, 30)
         finally:
             await client.close()
-    booked = await bookings(control)
-    state = (await control.get("/_sandbox/clawcast/state")).json()
-    mine = [s for s in state["slots"] if s["streamer_name"] == NAME]
+    mine = await my_slots(control)
     assert len(mine) == 2
     first, second = mine
     assert "idle" in first["end_reason"]  # the refused slot ran out on the channel...
-    assert second["started_at"] >= first["ended_at"]  # ...before the new one could start
-    # bookSlot was refused (409) while the first slot was still on the channel
-    notices = [e.text for e in recorder.of("golive.notice")]
-    assert any("booking again in" in n for n in notices)
-    assert len(booked) >= 3 and any("booked again: live now" in n for n in notices)
+    assert first["ended_at"] == t0 + 30 and first["frame_count"] == 0
+    assert second["started_at"] == t0 + 30  # ...and the new one went on air right then
+    # prepare's booking, the 409 right after the yes, the booking once the queue was free
+    assert await booked_at(control, t0) == [0, 0, 30]
+    queue_reads = [round(r["at"] - t0) for r in await calls(control, "/api/getQueue")]
+    assert queue_reads == [*range(0, 31, 2)]
+    said = notices(recorder)
+    assert (
+        "ClawCast: the refused slot is still on the channel (bookSlot answers 409); "
+        "booking again as soon as it is gone, within 35 s" in said
+    )
+    assert "ClawCast slot booked again: live now" in said
+    assert not any("booking again in" in n for n in said)  # no blind retry
     frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
     assert {f["slot_id"] for f in frames} == {second["slot_id"]}
     assert len(frames) >= 55  # the new slot mirrored through its minute
