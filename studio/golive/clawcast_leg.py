@@ -309,13 +309,13 @@ class ClawcastLeg(Leg):
                     ):
                         last_said = (exc.message, now)
                         left = self.ctx.broadcast_left()
-                        until = "until stopped" if left is None else "until the planned end"
+                        until = "the broadcast is stopped" if left is None else "its planned end"
                         self.ctx.publish(
                             Notice(
                                 platform=self.platform,
                                 level="warning",
-                                text=f"ClawCast: {exc.message}; booking again in "
-                                f"{delay:.0f} s, retried {until}",
+                                text=f"ClawCast: booking again failed ({exc.message}); "
+                                f"trying again in {delay:.0f} s, and until {until}",
                             )
                         )
                     await self._sleep_within_broadcast(delay, exc.message)

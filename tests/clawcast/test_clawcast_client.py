@@ -406,6 +406,31 @@ async def test_now_and_queue(make_client: MakeClient, clock: FakeClock) -> None:
     assert queue.holds("second") and not queue.holds("third")
 
 
+async def test_the_idle_cut_is_reckoned_from_the_last_content_clawcast_accepted(
+    make_client: MakeClient, clock: FakeClock
+) -> None:
+    """What the rebook window is built on: 30 s after the slot went live without
+    content, after the last accepted frame, after the end of an accepted batch."""
+    t0 = clock.now()
+    client = make_client()
+    await client.book_slot(booking(minutes=3))
+    slot = client.slot
+    assert slot is not None and client.content_until is None
+    assert client.idle_cut_at(slot) == t0 + 30
+    clock.advance(12)
+    await client.publish_terminal("x")
+    assert client.content_until == t0 + 12 and client.idle_cut_at(slot) == t0 + 42
+    clock.advance(3)
+    await client.publish_batch([text("a", 20)])  # plays t0+15 … t0+35
+    assert client.idle_cut_at(slot) == t0 + 65
+    with pytest.raises(ClawcastBatchPlaying):  # a refused frame moves nothing
+        await client.publish_terminal("y")
+    assert client.idle_cut_at(slot) == t0 + 65
+    clock.advance(60)  # over: t0+35 + 30 s idle
+    await client.book_slot(booking())  # another slot: nothing of it accepted yet
+    assert client.content_until is None
+
+
 # -- invalid input sends nothing -------------------------------------------------------
 
 

@@ -141,6 +141,22 @@ def test_a_time_without_a_zone_is_refused() -> None:
         epoch_seconds("2026-09-21T14:13:20")
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"live": {"streamer_name": "me"}, "queue": []},
+        {"live": {"name": "me"}, "queue": None},
+        {"live": True, "streamer_name": "me"},
+        {"live": "me"},
+        {"live": False, "queue": [{"streamer_name": "other"}, {"name": "me", "position": 2}]},
+        {"live": None, "queue": ["other", "me"]},
+    ],
+)
+def test_every_reading_of_the_queue_finds_the_name(reply: dict[str, object]) -> None:
+    queue = QueueResponse.model_validate(reply)
+    assert queue.holds("me") and not queue.holds("nobody")
+
+
 def test_queue_and_poll_replies_tolerate_nobody_and_no_poll() -> None:
     assert QueueResponse.model_validate({"live": False, "queue": []}).live is None
     assert QueueResponse.model_validate({"live": None, "queue": []}).holds("x") is False

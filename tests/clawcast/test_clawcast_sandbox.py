@@ -17,6 +17,7 @@ from clawcast_helpers import booking, poll, text
 
 from studio.platforms.clawcast import ClawcastClient
 from studio.platforms.clawcast_errors import (
+    ClawcastAlreadyBooked,
     ClawcastBadRequest,
     ClawcastNotFound,
     ClawcastSlotExpired,
@@ -166,6 +167,61 @@ async def test_the_idle_timer_waits_for_a_batch(make_client: MakeClient, clock: 
     assert (await client.now()).live
     clock.advance(1)
     assert not (await client.now()).live
+
+
+async def test_a_refused_slot_stays_on_the_channel_until_its_idle_cut_and_holds_its_name(
+    make_client: MakeClient, clock: FakeClock, control: httpx.AsyncClient
+) -> None:
+    """The JWT refused early (``expire_jwt``): the slot itself stays live, without
+    frames, until 30 s after the last frame it took; its name is 409 on bookSlot and
+    listed by getQueue until then, and free at that very second."""
+    t0 = clock.now()
+    client = make_client()
+    await client.book_slot(booking("refused"))
+    for _ in range(5):
+        clock.advance(1)
+        await client.publish_terminal(".", delta=True)  # the last one at t0+5
+    clock.advance(1)
+    expired = await control.post("/_sandbox/clawcast/expire_jwt", json={"name": "refused"})
+    assert expired.json()["live"] is True
+    with pytest.raises(ClawcastSlotExpired):
+        await client.publish_terminal("refused")
+    again = make_client()
+    clock.advance(28)  # t0+34
+    with pytest.raises(ClawcastAlreadyBooked):
+        await again.book_slot(booking("refused"))
+    assert (await again.get_queue()).holds("refused")
+    clock.advance(1)  # t0+35: cut for idling
+    assert not (await again.get_queue()).holds("refused")
+    await again.book_slot(booking("refused"))
+    first, second = (await state(control))["slots"]
+    assert first["ended_at"] == t0 + 35 and "idle timeout" in first["end_reason"]
+    assert second["started_at"] == t0 + 35
+
+
+async def test_a_name_held_by_someone_else_is_409_until_the_hold_is_lifted(
+    make_client: MakeClient, clock: FakeClock, control: httpx.AsyncClient
+) -> None:
+    client = make_client()
+    held = await control.post("/_sandbox/clawcast/hold_name", json={"name": "taken"})
+    assert held.json() == {"ok": True, "name": "taken", "visible": False}
+    for _ in range(2):
+        with pytest.raises(ClawcastAlreadyBooked) as info:
+            await client.book_slot(booking("taken"))
+        assert info.value.status == 409
+        assert not (await client.get_queue()).holds("taken")  # only bookSlot knows
+        clock.advance(600)  # a 409 that never clears by itself
+    await client.book_slot(booking("other"))
+    await control.post("/_sandbox/clawcast/hold_name", json={"name": "taken", "visible": True})
+    queue = await client.get_queue()
+    assert [(e.position, e.streamer_name) for e in queue.queue] == [(1, "taken")]
+    assert queue.live is not None and queue.live.streamer_name == "other"
+    assert (await state(control))["held_names"] == ["taken"]
+    lifted = await control.delete("/_sandbox/clawcast/hold_name/taken")
+    assert lifted.status_code == 200
+    assert (await client.get_queue()).queue == []
+    await make_client().book_slot(booking("taken"))  # queued behind "other"
+    assert (await client.get_queue()).holds("taken")
 
 
 # -- JWTs ------------------------------------------------------------------------------

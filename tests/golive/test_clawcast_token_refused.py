@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Callable
 
 import httpx
@@ -23,6 +24,7 @@ from studio.golive.clawcast_leg import ClawcastLeg
 from studio.golive.leg import LegContext, LegFinished, Timing
 from studio.golive.operator import GivenAnswers, Operator
 from studio.platforms.clawcast import ClawcastClient
+from studio.sandbox.app import Sandbox
 from studio.sandbox.clock import FakeClock
 from studio.session_store import SessionStore
 from tests.broadcast.broadcast_helpers import Recorder, wait_until
@@ -173,7 +175,7 @@ async def test_a_yes_books_again_with_the_same_name_and_the_slot_plays_out(
         "booking again as soon as it is gone, within 35 s" in said
     )
     assert "ClawCast slot booked again: live now" in said
-    assert not any("booking again in" in n for n in said)  # no blind retry
+    assert not any("trying again in" in n for n in said)  # no blind retry
     frames = (await control.get("/_sandbox/clawcast/frames")).json()["frames"]
     assert {f["slot_id"] for f in frames} == {second["slot_id"]}
     assert len(frames) >= 55  # the new slot mirrored through its minute
@@ -216,3 +218,181 @@ def test_the_console_checks_the_answer_with_the_same_rule() -> None:
     assert check_answer("clawcast_rebook", "maybe") == "clawcast_rebook: answer yes or no"
     assert check_answer("clawcast_rebook", " Yes ") is None
     assert check_answer("clawcast_rebook", "n") is None
+
+
+YES = {"clawcast_rebook": "yes"}
+
+
+async def test_a_409_is_waited_out_until_the_idle_cut_after_the_last_frame(
+    transport, control, clock, sandbox: Sandbox
+) -> None:
+    """Eleven frames are accepted (t0 … t0+10), then the JWT is refused: the refused
+    slot is cut 30 s after its last frame (t0+40), and the new booking goes in at that
+    moment, not at the slot's end (t0+60) nor blindly before."""
+    t0 = clock.now()
+
+    def refuse_after_ten_seconds(now: float) -> None:
+        if now >= t0 + 11 and not sandbox.clawcast.channel.slots["slot_0001"].jwt_expired_at:
+            sandbox.clawcast.channel.expire_jwt(NAME, now)
+
+    leg, recorder, _ = leg_on_sandbox(
+        transport, clock, operator=GivenAnswers(YES), on_sleep=refuse_after_ten_seconds
+    )
+    await leg.prepare()
+    with pytest.raises(LegFinished, match="the ClawCast slot is over"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    first, second = await my_slots(control)
+    assert first["frame_count"] == 11 and "idle" in first["end_reason"]
+    assert first["ended_at"] == t0 + 40 and second["started_at"] == t0 + 40
+    assert await booked_at(control, t0) == [0, 11, 40]
+    queue_reads = [round(r["at"] - t0) for r in await calls(control, "/api/getQueue")]
+    assert queue_reads == [*range(11, 40, 2), 40]  # the last read falls on the idle cut
+    assert (
+        "ClawCast: the refused slot is still on the channel (bookSlot answers 409); "
+        "booking again as soon as it is gone, within 34 s" in notices(recorder)
+    )
+    assert leg.slot is not None and leg.slot.ends_at == t0 + 100  # a full new minute
+    await leg.stop()
+
+
+def held_notice(said: list[str]) -> int:
+    """The notice that ends the leg on a held name, and the seconds it names."""
+    (held,) = [n for n in said if "booking again refused" in n]
+    assert held.startswith(
+        f"ClawCast: booking again refused: ClawCast still says '{NAME}' has a slot live "
+        "or queued (409) "
+    )
+    assert "the name is held by someone else" in held
+    assert "The ClawCast leg ends; the other legs stay on air" in held
+    assert "`studio book FILE`" in held
+    late = re.search(r"\(409\) (\d+) s after the refused slot must have ended", held)
+    assert late is not None
+    return int(late.group(1))
+
+
+async def test_a_409_that_never_clears_ends_the_leg_after_the_window_without_a_planned_end(
+    transport, control, clock, no_jitter
+) -> None:
+    """Someone else holds the name and the queue does not show it. The broadcast has no
+    planned end, and still the retries are bounded: the queue is read until the
+    refused slot's idle cut (t0+30), bookSlot tried then, and once it is still 409 on
+    the backoff (2 s, then 3 s) until the window closes at t0+35; then the leg ends."""
+    t0 = clock.now()
+    leg, recorder, _ = leg_on_sandbox(transport, clock, operator=GivenAnswers(YES))
+    await leg.prepare()
+    assert leg.ctx.planned_end is None
+    await hold(control, visible=False)
+    await expire(control)
+    with pytest.raises(LegFinished, match=f"'{NAME}' is held by someone else"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    assert await booked_at(control, t0) == [0, 0, 30, 32, 35]
+    queue_reads = [round(r["at"] - t0) for r in await calls(control, "/api/getQueue")]
+    assert queue_reads == [*range(0, 31, 2)]  # not read once it proved blind to the hold
+    assert held_notice(notices(recorder)) == 5
+    assert clock.now() == t0 + 35 and len(await my_slots(control)) == 1
+    assert leg.client.slot is None and not leg.live
+    await leg.stop()
+
+
+async def test_an_operator_who_answers_late_gets_one_booking_and_the_notice(
+    transport, control, clock, no_jitter
+) -> None:
+    """The yes comes 50 s after the refusal, when the refused slot has long been cut:
+    one bookSlot, its 409 is final, and the notice names the 20 s since the window."""
+    t0 = clock.now()
+
+    class SlowOperator(GivenAnswers):
+        async def answer(self, need):  # noqa: ANN001, ANN202
+            clock.advance(50)
+            return await super().answer(need)
+
+    leg, recorder, _ = leg_on_sandbox(transport, clock, operator=SlowOperator(YES))
+    await leg.prepare()
+    await hold(control, visible=True)
+    await expire(control)
+    with pytest.raises(LegFinished, match="held by someone else"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    assert await booked_at(control, t0) == [0, 50]
+    assert await calls(control, "/api/getQueue") == []
+    assert held_notice(notices(recorder)) == 20  # 50 s after the refusal, cut at t0+30
+    await leg.stop()
+
+
+async def test_unavailable_is_retried_until_stopped_then_the_409_is_waited_out(
+    transport, control, clock, no_jitter
+) -> None:
+    """Four 503s on bookSlot, no planned end: retried on REBOOK_RETRY (2, 3, 4.5,
+    6.75 s) with one notice, then the 409 of the refused slot is waited out on the
+    queue and the booking goes in at its idle cut (t0+30)."""
+    t0 = clock.now()
+    leg, recorder, _ = leg_on_sandbox(transport, clock, operator=GivenAnswers(YES))
+    await leg.prepare()
+    await expire(control)
+    burst = {"path_prefix": "/api/bookSlot", "count": 4, "status": 503}
+    assert (await control.post("/_sandbox/faults", json={"burst": burst})).status_code == 200
+    with pytest.raises(LegFinished, match="the ClawCast slot is over"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    # the 503s never reach ClawCast's routes: the 409 at t0+16.25, the booking at t0+30
+    assert await booked_at(control, t0) == [0, 16.25, 30]
+    reads = [round(r["at"] - t0, 2) for r in await calls(control, "/api/getQueue")]
+    assert reads == [16.25, 18.25, 20.25, 22.25, 24.25, 26.25, 28.25, 30]
+    unavailable = [n for n in notices(recorder) if "trying again in" in n]
+    assert unavailable == [  # once: the same failure is told at most once a minute
+        "ClawCast: booking again failed (ClawCast 503: ClawCast failed (sandbox fault "
+        "injected)); trying again in 2 s, and until the broadcast is stopped"
+    ]
+    first, second = await my_slots(control)
+    assert second["started_at"] == first["ended_at"] == t0 + 30
+    await leg.stop()
+
+
+async def test_unavailable_is_never_retried_past_the_planned_end(
+    transport, control, clock, monkeypatch
+) -> None:
+    """A 503 when the next try (8 s away) would come after the broadcast's planned end
+    (5 s away): nothing more is sent, and the leg ends saying so."""
+    monkeypatch.setattr(
+        clawcast_leg, "REBOOK_RETRY", Backoff(first=8.0, factor=1.5, cap=10.0, jitter=0.0)
+    )
+    t0 = clock.now()
+    leg, recorder, _ = leg_on_sandbox(transport, clock, operator=GivenAnswers(YES))
+    await leg.prepare()
+    leg.ctx.planned_end = asyncio.get_running_loop().time() + 5
+    await expire(control)
+    burst = {"path_prefix": "/api/bookSlot", "count": 1, "status": 503}
+    assert (await control.post("/_sandbox/faults", json={"burst": burst})).status_code == 200
+    with pytest.raises(LegFinished, match="planned end"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    assert await booked_at(control, t0) == [0]
+    assert clock.now() == t0  # nothing waited for
+    assert (
+        "ClawCast: not booked again before the broadcast's planned end (ClawCast 503: "
+        "ClawCast failed (sandbox fault injected)); the ClawCast leg ends, the other legs "
+        "stay on air"
+    ) in notices(recorder)
+    await leg.stop()
+
+
+async def test_an_unreadable_queue_falls_back_to_now_and_still_books_at_the_cut(
+    transport, control, clock
+) -> None:
+    """getQueue answers a shape nobody can read: /api/now (the refused slot was live)
+    says when it is gone, and the booking goes in at its idle cut all the same."""
+    t0 = clock.now()
+    leg, _, _ = leg_on_sandbox(transport, clock, operator=GivenAnswers(YES))
+    await leg.prepare()
+    await expire(control)
+    burst = {
+        "path_prefix": "/api/getQueue",
+        "count": 100,
+        "status": 200,
+        "reply": "json",
+        "body": {"live": {"streamer": 7}, "queue": "soon"},
+    }
+    assert (await control.post("/_sandbox/faults", json={"burst": burst})).status_code == 200
+    with pytest.raises(LegFinished, match="the ClawCast slot is over"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    assert await booked_at(control, t0) == [0, 0, 30]
+    now_reads = [round(r["at"] - t0) for r in await calls(control, "/api/now")]
+    assert now_reads == [*range(0, 31, 2)]
+    await leg.stop()

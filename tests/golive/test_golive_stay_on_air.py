@@ -4,6 +4,7 @@ every way issue 11 lists while the two healthy ones stay on air to the planned e
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import httpx
@@ -276,3 +277,53 @@ async def test_basefm_or_clawcast_failing_in_every_way_keeps_all_three_on_air(
     slot = await clawcast_slot(control)
     assert "idle" not in (slot["end_reason"] or "")  # frames kept ClawCast's slot alive
     assert (await retake_state(control))["live"] is False
+
+
+async def test_a_clawcast_name_held_elsewhere_ends_that_leg_alone_after_the_window(
+    transport, control, clock
+):
+    """ClawCast refuses the slot's JWT, the operator says book again, and someone else
+    holds the name (getQueue lists it, bookSlot is 409 and stays so). The queue is read
+    until the refused slot's idle cut, bookSlot tried once more when the 5 s margin
+    after it is over, and the ClawCast leg ends with the notice; retake.tv stays on air
+    to the planned end."""
+    await register_retake(transport, control)
+    timed = Timed(transport)
+    run = three_legs(
+        timed, control, clock, basefm=False, duration=9.0, answers={"clawcast_rebook": "yes"}
+    )
+    going = asyncio.create_task(asyncio.wait_for(run.golive.run(), 40))
+    await wait_until(lambda: run.live() == {"retake", "clawcast"}, 15, "both live")
+    held = {"name": "three_legs", "visible": True}
+    assert (await control.post("/_sandbox/clawcast/hold_name", json=held)).status_code == 200
+    expired = await control.post("/_sandbox/clawcast/expire_jwt", json={"name": "three_legs"})
+    assert expired.json()["live"] is True
+    await wait_until(lambda: run.recorder.of("golive.off_air"), 15, "ClawCast off air")
+    (off,) = run.recorder.of("golive.off_air")
+    assert off.platform == "clawcast"
+    assert off.reason == "ClawCast: 'three_legs' is held by someone else"
+    off_at = time.monotonic()
+    await wait_until(
+        lambda: any(r.status == 200 and r.at > off_at for r in timed.of(f"{RETAKE}/stream/status")),
+        10,
+        "retake.tv answering after ClawCast ended",
+    )
+    outcome = await going
+    assert outcome.failed_legs == {} and run.dropped() == {}
+    assert "retake" in outcome.on_air
+    refused = await clawcast_slot(control)
+    assert "idle timeout" in refused["end_reason"]
+    requests = (await control.get("/_sandbox/clawcast/requests")).json()["requests"]
+    booked = [r["at"] for r in requests if r["path"] == "/api/bookSlot"]
+    assert len(booked) == 3  # the broadcast's, the 409 after the yes, the last one
+    # the last one at the end of the window: 30 s after the last frame ClawCast took,
+    # plus 5 s (a loaded machine may run late by a few seconds of this 8x clock)
+    assert refused["ended_at"] + 5 <= booked[-1] <= refused["ended_at"] + 11
+    (said,) = [
+        e.text for e in run.recorder.of("golive.notice") if "booking again refused" in e.text
+    ]
+    late = re.search(r"\(409\) (\d+) s after the refused slot must have ended", said)
+    assert late is not None and 5 <= int(late.group(1)) <= 11
+    kinds = [(e.kind, getattr(e, "platform", None)) for e in run.recorder.events]
+    assert kinds.count(("golive.stopped", "retake")) == 1
+    assert kinds.index(("golive.stopped", "retake")) > kinds.index(("golive.off_air", "clawcast"))
