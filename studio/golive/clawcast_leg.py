@@ -253,9 +253,10 @@ class ClawcastLeg(Leg):
         accepted) plus ``REFUSED_SLOT_MARGIN``, booking as soon as ClawCast's queue no
         longer lists the name. A 409 after that ends the leg with a notice, and the
         operator is not asked again: the only answer the question could take is the
-        same booking of the same name, which ClawCast has just refused past any doubt;
-        what frees the name (the other agent's slot ending, the dashboard's claim) is
-        outside the studio, and ``studio book FILE`` books once it is free.
+        same booking of the same name, which ClawCast has just refused past any doubt,
+        and a question left open would hold the leg for nothing; what frees the name
+        (the other agent's slot ending, the dashboard's claim) is outside the studio,
+        and ``studio book FILE`` books once it is free.
         5xx / 429 / unreachable: ``REBOOK_RETRY``, never past the planned end.
         None when nothing was booked (the reason is in ``self._ended``)."""
         name = self.body.streamer_name
