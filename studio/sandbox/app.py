@@ -129,6 +129,11 @@ class Sandbox:
                         location=str(burst.get("location", "")),
                         body=burst.get("body"),
                         size=int(burst.get("size", 0)),
+                        retry_after=(
+                            float(burst["retry_after"])
+                            if burst.get("retry_after") is not None
+                            else None
+                        ),
                     )
                 except ValueError as exc:
                     return JSONResponse({"error": str(exc)}, status_code=400)

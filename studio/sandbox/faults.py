@@ -12,6 +12,8 @@ A burst answers, instead of the platform, with one of ``REPLIES``:
 ``huge``          200 with a JSON body of ``size`` bytes (16 MiB at most)
 ``json``          the burst's status (200 by default) with ``body`` as JSON: a reply
                   of the right shape with wrong values (``{"viewers": -1}``)
+
+``retry_after`` (seconds) adds a ``Retry-After`` header to a burst's replies (a 429's).
 """
 
 from __future__ import annotations
@@ -37,9 +39,16 @@ class ErrorBurst:
     location: str = ""
     body: Any = None
     size: int = 0
+    retry_after: float | None = None
 
     def response(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """The status, headers and body this burst answers with."""
+        status, headers, body = self._response()
+        if self.retry_after is not None:
+            headers.append((b"retry-after", f"{self.retry_after:g}".encode()))
+        return status, headers, body
+
+    def _response(self) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         json_type = (b"content-type", b"application/json")
         if self.reply == "redirect":
             return self.status, [(b"location", self.location.encode())], b""
@@ -73,11 +82,23 @@ class Faults:
         location: str = "",
         body: Any = None,
         size: int = 0,
+        retry_after: float | None = None,
     ) -> None:
         if reply not in REPLIES:
             raise ValueError(f"reply must be one of {', '.join(REPLIES)}")
+        if retry_after is not None and retry_after < 0:
+            raise ValueError("retry_after must be 0 or more seconds")
         self.bursts.append(
-            ErrorBurst(status, count, path_prefix, reply, location, body, min(size, MAX_HUGE))
+            ErrorBurst(
+                status,
+                count,
+                path_prefix,
+                reply,
+                location,
+                body,
+                min(size, MAX_HUGE),
+                retry_after,
+            )
         )
 
     def clear(self) -> None:

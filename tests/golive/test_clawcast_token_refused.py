@@ -396,3 +396,26 @@ async def test_an_unreadable_queue_falls_back_to_now_and_still_books_at_the_cut(
     now_reads = [round(r["at"] - t0) for r in await calls(control, "/api/now")]
     assert now_reads == [*range(0, 31, 2)]
     await leg.stop()
+
+
+async def test_a_429_waits_its_retry_after_and_books_once_the_refused_slot_is_gone(
+    transport, control, clock, no_jitter
+) -> None:
+    """429 with Retry-After: 40 on the first booking after the yes: nothing is sent
+    for 40 s (not the 2 s of the backoff), and by then the refused slot was cut (t0+30):
+    the booking at t0+40 goes straight through."""
+    t0 = clock.now()
+    leg, recorder, _ = leg_on_sandbox(transport, clock, operator=GivenAnswers(YES))
+    await leg.prepare()
+    await expire(control)
+    burst = {"path_prefix": "/api/bookSlot", "count": 1, "status": 429, "retry_after": 40}
+    assert (await control.post("/_sandbox/faults", json={"burst": burst})).status_code == 200
+    with pytest.raises(LegFinished, match="the ClawCast slot is over"):
+        await asyncio.wait_for(leg.on_air(), 30)
+    assert await booked_at(control, t0) == [0, 40]
+    assert await calls(control, "/api/getQueue") == []  # no 409 to wait out
+    (waited,) = [n for n in notices(recorder) if "trying again in" in n]
+    assert "trying again in 40 s, and until the broadcast is stopped" in waited
+    first, second = await my_slots(control)
+    assert first["ended_at"] == t0 + 30 and second["started_at"] == t0 + 40
+    await leg.stop()
