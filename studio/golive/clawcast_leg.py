@@ -53,7 +53,11 @@ from studio.golive.operator import Need, OperatorGaveUp, yes_or_no
 from studio.golive.terminal_mirror import tail_text
 from studio.platforms._http import PlatformError
 from studio.platforms.clawcast import ClawcastClient, ClawcastSlot
-from studio.platforms.clawcast_errors import ClawcastAlreadyBooked, ClawcastError
+from studio.platforms.clawcast_errors import (
+    ClawcastAlreadyBooked,
+    ClawcastError,
+    ClawcastRateLimited,
+)
 from studio.platforms.clawcast_models import BookSlotResponse
 from studio.validation import check
 from studio.validation.clawcast import BookSlotRequest
@@ -88,6 +92,11 @@ is met within this delay."""
 
 UNAVAILABLE_NOTICE_EVERY = 60.0
 """The same failure to book again is reported at most once this often."""
+
+
+def _passing(exc: PlatformError) -> bool:
+    """A failure that passes by itself: unreachable, 429, 5xx."""
+    return exc.status is None or exc.status == 429 or exc.status >= 500
 
 
 class SlotHeld(StudioError):
@@ -294,31 +303,13 @@ class ClawcastLeg(Leg):
                     )
                     continue
                 except PlatformError as exc:
-                    if not (
-                        exc.status in (None, 429) or (exc.status is not None and exc.status >= 500)
-                    ):
+                    if not _passing(exc):
                         self._gave_up(f"booking again failed ({exc.message})")
                         return None
                     delay = next(delays)
-                    retry_after = getattr(exc, "retry_after", None)
-                    if retry_after is not None:
-                        delay = max(delay, float(retry_after))
-                    now = self.ctx.clock()
-                    if last_said is None or (
-                        last_said[0] != exc.message
-                        or now - last_said[1] >= UNAVAILABLE_NOTICE_EVERY
-                    ):
-                        last_said = (exc.message, now)
-                        left = self.ctx.broadcast_left()
-                        until = "the broadcast is stopped" if left is None else "its planned end"
-                        self.ctx.publish(
-                            Notice(
-                                platform=self.platform,
-                                level="warning",
-                                text=f"ClawCast: booking again failed ({exc.message}); "
-                                f"trying again in {delay:.0f} s, and until {until}",
-                            )
-                        )
+                    if isinstance(exc, ClawcastRateLimited) and exc.retry_after is not None:
+                        delay = max(delay, exc.retry_after)
+                    last_said = self._unavailable_notice(exc, delay, last_said)
                     await self._sleep_within_broadcast(delay, exc.message)
                     said_free = False
                     continue
@@ -329,6 +320,28 @@ class ClawcastLeg(Leg):
         except _NoTimeLeft as no_time:
             self._gave_up(f"not booked again before the broadcast's planned end ({no_time})")
             return None
+
+    def _unavailable_notice(
+        self, exc: PlatformError, delay: float, last: tuple[str, float] | None
+    ) -> tuple[str, float] | None:
+        """Tell the operator booking again failed and when it is tried next: a new
+        failure at once, the same one at most every ``UNAVAILABLE_NOTICE_EVERY`` s.
+        Returns what was told last, and when."""
+        now = self.ctx.clock()
+        if last is not None and last[0] == exc.message and now - last[1] < UNAVAILABLE_NOTICE_EVERY:
+            return last
+        until = (
+            "the broadcast is stopped" if self.ctx.broadcast_left() is None else "its planned end"
+        )
+        self.ctx.publish(
+            Notice(
+                platform=self.platform,
+                level="warning",
+                text=f"ClawCast: booking again failed ({exc.message}); "
+                f"trying again in {delay:.0f} s, and until {until}",
+            )
+        )
+        return exc.message, now
 
     async def _until_name_free(
         self,
