@@ -12,6 +12,11 @@ the operator:
 * Xvfb dies → display, then terminal, then encoder (with fresh destinations).
 
 ``reconnect_now`` cuts the current wait short (the operator's "reconnect" key).
+
+Destinations may come and go while on air without a break for the others:
+``add_destination`` sends a late joiner (baseFM after its cooldown) through its own
+relay from the feed, and ``remove_destination`` stops one its platform has ended.
+Only ``restart_encoder`` (new keys for every destination) starts the encode again.
 """
 
 from __future__ import annotations
@@ -187,11 +192,67 @@ class BroadcastPipeline:
             relay.reconnect_now()
 
     async def restart_encoder(self, destinations: Sequence[Destination] | None = None) -> None:
-        """Start the encode again now, with ``destinations`` if given (e.g. new keys)."""
+        """Start the encode again now, with ``destinations`` if given (e.g. new keys).
+
+        Every destination drops and reconnects: to add or remove one while on air, use
+        ``add_destination`` or ``remove_destination``, which leave the others alone."""
         if destinations is not None:
             self.destinations = list(destinations)
         await self._stop_encoder()
         await self._start_encoder(refresh=False)
+
+    async def add_destination(self, destination: Destination) -> None:
+        """``destination`` joins the broadcast without a break for the others.
+
+        While the encode runs, it goes out through its own relay from the feed, at once
+        (``connecting``, reason ``relay.JOINING``, then ``live``; never ``failed`` unless
+        it really fails, then retried like any relayed destination). The encode and the
+        other destinations are not touched. It is one of ``destinations`` from now on,
+        so an encode started again (recovery, new keys) carries it in its tee like the
+        others. Before ``start`` (or while the encode is down) it only joins the list."""
+        if any(d.name == destination.name for d in self.destinations):
+            raise StudioError(
+                f"{destination.name} is already a destination of this broadcast.",
+                fix="Give every destination its own name.",
+            )
+        self.destinations.append(destination)
+        if self._stopping or self.encoder is None or not self.encoder.running:
+            return  # the next encode carries it in its tee
+        self._relay(destination, joining=True)
+
+    async def remove_destination(self, name: str, reason: str = "") -> bool:
+        """Stop sending to ``name`` (its platform ended it); True if the encode restarted.
+
+        A destination served by a relay (it joined late, or the tee dropped it, as
+        happens when a platform closes the ingest itself) is ended by stopping that
+        relay alone. One the encode's tee still writes to cannot be taken out of a
+        running tee (FFmpeg has no way to), and a platform that ended it must not go on
+        receiving the stream: the encode restarts without it, so the others reconnect
+        once. Nothing restarts when no other destination is left (the broadcast is
+        ending)."""
+        if all(d.name != name for d in self.destinations):
+            return False
+        self.destinations = [d for d in self.destinations if d.name != name]
+        relay = self.relays.pop(name, None)
+        if relay is not None:
+            await relay.stop()
+        encoder = self.encoder
+        in_tee = (
+            encoder is not None
+            and encoder.running
+            and any(d.name == name for d in encoder.destinations)
+            and encoder.states.get(name) != DestinationState.FAILED
+        )
+        restart = in_tee and bool(self.destinations) and not self._stopping
+        if restart:
+            await self.restart_encoder()
+        if self._states.get(name) != DestinationState.STOPPED:
+            self.bus.publish(
+                DestinationStateChanged(
+                    destination=name, state=DestinationState.STOPPED.value, reason=reason
+                )
+            )
+        return restart
 
     # -- components ------------------------------------------------------------------
     async def _start_sound(self) -> None:
@@ -271,6 +332,11 @@ class BroadcastPipeline:
     def _destination_failed(self, destination: Destination, reason: str) -> None:
         if self._stopping or destination.name in self.relays:
             return
+        if all(d.name != destination.name for d in self.destinations):
+            return  # removed on purpose: its platform ended it
+        self._relay(destination, joining=False)
+
+    def _relay(self, destination: Destination, *, joining: bool) -> None:
         relay = DestinationRelay(
             destination,
             self.feed.tap(destination.name),
@@ -278,6 +344,7 @@ class BroadcastPipeline:
             refresh=self.refresh_destination,
             backoff=self.relay_backoff,
             ffmpeg=self.ffmpeg,
+            joining=joining,
         )
         self.relays[destination.name] = relay
         relay.start()

@@ -1,10 +1,16 @@
-"""Retrying one destination on its own, without touching the encode.
+"""One destination served on its own, without touching the encode.
 
-When the tee drops a destination, a ``DestinationRelay`` copies the encoder's private
-feed (one pipe for every relay, ``feed_pump.py``) to its RTMP URL with a small ``ffmpeg -c copy`` process,
-retrying with OBS-style backoff until it stays up. ``refresh`` (if given) is awaited
-before each attempt, so a platform that hands out fresh keys (retake.tv: never reuse
-an old key) gets a new URL each time.
+A ``DestinationRelay`` copies the encoder's private feed (one pipe for every relay,
+``feed_pump.py``) to its RTMP URL with a small ``ffmpeg -c copy`` process, retrying
+with OBS-style backoff until it stays up. It serves two kinds of destination:
+
+* one the tee dropped (it failed): the relay waits first, then retries. ``refresh``
+  (if given) is awaited before each attempt, so a platform that hands out fresh keys
+  (retake.tv: never reuse an old key) gets a new URL each time;
+* one that joins while the encode runs (``joining``: baseFM after its cooldown): the
+  first attempt goes out at once with the URL just handed out, reported as
+  ``connecting`` (reason ``JOINING``), never as a failure; only a later drop is
+  retried as above.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ RefreshOne = Callable[[Destination], Awaitable[Destination]]
 
 LIVE_AFTER = 2.0
 """A relay reports progress only once its output is open, so 2 s of frames is live."""
+JOINING = "joining the broadcast while on air"
+"""The reason a joining destination's first ``connecting`` gives."""
 
 
 class DestinationRelay:
@@ -43,15 +51,18 @@ class DestinationRelay:
         refresh: RefreshOne | None = None,
         backoff: Backoff = OBS_RECONNECT,
         ffmpeg: str = "ffmpeg",
+        joining: bool = False,
     ) -> None:
         self.destination = destination
+        self.joining = joining
         self.feed = feed
         self.bus = bus
         self.refresh = refresh
         self.timer = RetryTimer(backoff)
         self.ffmpeg = ffmpeg
-        self.state = DestinationState.FAILED
+        self.state = DestinationState.STOPPED if joining else DestinationState.FAILED
         self.attempts = 0
+        """Retries so far (a joining destination's first attempt is not one)."""
         self.process: ManagedProcess | None = None
         self._task: asyncio.Task[None] | None = None
         self._started_at = 0.0
@@ -91,17 +102,19 @@ class DestinationRelay:
                 self.timer.reset()
 
     async def _run(self) -> None:
+        joining = self.joining
         while True:
-            delay = self.timer.next_delay()
-            self.attempts += 1
-            self._set_state(DestinationState.RETRYING, retry_in=round(delay, 2))
-            await self.timer.wait(delay)
-            if self.refresh is not None:
-                try:
-                    self.destination = await self.refresh(self.destination)
-                except Exception as exc:
-                    self._set_state(DestinationState.FAILED, f"could not refresh: {exc}")
-                    continue
+            if not joining:
+                delay = self.timer.next_delay()
+                self.attempts += 1
+                self._set_state(DestinationState.RETRYING, retry_in=round(delay, 2))
+                await self.timer.wait(delay)
+                if self.refresh is not None:
+                    try:
+                        self.destination = await self.refresh(self.destination)
+                    except Exception as exc:
+                        self._set_state(DestinationState.FAILED, f"could not refresh: {exc}")
+                        continue
             self._started_at = time.monotonic()
             parser = ProgressParser(self._on_stats, source=f"relay:{self.name}")
             feed = self.feed.attach()
@@ -112,7 +125,8 @@ class DestinationRelay:
                 on_stderr=lambda line: log.debug("relay %s: %s", self.name, line),
                 stdin=feed,
             )
-            self._set_state(DestinationState.CONNECTING)
+            self._set_state(DestinationState.CONNECTING, JOINING if joining else "")
+            joining = False
             try:
                 try:
                     await self.process.start()

@@ -14,8 +14,12 @@
 Each transition is a ``golive.state`` event; legs publish their own steps.
 
 A failure ends only what it must. A leg that fails to prepare, to confirm or while on
-air is reported (``golive.leg_dropped``) and ends alone; the others go on, with a new
-encode to the destinations that are left. Only ``all_or_nothing`` turns a failure to
+air is reported (``golive.leg_dropped``) and ends alone; the others go on. A leg that
+joins late (baseFM after its cooldown) or leaves while on air changes only its own
+destination: the joiner goes out through its own relay from the running encode, and a
+leaver's relay is stopped, so the other destinations stay connected (the encode
+restarts only to take out a destination its tee still writes to: ``BroadcastPipeline.
+remove_destination``). Only ``all_or_nothing`` turns a failure to
 prepare or confirm into the end of the whole broadcast. Anything paid for (the baseFM
 session) is ended only by the operator or at the planned end: a leg ended by a failure,
 or a broadcast that failed, leaves it armed so going live again recovers it.
@@ -37,6 +41,7 @@ from studio.errors import StudioError
 from studio.golive.events import (
     Failed,
     LegDropped,
+    Notice,
     PlatformOffAir,
     SessionEnded,
     SessionStarted,
@@ -57,6 +62,8 @@ class Pipeline(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def restart_encoder(self, destinations: Sequence[Destination] | None = None) -> None: ...
+    async def add_destination(self, destination: Destination) -> None: ...
+    async def remove_destination(self, name: str, reason: str = "") -> bool: ...
     def reconnect_now(self) -> None: ...
 
 
@@ -337,17 +344,16 @@ class GoLive:
                     await task
 
     async def _leg_finished(self, leg: Leg) -> None:
-        """The platform ended this leg (a slot is over, baseFM's 2-hour limit): drop its
-        destination; the others go on with a new encode."""
+        """The platform ended this leg (a slot is over, baseFM's 2-hour limit), or it was
+        dropped: the stream stops going to its destination and the others stay live.
+        A relayed destination's relay stops alone; one the encode's tee still carries
+        can only leave with a new encode (see ``BroadcastPipeline.remove_destination``)."""
         if self._destinations.pop(leg.platform, None) is None or self.pipeline is None:
             return
-        remaining = [*self._destinations.values(), *self.extra]
-        if not remaining:
-            return
         try:
-            await self.pipeline.restart_encoder(remaining)
+            await self.pipeline.remove_destination(leg.platform, f"{leg.platform} has ended")
         except Exception as exc:  # noqa: BLE001 - the watchdog recovers the encode
-            log.error("restarting the encode without %s failed", leg.platform, exc_info=exc)
+            log.error("taking %s out of the broadcast failed", leg.platform, exc_info=exc)
             self.ctx.publish(
                 Failed(
                     platform="studio",
@@ -358,14 +364,22 @@ class GoLive:
 
     async def _join(self, leg: Leg) -> None:
         """A leg that was waiting (baseFM's cooldown) joins the broadcast: its
-        destination is added to the encode, which restarts (or starts) with it."""
+        destination is added to the running encode through its own relay, so the
+        other destinations stay connected; with no pipeline yet, one starts with it."""
         destination = await leg.destination()
         if destination is None:
             return
         self._destinations[leg.platform] = destination
         destinations = [*self._destinations.values(), *self.extra]
         if self.pipeline is not None:
-            await self.pipeline.restart_encoder(destinations)
+            await self.pipeline.add_destination(destination)
+            self.ctx.publish(
+                Notice(
+                    platform=leg.platform,
+                    text=f"{leg.platform} joins the broadcast on its own connection; the "
+                    "other destinations stay live",
+                )
+            )
         elif self.pipeline_factory is not None:
             self.pipeline = self.pipeline_factory(
                 destinations, self._refresh_all, self._refresh_one

@@ -1,8 +1,11 @@
 """baseFM's 429 (the wallet's 24-hour cooldown) is not a reason to end the broadcast:
 the other legs go live, baseFM waits as an operator step that counts down, and joins
-the encode when retried (by itself when the cooldown ends, or on the operator's
-``retry``); ``give up`` ends the baseFM leg alone. On the in-process sandbox, with the
-control API's operator answering as the console and ``studio answer`` do."""
+the broadcast when retried (by itself when the cooldown ends, or on the operator's
+``retry``) without a break for the others: its destination is added to the running
+encode on its own (a relay), retake.tv's ingest is never ended and published again.
+``give up`` ends the baseFM leg alone. On the in-process sandbox, with the control
+API's operator answering as the console and ``studio answer`` do; the real encode's
+side of the join is tests/broadcast/test_broadcast_join.py."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from studio.control.operator import ControlOperator
 from studio.errors import ValidationFailed
 from studio.golive.events import Notice, OperatorNeeded, OperatorWithdrawn
 from studio.platforms.basefm import BasefmClient
+from studio.sandbox.app import Sandbox
 from tests.golive.golive_helpers import (
     SANDBOX,
     WALLET,
@@ -55,6 +59,25 @@ def cooldown_steps(run: Broadcast) -> list[OperatorNeeded]:
     ]
 
 
+def retake_ingest_since(sandbox: Sandbox) -> float | None:
+    """When the sandbox's retake.tv last saw its ingest begin (a reconnect moves it)."""
+    (agent,) = sandbox.retake.world.agents.values()
+    return agent.ingest_since
+
+
+def assert_joined_without_a_break(run: Broadcast, sandbox: Sandbox, since: float | None) -> None:
+    """baseFM joined the running encode alone: retake.tv did not reconnect."""
+    ingest = run.pipelines[-1]
+    assert len(run.pipelines) == 1 and ingest.restarts == [] and ingest.joined == ["basefm"]
+    assert [d.name for d in ingest.destinations] == ["retake", "basefm"]
+    assert ingest.ingests == [("publish", "retake"), ("publish", "basefm")]
+    assert since is not None and retake_ingest_since(sandbox) == since
+    joined = [
+        e for e in run.recorder.events if isinstance(e, Notice) and "joins the broadcast" in e.text
+    ]
+    assert [(e.platform, e.level) for e in joined] == [("basefm", "info")]
+
+
 def started(run: Broadcast) -> tuple[ControlOperator, asyncio.Task]:
     operator = ControlOperator(run.golive.ctx.bus)
     run.golive.ctx.operator = operator  # the control API's operator, as in the service
@@ -62,7 +85,7 @@ def started(run: Broadcast) -> tuple[ControlOperator, asyncio.Task]:
 
 
 async def test_a_429_waits_counting_down_while_retake_is_live_then_joins_on_retry(
-    transport, control, clock
+    transport, control, clock, sandbox
 ):  # noqa: ANN001
     await register_retake(transport, control)
     await cooling_wallet(transport, control)
@@ -71,6 +94,7 @@ async def test_a_429_waits_counting_down_while_retake_is_live_then_joins_on_retr
     try:
         step = (await until(lambda: cooldown_steps(run)))[0]
         await until(lambda: "retake" in run.live())
+        since = retake_ingest_since(sandbox)
         assert "basefm" not in run.live() and "basefm" not in run.dropped()
         # the countdown's end is baseFM's: a day after the session ended
         assert DAY - 120 < step.data["until"] - clock.now() <= DAY
@@ -85,8 +109,7 @@ async def test_a_429_waits_counting_down_while_retake_is_live_then_joins_on_retr
         await control.delete("/_sandbox/basefm/cooldowns")
         operator.give("cooldown", "retry")
         await until(lambda: "basefm" in run.live(), 30)
-        assert sorted(d.name for d in run.pipelines[-1].destinations) == ["basefm", "retake"]
-        assert run.pipelines[-1].restarts[-1] == ["retake", "basefm"]
+        assert_joined_without_a_break(run, sandbox, since)
         assert [s["status"] for s in await basefm_sessions(control)] == ["ended", "live"]
         assert operator.pending == []
         run.golive.request_stop()
@@ -98,7 +121,7 @@ async def test_a_429_waits_counting_down_while_retake_is_live_then_joins_on_retr
     assert [s["status"] for s in await basefm_sessions(control)] == ["ended", "ended"]
 
 
-async def test_it_is_retried_by_itself_when_the_cooldown_ends(transport, control, clock):  # noqa: ANN001
+async def test_it_is_retried_by_itself_when_the_cooldown_ends(transport, control, clock, sandbox):  # noqa: ANN001
     """No answer at all: when the time baseFM gave is up, the leg tries again alone."""
     await register_retake(transport, control)
     await cooling_wallet(transport, control)
@@ -108,11 +131,13 @@ async def test_it_is_retried_by_itself_when_the_cooldown_ends(transport, control
     try:
         step = (await until(lambda: cooldown_steps(run)))[0]
         assert 30 < step.data["until"] - clock.now() <= 40
+        await until(lambda: "retake" in run.live())
+        since = retake_ingest_since(sandbox)
         await until(lambda: "basefm" in run.live(), 30)
         assert len(cooldown_steps(run)) == 1 and operator.pending == []
         withdrawn = [e for e in run.recorder.events if isinstance(e, OperatorWithdrawn)]
         assert [(e.need, e.id) for e in withdrawn] == [("cooldown", step.id)]
-        assert run.pipelines[-1].restarts[-1] == ["retake", "basefm"]
+        assert_joined_without_a_break(run, sandbox, since)
     finally:
         run.golive.request_stop()
         await asyncio.wait_for(going, 30)

@@ -116,7 +116,12 @@ class FastClock(FakeClock):
 
 class SandboxIngest:
     """The broadcast pipeline as the sandbox sees it: pushing to a destination is what
-    nginx's on_publish reports (``/_sandbox/ingest/{app}/{key}``); no picture is made."""
+    nginx's on_publish reports (``/_sandbox/ingest/{app}/{key}``); no picture is made.
+
+    ``ingests`` is every publish (``("publish", name)``) and its end (``("done", name)``)
+    in order, so a test sees which destinations reconnected. As ``BroadcastPipeline``
+    does, a destination added while running publishes alone (its own relay) and leaves
+    alone; one of the encode's own leaves with a restart."""
 
     def __init__(
         self,
@@ -130,22 +135,52 @@ class SandboxIngest:
         self.display_name = None
         self.started = False
         self.restarts: list[list[str]] = []
+        self.joined: list[str] = []
+        self.ingests: list[tuple[str, str]] = []
 
     @staticmethod
     def _path(destination: Destination) -> str:
         app, key = reveal(destination.url).rsplit("/", 2)[-2:]
         return f"/_sandbox/ingest/{app}/{key}"
 
+    async def _publish(self, destination: Destination) -> None:
+        if destination.name not in self.skip:  # an ingest that never arrives
+            await self.control.post(self._path(destination))
+            self.ingests.append(("publish", destination.name))
+
+    async def _done(self, destination: Destination) -> None:
+        await self.control.delete(self._path(destination))
+        self.ingests.append(("done", destination.name))
+
     async def start(self) -> None:
+        self.joined = []
         for destination in self.destinations:
-            if destination.name not in self.skip:  # an ingest that never arrives
-                await self.control.post(self._path(destination))
+            await self._publish(destination)
         self.started = True
 
     async def stop(self) -> None:
         for destination in self.destinations:
-            await self.control.delete(self._path(destination))
+            await self._done(destination)
         self.started = False
+
+    async def add_destination(self, destination: Destination) -> None:
+        self.destinations.append(destination)
+        if self.started:
+            self.joined.append(destination.name)
+            await self._publish(destination)
+
+    async def remove_destination(self, name: str, reason: str = "") -> bool:
+        leaving = [d for d in self.destinations if d.name == name]
+        if not leaving:
+            return False
+        self.destinations = [d for d in self.destinations if d.name != name]
+        if name in self.joined or not self.destinations or not self.started:
+            self.joined = [n for n in self.joined if n != name]
+            await self._done(leaving[0])
+            return False
+        await self._done(leaving[0])
+        await self.restart_encoder()
+        return True
 
     async def restart_encoder(self, destinations: Sequence[Destination] | None = None) -> None:
         await self.stop()
