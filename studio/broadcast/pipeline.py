@@ -227,9 +227,8 @@ class BroadcastPipeline:
         happens when a platform closes the ingest itself) is ended by stopping that
         relay alone. One the encode's tee still writes to cannot be taken out of a
         running tee (FFmpeg has no way to), and a platform that ended it must not go on
-        receiving the stream: the encode restarts without it, so the others reconnect
-        once. Nothing restarts when no other destination is left (the broadcast is
-        ending)."""
+        receiving the stream: the encode restarts without it (with no destination left,
+        it feeds the relays' pipe alone), so the others reconnect once."""
         if all(d.name != name for d in self.destinations):
             return False
         self.destinations = [d for d in self.destinations if d.name != name]
@@ -243,7 +242,7 @@ class BroadcastPipeline:
             and any(d.name == name for d in encoder.destinations)
             and encoder.states.get(name) != DestinationState.FAILED
         )
-        restart = in_tee and bool(self.destinations) and not self._stopping
+        restart = in_tee and not self._stopping
         if restart:
             await self.restart_encoder()
         if self._states.get(name) != DestinationState.STOPPED:

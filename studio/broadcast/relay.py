@@ -88,6 +88,8 @@ class DestinationRelay:
         )
 
     def start(self) -> None:
+        if self.joining and self.attempts == 0:
+            self._set_state(DestinationState.CONNECTING, JOINING)  # at once, for every view
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name=f"relay:{self.name}")
 

@@ -8,6 +8,7 @@ and nginx asks the sandbox before it accepts that publish (as baseFM's ingest do
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from studio.broadcast.destinations import Destination, DestinationState
 from studio.broadcast.events import DestinationStateChanged, ProcessStarted
 from studio.broadcast.pipeline import BroadcastPipeline
 from studio.broadcast.relay import JOINING
+from studio.console.model import ConsoleModel
+from studio.control.state import BroadcastState
 from studio.events import EventBus
 from studio.platforms.basefm import BasefmClient
 from studio.redaction import reveal
@@ -31,6 +34,7 @@ from tests.broadcast.broadcast_helpers import KIOSK, Recorder, ffprobe, need, ne
 pytestmark = pytest.mark.processes
 
 FAST = Backoff(first=0.5, factor=1.5, cap=2.0, jitter=0.1, attempts=None)
+SLOW = Backoff(first=60.0, factor=1.5, cap=60.0, jitter=0.0, attempts=None)
 WALLET = "0x" + "5e" * 20
 
 
@@ -84,6 +88,15 @@ def states(recorder: Recorder, name: str) -> list[tuple[str, str]]:
     ]
 
 
+def shown(events: list, name: str) -> tuple[str, str, str]:  # noqa: ANN001
+    """What the operator's console shows for ``name`` after ``events``: label, level,
+    and the reason under it."""
+    model = ConsoleModel()
+    model.apply_all(events)
+    dest = model.destinations[name]
+    return (*dest.shown(model.now(), model.encoder), dest.reason)
+
+
 def ffmpeg_starts(recorder: Recorder) -> list[int | None]:
     return [
         e.pid for e in recorder.events if isinstance(e, ProcessStarted) and e.process == "ffmpeg"
@@ -116,6 +129,9 @@ async def test_a_destination_added_while_live_joins_without_a_break_for_the_othe
         }
 
         await live.add_destination(joiner)
+        # the operator sees it connecting because it joins, not a fault being retried
+        joining = list(recorder.events)
+        assert shown(joining, "basefm") == ("Connecting", "warning", JOINING)
 
         assert [d.name for d in live.destinations] == ["retake", "clawcast", "basefm"]
         assert await live.wait_live(["basefm"], limit=20)
@@ -134,6 +150,19 @@ async def test_a_destination_added_while_live_joins_without_a_break_for_the_othe
             "2 s of frames relayed to baseFM",
         )
         assert world.basefm_ingest() == ["active"]  # the sandbox accepted its own key
+        # the console and the control API show it live, at the relay's own rate
+        label, level, _ = shown(list(recorder.events), "basefm")
+        assert label.startswith("Live ") and label.endswith(" kb/s") and level == "success"
+        control = BroadcastState()
+        for event in recorder.events:
+            control.apply(event)
+        snapshot = control.snapshot()
+        assert {n: d["state"] for n, d in snapshot["destinations"].items()} == {
+            "retake": "live",
+            "clawcast": "live",
+            "basefm": "live",
+        }
+        assert "relay:basefm" in snapshot["encoder"]
         # the others went on: same encoder, still live, their one publish still growing
         assert live.encoder.process.pid == encoder_pid and live.encoder.running
         assert live.destination_states == {
@@ -147,8 +176,6 @@ async def test_a_destination_added_while_live_joins_without_a_break_for_the_othe
                 5,
                 f"{steady} still receiving",
             )
-        # the operator's reconnect key reaches the joiner's relay as any relay's
-        live.reconnect_now()
         assert live.recoveries == 0
     assert ffmpeg_starts(recorder) == [encoder_pid]
     for name, steady in (("retake", "retakesteady01"), ("clawcast", "clawsteady0001")):
@@ -179,6 +206,7 @@ async def test_a_relayed_destination_leaves_alone_and_a_tee_one_with_a_new_encod
         assert live.encoder is not None and await live.wait_live(limit=15)
         encoder_pid = live.encoder.process.pid
         await live.add_destination(joiner)
+        assert live.destination_states["extra"] == DestinationState.CONNECTING
         assert await live.wait_live(["extra"], limit=20)
         relay_process = live.relays["extra"].process
         assert relay_process is not None
@@ -199,3 +227,51 @@ async def test_a_relayed_destination_leaves_alone_and_a_tee_one_with_a_new_encod
     assert len(world.publishes("clawleave00001")) == 1  # not sent to again
     assert len(world.publishes("retakeleave001")) == 2  # it reconnected once, for that
     assert states(recorder, "clawcast")[-1][0] == "stopped"
+
+
+async def test_a_joiner_that_fails_is_retried_like_any_relay_and_rejoins_the_tee_on_recovery(
+    world: World, bus: EventBus, recorder: Recorder, tmp_path: Path
+) -> None:
+    """Its platform's ingest is not up yet: the joiner fails and waits its relay's
+    backoff (60 s) alone; the operator's reconnect skips that wait. When the encoder
+    later dies, the new encode carries it in its tee like the others."""
+    receiver = world.receiver
+    port = free_port()
+    late = RtmpReceiver(port, tmp_path / "late")
+    destinations = [Destination.from_parts("retake", receiver.url("extra"), "retakeretry01")]
+    joiner = Destination.from_parts("late", f"rtmp://127.0.0.1:{port}/extra", "latekey000001")
+    try:
+        async with BroadcastPipeline(
+            destinations, KIOSK, bus=bus, backoff=FAST, relay_backoff=SLOW
+        ) as live:
+            assert live.encoder is not None and await live.wait_live(limit=15)
+            encoder_pid = live.encoder.process.pid
+            await live.add_destination(joiner)
+            await wait_until(
+                lambda: live.destination_states.get("late") == DestinationState.RETRYING,
+                15,
+                "the joiner fails and waits its backoff",
+            )
+            failed = [r for s, r in states(recorder, "late") if s == "failed"]
+            assert len(failed) == 1 and failed[0]
+            retrying = [
+                e
+                for e in recorder.events
+                if isinstance(e, DestinationStateChanged) and e.destination == "late"
+            ][-1]
+            assert (retrying.state, retrying.attempt, retrying.retry_in) == ("retrying", 1, 60.0)
+            assert live.destination_states["retake"] == DestinationState.LIVE
+            await late.__aenter__()
+            live.reconnect_now()
+            assert await live.wait_live(["late"], limit=15)  # well before 60 s
+            assert live.encoder.process.pid == encoder_pid and live.recoveries == 0
+            assert len(world.publishes("retakeretry01")) == 1
+
+            live.encoder.process.signal(signal.SIGKILL)
+            await wait_until(lambda: live.recoveries == 1, 20, "the encode recovered")
+            assert [d.name for d in live.encoder.destinations] == ["retake", "late"]
+            assert live.relays == {}
+            assert await live.wait_live(limit=15)
+        assert [p.name.split("-")[0] for p in late.recordings("extra")] == ["latekey000001"] * 2
+    finally:
+        await late.__aexit__()

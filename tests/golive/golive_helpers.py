@@ -174,7 +174,7 @@ class SandboxIngest:
         if not leaving:
             return False
         self.destinations = [d for d in self.destinations if d.name != name]
-        if name in self.joined or not self.destinations or not self.started:
+        if name in self.joined or not self.started:
             self.joined = [n for n in self.joined if n != name]
             await self._done(leaving[0])
             return False
