@@ -2,11 +2,11 @@
 
 The encoder writes one copy of the stream (MPEG-TS) into a pipe only the studio holds;
 the studio reads it on its event loop and passes it on into the standard input of
-every relay serving a destination that fell out of the encoder's tee. One feed serves
-them all: a feed per destination made the encoder mux, and the studio read, one more
-copy of the stream for every destination even with no relay running (issue 9, row 4;
-docs/bench/profiles/row4-destinations.txt). Nothing is on a port or a path another
-local user could read from or write to.
+every relay serving a destination that fell out of the encoder's tee or joined after
+the encoder started. One feed serves them all: a feed per destination made the encoder
+mux, and the studio read, one more copy of the stream for every destination even with
+no relay running (issue 9, row 4; docs/bench/profiles/row4-destinations.txt). Nothing
+is on a port or a path another local user could read from or write to.
 
 The studio never lets the encoder wait on a relay: pipes are 1 MiB, writes to the
 relay do not block, and data a stuck relay cannot take is dropped (MPEG-TS

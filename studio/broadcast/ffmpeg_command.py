@@ -7,7 +7,8 @@ and to one private MPEG-TS feed: a pipe to the studio, never a loopback port
 another local user could read or write (``feed_pump.py``). A destination that fails
 is dropped from the tee (``onfail=ignore``) and is then served by its own small
 ``-c copy`` relay reading that feed (passed on by the studio) on standard input, so the
-encode never stops for it. One feed serves every relay: the tee's extra work is one
+encode never stops for it; a destination that joins while the encode runs (baseFM after
+its cooldown) is served the same way, so the encode never restarts for it either. One feed serves every relay: the tee's extra work is one
 FLV mux per destination and one MPEG-TS mux in all.
 
 The command lines contain stream keys: never log them unredacted

@@ -176,7 +176,7 @@ class BasefmLeg(Leg):
                 self._cooling(again)
         self.cooldown_until = None
         self._armed()
-        assert self.ctx.join is not None, "the sequence adds a late leg to the encode"
+        assert self.ctx.join is not None, "the sequence adds a late leg to the broadcast"
         await self.ctx.join(self)
         await self.confirm_live()
 
