@@ -5,6 +5,7 @@ end, and the recordings read back with ffprobe."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import signal
@@ -15,17 +16,21 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from studio.broadcast.relay import JOINING
 from studio.broadcast.thumbnails import LIVE_RED, is_blank
 from studio.config import Paths
+from studio.control.operator import ControlOperator
 from studio.events import EventBus
 from studio.golive.assemble import build, close_kiosk_link
 from studio.golive.leg import Timing
 from studio.golive.operator import GivenAnswers
 from studio.golive.plan import Plan
 from studio.journal import Journal
+from studio.platforms.basefm import BasefmClient
 from studio.platforms.retake import RetakeClient
 from studio.platforms.retake_credentials import credentials_from_registration, save_credentials
 from studio.sandbox.rehearsal import rehearsal_world
+from studio.session_store import SessionStore
 from tests.broadcast.broadcast_helpers import Recorder, ffprobe, need, need_rtmp
 
 pytestmark = pytest.mark.processes
@@ -254,3 +259,81 @@ async def test_first_thumbnail_before_the_agent_writes_is_the_opening_card(world
     assert kept[0].parent == paths.journal.parent / "thumbnails" / f"session-{outcome.session_id}"
     assert kept[-1].read_bytes() == thumb.content
     assert all(path.stat().st_mode & 0o777 == 0o600 for path in kept)
+
+
+async def test_basefm_joining_after_its_cooldown_leaves_retake_connected(world, tmp_path):
+    """The wallet's one session a day is used: retake.tv goes live alone, baseFM waits
+    out its cooldown (cleared here, then retried as the operator would) and joins the
+    running encode on its own relay. retake.tv's publish at nginx is never interrupted:
+    one recording, one ingest start at the sandbox, the same encoder process."""
+    paths = Paths.from_env()
+    await register(world, paths)
+    async with httpx.AsyncClient(base_url=world.origin) as control:
+        await control.post("/_sandbox/basefm/token-holders", json={"wallets": [WALLET]})
+    async with BasefmClient(world.origin, store=SessionStore(tmp_path / "earlier.json")) as dj:
+        await dj.create_stream(WALLET, "Earlier DJ", None, None)
+        await dj.end_session()
+    bus = EventBus()
+    recorder = Recorder(bus)
+    desk = ControlOperator(bus)
+    plan = Plan(retake=True, basefm=True, basefm_wallet=WALLET, duration=90, log=tmp_path / "s.log")
+    golive = build(
+        plan,
+        bus=bus,
+        operator=GivenAnswers({"tweet_url": TWEET}, then=desk),
+        urls=world.urls,
+        paths=paths,
+        timing=FAST,
+    )
+    (agent,) = world.sandbox.retake.world.agents.values()
+
+    def live_on() -> set[str]:
+        return {e.platform for e in recorder.of("golive.live")}
+
+    async def until(condition, within: float):  # noqa: ANN001, ANN202
+        async with asyncio.timeout(within):
+            while not condition():  # noqa: ASYNC110 - polling for a condition
+                await asyncio.sleep(0.1)
+
+    going = asyncio.create_task(golive.run())
+    try:
+        await until(
+            lambda: (
+                "retake" in live_on()
+                and any(e.need == "cooldown" for e in recorder.of("operator.needed"))
+            ),
+            60,
+        )
+        assert golive.pipeline is not None and golive.pipeline.encoder is not None
+        encoder_pid = golive.pipeline.encoder.process.pid
+        retake_since = agent.ingest_since
+        assert retake_since is not None and len(world.receiver.recordings("retake")) == 1
+        async with httpx.AsyncClient(base_url=world.origin) as control:
+            await control.delete("/_sandbox/basefm/cooldowns")
+        desk.give("cooldown", "retry")
+        await until(lambda: "basefm" in live_on(), 60)
+        await until(lambda: world.receiver.recordings("basefm"), 10)
+        assert golive.pipeline.encoder.process.pid == encoder_pid
+        assert agent.ingest_since == retake_since  # retake.tv's ingest never restarted
+        golive.request_stop()
+        outcome = await asyncio.wait_for(going, 60)
+    finally:
+        golive.request_stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(going, 60)
+        await close_kiosk_link(golive)
+    assert outcome.ok, (outcome.errors, recorder.lines[-10:])
+    assert len(world.receiver.recordings("retake")) == 1
+    assert len(world.receiver.recordings("basefm")) == 1
+    assert [e.pid for e in recorder.of("process.started") if e.process == "ffmpeg"] == [encoder_pid]
+    basefm = [
+        (e.state, e.reason) for e in recorder.of("destination.state") if e.destination == "basefm"
+    ]
+    assert basefm[:2] == [("connecting", JOINING), ("live", "")]
+    retake = [e.state for e in recorder.of("destination.state") if e.destination == "retake"]
+    assert retake == ["connecting", "live", "stopped"]
+    notices = [e.text for e in recorder.of("golive.notice") if e.platform == "basefm"]
+    assert (
+        "basefm joins the broadcast on its own connection; the other destinations stay live"
+        in notices
+    )
