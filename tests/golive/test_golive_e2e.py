@@ -313,6 +313,7 @@ async def test_basefm_joining_after_its_cooldown_leaves_retake_connected(world, 
         desk.give("cooldown", "retry")
         await until(lambda: "basefm" in live_on(), 60)
         await until(lambda: world.receiver.recordings("basefm"), 10)
+        assert await golive.pipeline.wait_live(["retake", "basefm"], limit=30)
         assert golive.pipeline.encoder.process.pid == encoder_pid
         assert agent.ingest_since == retake_since  # retake.tv's ingest never restarted
         golive.request_stop()
