@@ -327,6 +327,10 @@ class BroadcastPipeline:
             self.feed.encoder_started()
         self._changed.set()
         self.bus.publish(ProcessStarted(process="ffmpeg", pid=self.encoder.process.pid))
+        carried = {d.name for d in self.encoder.destinations}
+        for late in self.destinations:  # joined while this encode was starting
+            if late.name not in carried and late.name not in self.relays:
+                self._relay(late, joining=True)
 
     def _destination_failed(self, destination: Destination, reason: str) -> None:
         if self._stopping or destination.name in self.relays:
