@@ -1,4 +1,12 @@
-"""The console's picture of the broadcast, folded from the core's typed events.
+"""The console's view of the broadcast, built on the core's one fold of the typed events.
+
+``studio.control.state.BroadcastState`` folds the events (legs, destinations, encoder
+stats, viewers, pending steps, notices, chat, slides, votes, the ClawCast slot); the
+service hands its snapshot to a console that attaches and the console rebuilds the same
+state from it (``apply_snapshot``). What is the console's own is here: the chat timeline
+(with the studio's own lines and their echoes folded into one), the notice lines, the
+health texts and levels, the stream's sound as ``audio.*`` and ``audio.status`` tell it,
+and the queues it fetches on request.
 
 No Textual here: the console panes read it, and the CLI or a test can use it alone.
 ``ConsoleModel.apply`` takes one event and returns the topics it changed (``chat``,
@@ -11,6 +19,7 @@ Clocks are injected (``now``) so countdowns are testable and snapshots are froze
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -27,13 +36,12 @@ from studio.audio.events import (
     TrackStarted,
 )
 from studio.broadcast.events import (
-    DestinationStateChanged,
     EncoderStats,
     PipelineRecovered,
-    PipelineStateChanged,
     ProcessExited,
     RecoveryScheduled,
 )
+from studio.control.state import BroadcastState, Leg, Part
 from studio.events import Event
 from studio.golive.events import (
     AudienceAlert,
@@ -44,20 +52,11 @@ from studio.golive.events import (
     DuetTurn,
     Failed,
     Notice,
-    OperatorAnswered,
     OperatorNeeded,
-    OperatorWithdrawn,
-    PlatformLive,
-    PlatformStopped,
     PollResultsChanged,
     SessionEnded,
-    SessionStarted,
     SlidesOnAir,
-    StepChanged,
-    StreamHealth,
-    Viewers,
 )
-from studio.platforms.retake_events import RetakeFeedState
 
 Topic = Literal[
     "chat", "encoder", "destinations", "viewers", "legs", "operator", "notices", "pipeline",
@@ -118,6 +117,13 @@ class EncoderHealth:
         """OBS's form: ``n / total (x%)``."""
         return f"{self.dropped:,} / {self.frames:,} ({self.dropped_percent:.1f}%)"
 
+    @classmethod
+    def of(cls, stats: EncoderStats | None) -> EncoderHealth:
+        if stats is None:
+            return cls()
+        return cls(stats.fps, stats.speed, stats.bitrate_kbps, stats.frame, stats.drop_frames,
+                   stats.at, stats.ended)  # fmt: skip
+
 
 @dataclass
 class DestinationHealth:
@@ -151,34 +157,6 @@ class DestinationHealth:
         if self.state == "failed":
             return "Failed", "error"
         return "Inactive", "muted"
-
-
-@dataclass
-class Leg:
-    platform: str
-    step: str = ""
-    step_state: str = ""
-    live: bool = False
-    url: str | None = None
-    viewers: int | None = None
-    stopped: bool = False
-    error: str | None = None
-    health: str | None = None
-
-
-@dataclass
-class PendingStep:
-    platform: str
-    need: str
-    prompt: str
-    data: dict[str, Any]
-    asked_at: float
-    id: str | None = None
-    """The service's id of the step, which the ``answer`` command names."""
-
-    @property
-    def key(self) -> str:
-        return self.id or f"{self.platform}-{self.need}"
 
 
 @dataclass
@@ -218,40 +196,42 @@ class NoticeLine:
     text: str
 
 
+TOPICS: dict[Part, frozenset[Topic]] = {
+    "state": frozenset(),
+    "session": frozenset({"legs"}),
+    "legs": frozenset({"legs"}),
+    "viewers": frozenset({"viewers"}),
+    "destinations": frozenset({"destinations"}),
+    "encoder": frozenset({"encoder", "destinations"}),
+    "pipeline": frozenset({"pipeline"}),
+    "chat": frozenset({"chat"}),
+    "activity": frozenset({"chat"}),
+    "pending": frozenset({"operator"}),
+    "notices": frozenset({"notices"}),
+    "slides": frozenset({"slides"}),
+    "poll_results": frozenset({"slides"}),
+    "clawcast_slot": frozenset({"queue"}),
+    "ended": frozenset({"legs", "operator"}),
+}
+"""The panes' topics each part of the core's state moves."""
+AUDIO_EVENTS = (SpeechQueued, SpeechStarted, SpeechFinished, TrackStarted, MusicStopped,
+                MixerChanged, SoundPlayed)  # fmt: skip
+
+
 @dataclass
 class ConsoleModel:
     now: Callable[[], float] = time.time
     scrollback: int = CHAT_SCROLLBACK
     me: str | None = None
     """The streamer's own name on every platform: its lines are marked as the studio's own."""
-    names: dict[str, str] = field(default_factory=dict)
-    """The studio's own name on each platform (the service's ``golive.live`` and its
-    snapshot's legs say it): that author's lines are the studio's own."""
 
+    state: BroadcastState = field(default_factory=BroadcastState)
+    """The core's fold of the events: what the service's snapshot carries."""
     chat: deque[TimelineEntry] = field(init=False)
     chat_total: int = 0
-    encoder: EncoderHealth = field(default_factory=EncoderHealth)
-    destinations: dict[str, DestinationHealth] = field(default_factory=dict)
-    legs: dict[str, Leg] = field(default_factory=dict)
-    viewer_history: deque[tuple[float, int]] = field(
-        default_factory=lambda: deque(maxlen=VIEWER_SAMPLES)
-    )
-    pending: dict[str, PendingStep] = field(default_factory=dict)
     notices: deque[NoticeLine] = field(default_factory=lambda: deque(maxlen=NOTICES_KEPT))
     notices_total: int = 0
-    display: str | None = None
-    xauthority: str | None = None
-    """The X authority file holding the display's cookie (the service names it)."""
-    grid: tuple[int, int] | None = None
-    pipeline_state: str = "idle"
-    session_id: int | None = None
-    ended: SessionEnded | None = None
-    feed_state: str | None = None
     queue: dict[str, Any] = field(default_factory=dict)
-    poll_results: tuple[int, ...] = ()
-    slides_on_air: list[dict[str, Any]] = field(default_factory=list)
-    clawcast_slot: ClawcastSlotHeld | None = None
-    """The ClawCast slot this studio holds: its name in the queue and when it plays."""
     audio: AudioState = field(default_factory=AudioState)
     _unechoed: deque[tuple[str, str, float]] = field(
         default_factory=lambda: deque(maxlen=ECHOES_KEPT), init=False, repr=False
@@ -261,6 +241,8 @@ class ConsoleModel:
         default_factory=lambda: deque(maxlen=ECHOES_KEPT), init=False, repr=False
     )
     """The studio's lines that came through the chat feed before the service said it sent them."""
+    _slides: list[dict[str, Any]] = field(default_factory=list, init=False, repr=False)
+    """The slides on air as the timeline last saw them (a poll's line names its options)."""
 
     def __post_init__(self) -> None:
         self.chat = deque(maxlen=self.scrollback)
@@ -273,15 +255,93 @@ class ConsoleModel:
     # -- reading -----------------------------------------------------------------------
 
     @property
+    def legs(self) -> dict[str, Leg]:
+        return self.state.legs
+
+    @property
+    def pending(self) -> dict[str, OperatorNeeded]:
+        """Steps waiting for the operator, by their key."""
+        return self.state.pending
+
+    @property
+    def ended(self) -> SessionEnded | None:
+        return self.state.ended
+
+    @property
+    def session_id(self) -> int | None:
+        return self.state.session_id
+
+    @property
+    def display(self) -> str | None:
+        return self.state.display
+
+    @property
+    def xauthority(self) -> str | None:
+        """The X authority file holding the display's cookie (the service names it)."""
+        return self.state.service.get("xauthority") or None
+
+    @property
+    def clawcast_slot(self) -> ClawcastSlotHeld | None:
+        """The ClawCast slot this studio holds: its name in the queue and when it plays."""
+        return self.state.clawcast_slot
+
+    @property
+    def poll_results(self) -> tuple[int, ...]:
+        results = self.state.poll_results
+        return () if results is None else tuple(results.results)
+
+    @property
+    def slides_on_air(self) -> list[dict[str, Any]]:
+        slides = self.state.slides
+        return [] if slides is None else slides.slides
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The studio's own name on each platform (``golive.live`` says it): that author's
+        lines are the studio's own."""
+        return {platform: leg.name for platform, leg in self.legs.items() if leg.name}
+
+    @property
+    def encoder(self) -> EncoderHealth:
+        """The encoder's newest figures (not a relay's)."""
+        stats = (s for source, s in self.state.encoder.items() if not source.startswith("relay:"))
+        return EncoderHealth.of(max(stats, key=lambda s: s.at, default=None))
+
+    @property
+    def destinations(self) -> dict[str, DestinationHealth]:
+        """Each destination's state, with its relay's rate where it has one."""
+        shown = {
+            name: DestinationHealth(name, d.state, d.reason, d.attempt, d.retry_at)
+            for name, d in self.state.destinations.items()
+        }
+        for source, stats in self.state.encoder.items():
+            if source.startswith("relay:"):
+                name = source.removeprefix("relay:")
+                shown.setdefault(name, DestinationHealth(name)).bitrate_kbps = stats.bitrate_kbps
+        return shown
+
+    @property
+    def viewer_history(self) -> list[tuple[float, int]]:
+        """The viewers on all platforms together, at each count a platform sent."""
+        samples = sorted(
+            (at, platform, n)
+            for platform, history in self.state.viewer_history.items()
+            for at, n in history
+        )
+        latest: dict[str, int] = {}
+        totals: deque[tuple[float, int]] = deque(maxlen=VIEWER_SAMPLES)
+        for at, platform, n in samples:
+            latest[platform] = n
+            totals.append((at, sum(latest.values())))
+        return list(totals)
+
+    @property
     def viewers_total(self) -> int:
         return sum(leg.viewers or 0 for leg in self.legs.values())
 
     @property
     def live(self) -> bool:
         return any(leg.live and not leg.stopped for leg in self.legs.values())
-
-    def oldest_pending(self) -> PendingStep | None:
-        return min(self.pending.values(), key=lambda p: p.asked_at, default=None)
 
     # -- folding -----------------------------------------------------------------------
 
@@ -291,209 +351,38 @@ class ConsoleModel:
             topics |= self.apply(event)
         return topics
 
-    def apply(self, event: Event) -> set[Topic]:  # noqa: C901 (one dispatch table)
-        match event:
-            case ChatLine():
-                own = event.author == self._own_name(event.platform)
-                if own and self._seen_once(self._unechoed, self._echoed, event):
-                    return set()  # the echo of a line the timeline already shows
-                kind: LineKind = "sent" if own else "chat"
-                self._add(TimelineEntry(event.at, event.platform, kind, event.author, event.text,
-                                    first_time=event.first_time))  # fmt: skip
-                return {"chat"}
-            case AudienceAlert():
-                self._add(TimelineEntry(event.at, event.platform, event.alert, event.who,
-                                    event.detail or event.text or "", amount=event.amount))  # fmt: skip
-                return {"chat"}
-            case RetakeFeedState():
-                self.feed_state = event.state
-                return {"legs"}
-            case PollResultsChanged():
-                results = tuple(event.results)
-                if results == self.poll_results:
-                    return set()
-                self.poll_results = results
-                self._add(self._poll_line(event.at, event.platform, results))
-                return {"slides", "chat"}
-            case SlidesOnAir():
-                self.slides_on_air = list(event.slides)
-                if event.platform != "clawcast":
-                    return {"slides"}
-                kinds = ", ".join(str(s.get("type")) for s in event.slides)
-                self._add(TimelineEntry(event.at, event.platform, "activity", "slides",
-                                        f"{len(event.slides)} on air ({kinds})"))  # fmt: skip
-                return {"slides", "chat"}
-            case ClawcastSlotHeld():
-                self.clawcast_slot = event
-                where = ("live now" if event.position_in_queue == 0
-                         else f"position {event.position_in_queue} in the queue")  # fmt: skip
-                self._add(TimelineEntry(event.at, event.platform, "activity",
-                                        event.streamer_name, f"holds a slot: {where}"))  # fmt: skip
-                return {"queue", "chat"}
-            case DuetTurn():
-                self._add(TimelineEntry(event.at, event.platform, "activity", event.name,
-                                        f"duet {event.role}: {event.text}"))  # fmt: skip
-                return {"chat"}
-            case StreamHealth():
-                self._leg(event.platform).health = event.health
-                return {"legs"}
-            case ChatSent():
-                echoes = event.to is None and self._own_name(event.platform) is not None
-                if echoes and self._seen_once(self._echoed, self._unechoed, event):
-                    return set()  # its echo came first and is on the timeline
-                where = f" → {event.to}" if event.to else ""
-                self._add(
-                    TimelineEntry(
-                        event.at, event.platform, "sent", (self.me or "you") + where, event.text
-                    )
-                )
-                return {"chat"}
-            case EncoderStats():
-                return self._stats(event)
-            case DestinationStateChanged():
-                dest = self.destinations.setdefault(
-                    event.destination, DestinationHealth(event.destination)
-                )
-                dest.state, dest.reason, dest.attempt = event.state, event.reason, event.attempt
-                dest.retry_at = event.at + event.retry_in if event.retry_in is not None else None
-                return {"destinations"}
-            case PipelineStateChanged():
-                self.pipeline_state = event.state
-                self.display = event.display or self.display
-                self.grid = event.grid or self.grid
-                return {"pipeline"}
-            case RecoveryScheduled():
-                self._notice(event.at, "broadcast", "warning", f"Recovering from {event.reason}: "
-                             f"attempt {event.attempt} in {event.delay:.0f} s")  # fmt: skip
-                return {"notices", "pipeline"}
-            case PipelineRecovered():
-                self._notice(event.at, "broadcast", "info", f"Recovered from {event.reason}")
-                return {"notices", "pipeline"}
-            case ProcessExited():
-                self._notice(event.at, "broadcast", "error",
-                             f"{event.process} exited (code {event.returncode})")  # fmt: skip
-                return {"notices"}
-            case StepChanged():
-                leg = self._leg(event.platform)
-                leg.step, leg.step_state = event.step, event.state
-                return {"legs"}
-            case PlatformLive():
-                leg = self._leg(event.platform)
-                leg.live, leg.url, leg.stopped = True, event.url, False
-                if event.name:
-                    self.names[event.platform] = event.name
-                if event.viewers is not None:
-                    leg.viewers = event.viewers
-                return {"legs", "viewers"}
-            case Viewers():
-                self._leg(event.platform).viewers = event.viewers
-                self.viewer_history.append((event.at, self.viewers_total))
-                return {"viewers"}
-            case PlatformStopped():
-                leg = self._leg(event.platform)
-                leg.live, leg.stopped = False, True
-                return {"legs"}
-            case Failed():
-                leg = self._leg(event.platform)
-                leg.error = event.error
-                text = f"{event.error} {event.fix}" if event.fix else event.error
-                self._notice(event.at, event.platform, "error", text)
-                return {"legs", "notices"}
-            case Notice():
-                self._notice(event.at, event.platform, event.level, event.text)
-                return {"notices"}
-            case BuilderNotification():
-                self._builder(event)
-                return {"notices"}
-            case SpeechQueued() | SpeechStarted() | SpeechFinished() | TrackStarted():
-                return self._audio(event)
-            case MusicStopped() | MixerChanged() | SoundPlayed():
-                return self._audio(event)
-            case OperatorNeeded():
-                step = PendingStep(
-                    event.platform, event.need, event.prompt, dict(event.data), event.at,
-                    getattr(event, "id", None),
-                )  # fmt: skip
-                self.pending[step.key] = step
-                return {"operator"}
-            case OperatorAnswered() | OperatorWithdrawn():
-                self.pending.pop(_step_key(event), None)
-                return {"operator"}
-            case SessionStarted():
-                self.session_id, self.ended = event.session_id, None
-                for platform in event.platforms:
-                    self._leg(platform)
-                return {"legs"}
-            case SessionEnded():
-                self.ended = event
-                self.pending.clear()
-                for leg in self.legs.values():
-                    leg.live = False
-                return {"legs", "operator"}
-        return set()
+    def apply(self, event: Event) -> set[Topic]:
+        parts = self.state.apply(event)
+        if not parts:
+            return self._audio(event) if isinstance(event, AUDIO_EVENTS) else set()
+        topics: set[Topic] = set()
+        for part in parts:
+            topics |= TOPICS[part]
+        if ("chat" in parts or "activity" in parts) and not self._timeline(event):
+            topics.discard("chat")
+        if "notices" in parts:
+            self._notice_of(event)
+        return topics
 
     def apply_snapshot(self, snapshot: Mapping[str, Any]) -> set[Topic]:
-        """The whole state a service hands over on attach (``studio.control.state``'s
-        snapshot: legs, destinations, encoder, viewers, chat, pending steps, notices…);
-        an in-process service may hand over its ``events`` to replay instead."""
+        """Start again from the whole state a service hands over on attach or resync
+        (``BroadcastState.snapshot``); an in-process service may hand over its ``events``
+        to replay instead. The timeline and notices are drawn from it as if the console
+        had seen every event it holds."""
         from studio.control.client import parse_event
 
-        def replay(raws: Any) -> set[Topic]:
-            events = (raw if isinstance(raw, Event) else parse_event(raw) for raw in (raws or ()))
-            return self.apply_all(e for e in events if e is not None)
-
-        topics = replay(snapshot.get("events"))
-        if snapshot.get("session_id") is not None:
-            self.session_id = int(snapshot["session_id"])
-        if snapshot.get("display"):
-            self.display = str(snapshot["display"])
-            topics.add("pipeline")
-        service = snapshot.get("service")
-        if isinstance(service, Mapping) and service.get("xauthority"):
-            self.xauthority = str(service["xauthority"])
-        if snapshot.get("pipeline"):
-            self.pipeline_state = str(snapshot["pipeline"])
-        for name, raw in (snapshot.get("legs") or {}).items():
-            leg = self._leg(name)
-            leg.live, leg.url = bool(raw.get("live")), raw.get("url")
-            leg.viewers, leg.health = raw.get("viewers"), raw.get("health")
-            leg.stopped = raw.get("stopped") is not None
-            if raw.get("name"):
-                self.names[name] = str(raw["name"])
-            leg.error = (raw.get("failed") or {}).get("error")
-            steps = raw.get("steps") or []
-            if steps:
-                leg.step, leg.step_state = steps[-1].get("step", ""), steps[-1].get("state", "")
-            topics.add("legs")
-        for name, raw in (snapshot.get("destinations") or {}).items():
-            self.destinations[name] = DestinationHealth(
-                name, str(raw.get("state", "connecting")), str(raw.get("reason") or ""),
-                int(raw.get("attempt") or 0), raw.get("retry_at"),
-            )  # fmt: skip
-            topics.add("destinations")
-        topics |= replay((snapshot.get("encoder") or {}).values())
-        samples = sorted(
-            (float(at), platform, int(n))
-            for platform, raw in (snapshot.get("viewers") or {}).items()
-            for at, n in raw.get("history") or ()
-        )
-        latest: dict[str, int] = {}
-        for at, platform, n in samples:
-            latest[platform] = n
-            self.viewer_history.append((at, sum(latest.values())))
-        if samples:
-            topics.add("viewers")
-        for key in ("chat", "pending", "notices"):
-            topics |= replay(snapshot.get(key))
-        topics |= replay(
-            snapshot.get(k)
-            for k in ("slides", "poll_results", "clawcast_slot", "ended")
-            if snapshot.get(k)
-        )
+        self.reset()
+        self.state = BroadcastState.from_snapshot(snapshot)
+        for event in heapq.merge(self.state.chat, self.state.activity, key=lambda e: e.at):
+            self._timeline(event)
+        for notice in self.state.notices:
+            self._notice_of(notice)
         if isinstance(snapshot.get("queue"), Mapping):
             self.queue = dict(snapshot["queue"])
-            topics.add("queue")
-        return topics
+        events = (raw if isinstance(raw, Event) else parse_event(raw)
+                  for raw in snapshot.get("events") or ())  # fmt: skip
+        self.apply_all(e for e in events if e is not None)
+        return set(ALL_TOPICS)
 
     def set_audio_status(self, data: Mapping[str, Any] | None, refusal: str = "") -> set[Topic]:
         """What ``audio.status`` answered (None: refused, ``refusal`` says why)."""
@@ -523,13 +412,72 @@ class ConsoleModel:
         self.queue[platform] = data
         return {"queue"}
 
+    # -- the timeline and the notices ---------------------------------------------------
+
+    def _timeline(self, event: Event) -> bool:  # noqa: C901 (one line per event type)
+        """The timeline's line for a chat or activity event; False when it adds none."""
+        match event:
+            case ChatLine():
+                own = event.author == self._own_name(event.platform)
+                if own and self._seen_once(self._unechoed, self._echoed, event):
+                    return False  # the echo of a line the timeline already shows
+                kind: LineKind = "sent" if own else "chat"
+                self._add(TimelineEntry(event.at, event.platform, kind, event.author, event.text,
+                                        first_time=event.first_time))  # fmt: skip
+            case AudienceAlert():
+                self._add(TimelineEntry(event.at, event.platform, event.alert, event.who,
+                                        event.detail or event.text or "", amount=event.amount))  # fmt: skip
+            case ChatSent():
+                echoes = event.to is None and self._own_name(event.platform) is not None
+                if echoes and self._seen_once(self._echoed, self._unechoed, event):
+                    return False  # its echo came first and is on the timeline
+                where = f" → {event.to}" if event.to else ""
+                self._add(TimelineEntry(event.at, event.platform, "sent",
+                                        (self.me or "you") + where, event.text))  # fmt: skip
+            case DuetTurn():
+                self._add(TimelineEntry(event.at, event.platform, "activity", event.name,
+                                        f"duet {event.role}: {event.text}"))  # fmt: skip
+            case SlidesOnAir():
+                self._slides = list(event.slides)
+                if event.platform != "clawcast":
+                    return False  # the kiosk's own slides
+                kinds = ", ".join(str(s.get("type")) for s in event.slides)
+                self._add(TimelineEntry(event.at, event.platform, "activity", "slides",
+                                        f"{len(event.slides)} on air ({kinds})"))  # fmt: skip
+            case PollResultsChanged():
+                self._add(self._poll_line(event.at, event.platform, tuple(event.results)))
+            case ClawcastSlotHeld():
+                where = ("live now" if event.position_in_queue == 0
+                         else f"position {event.position_in_queue} in the queue")  # fmt: skip
+                self._add(TimelineEntry(event.at, event.platform, "activity",
+                                        event.streamer_name, f"holds a slot: {where}"))  # fmt: skip
+            case _:
+                return False
+        return True
+
+    def _notice_of(self, event: Event) -> None:
+        match event:
+            case Failed():
+                text = f"{event.error} {event.fix}" if event.fix else event.error
+                self._notice(event.at, event.platform, "error", text)
+            case Notice():
+                self._notice(event.at, event.platform, event.level, event.text)
+            case BuilderNotification():
+                self._builder(event)
+            case RecoveryScheduled():
+                self._notice(event.at, "broadcast", "warning", f"Recovering from {event.reason}: "
+                             f"attempt {event.attempt} in {event.delay:.0f} s")  # fmt: skip
+            case PipelineRecovered():
+                self._notice(event.at, "broadcast", "info", f"Recovered from {event.reason}")
+            case ProcessExited():
+                self._notice(event.at, "broadcast", "error",
+                             f"{event.process} exited (code {event.returncode})")  # fmt: skip
+
     # -- helpers -----------------------------------------------------------------------
 
-    def _leg(self, platform: str) -> Leg:
-        return self.legs.setdefault(platform, Leg(platform))
-
     def _own_name(self, platform: str) -> str | None:
-        return self.names.get(platform) or self.me
+        leg = self.legs.get(platform)
+        return (leg.name if leg else None) or self.me
 
     def _seen_once(
         self,
@@ -556,7 +504,7 @@ class ConsoleModel:
 
     def _poll_line(self, at: float, platform: str, results: tuple[int, ...]) -> TimelineEntry:
         """The votes as an activity line, each option by its name when the poll is known."""
-        poll = next((s for s in self.slides_on_air if s.get("type") == "poll"), None)
+        poll = next((s for s in self._slides if s.get("type") == "poll"), None)
         options = list((poll or {}).get("content", {}).get("options") or [])
         names = [str(o) for o in options] + [
             f"option {i + 1}" for i in range(len(options), len(results))
@@ -601,22 +549,3 @@ class ConsoleModel:
             case SoundPlayed():
                 audio.sounds.append(event)
         return {"audio"}
-
-    def _stats(self, event: EncoderStats) -> set[Topic]:
-        if event.source.startswith("relay:"):
-            dest = self.destinations.setdefault(
-                event.source.removeprefix("relay:"),
-                DestinationHealth(event.source.removeprefix("relay:")),
-            )
-            dest.bitrate_kbps = event.bitrate_kbps
-            return {"destinations"}
-        enc = self.encoder
-        enc.fps, enc.speed, enc.bitrate_kbps = event.fps, event.speed, event.bitrate_kbps
-        enc.frames, enc.dropped = event.frame, event.drop_frames
-        enc.updated_at, enc.ended = event.at, event.ended
-        return {"encoder", "destinations"}
-
-
-def _step_key(event: OperatorAnswered | OperatorWithdrawn) -> str:
-    step_id = getattr(event, "id", None)
-    return step_id or f"{event.platform}-{event.need}"

@@ -34,12 +34,21 @@ class OperatorNeeded(Event):
     data: dict[str, Any] = {}
     id: str | None = None
 
+    @property
+    def key(self) -> str:
+        """The step's id, or its platform and need for a step without one."""
+        return self.id or f"{self.platform}-{self.need}"
+
 
 class OperatorAnswered(Event):
     kind: ClassVar[str] = "operator.answered"
     platform: str
     need: str
     id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.id or f"{self.platform}-{self.need}"
 
 
 class OperatorWithdrawn(Event):
@@ -50,6 +59,10 @@ class OperatorWithdrawn(Event):
     need: str
     id: str
     reason: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.id or f"{self.platform}-{self.need}"
 
 
 class Notice(Event):

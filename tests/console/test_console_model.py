@@ -127,19 +127,22 @@ def test_dropped_frames_in_obs_form_and_levels() -> None:
 def test_a_destination_is_never_live_at_zero_kbps_and_counts_down_its_retry() -> None:
     clock = [T0]
     model = ConsoleModel(now=lambda: clock[0])
+
+    def shown(now: float) -> tuple[str, str]:
+        return model.destinations["retake"].shown(now, model.encoder)
+
     model.apply(DestinationStateChanged(at=T0, destination="retake", state="live"))
-    dest = model.destinations["retake"]
-    assert dest.shown(T0, model.encoder) == ("Stalled 0 kb/s", "warning")
+    assert shown(T0) == ("Stalled 0 kb/s", "warning")
     model.apply(EncoderStats(at=T0, frame=30, fps=30, bitrate_kbps=0.0))
-    assert dest.shown(T0, model.encoder)[0] == "Stalled 0 kb/s"
+    assert shown(T0)[0] == "Stalled 0 kb/s"
     model.apply(EncoderStats(at=T0 + 1, frame=60, fps=30, bitrate_kbps=2500.0))
-    assert dest.shown(T0 + 2, model.encoder) == ("Live 2,500 kb/s", "success")
-    assert dest.shown(T0 + 30, model.encoder)[0] == "Stalled 0 kb/s"  # stats went quiet
+    assert shown(T0 + 2) == ("Live 2,500 kb/s", "success")
+    assert shown(T0 + 30)[0] == "Stalled 0 kb/s"  # stats went quiet
     model.apply(DestinationStateChanged(at=T0 + 40, destination="retake", state="retrying",
                                         attempt=3, retry_in=12.0))  # fmt: skip
-    assert dest.shown(T0 + 43, model.encoder)[0] == "Reconnecting in 9 s (attempt 3)"
+    assert shown(T0 + 43)[0] == "Reconnecting in 9 s (attempt 3)"
     model.apply(DestinationStateChanged(at=T0 + 60, destination="retake", state="stopped"))
-    assert dest.shown(T0 + 60, model.encoder) == ("Inactive", "muted")
+    assert shown(T0 + 60) == ("Inactive", "muted")
 
 
 def test_relay_rates_are_per_destination() -> None:
@@ -154,7 +157,7 @@ def test_relay_rates_are_per_destination() -> None:
 def test_operator_steps_come_and_go() -> None:
     model = ConsoleModel()
     model.apply_all([tweet_step(), payment_step()])
-    assert [p.need for p in sorted(model.pending.values(), key=lambda p: p.asked_at)] == [
+    assert [p.need for p in sorted(model.pending.values(), key=lambda p: p.at)] == [
         "tweet_url", "tx_hash",
     ]  # fmt: skip
     model.apply(OperatorAnswered(platform="retake", need="tweet_url"))

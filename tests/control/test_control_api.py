@@ -392,7 +392,7 @@ async def test_an_operator_step_withdrawn_on_stop_leaves_the_pending_list(clock)
         need = Need(platform="basefm", need="tx_hash", prompt="pay", validate=lambda v: v)
         waiting = asyncio.create_task(s.runtime.operator.answer(need))
         await until(lambda: s.runtime.state.pending)
-        assert isinstance(parse_event(next(iter(s.runtime.state.pending.values()))), OperatorNeeded)
+        assert isinstance(parse_event(s.runtime.state.snapshot()["pending"][0]), OperatorNeeded)
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting

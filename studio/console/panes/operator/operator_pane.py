@@ -95,7 +95,7 @@ class OperatorPane(Pane):
             if prompt.id not in wanted:
                 prompt.remove()
         shown = {prompt.id for prompt in steps.query(StepPrompt)}
-        for key, step in sorted(wanted.items(), key=lambda kv: kv[1].asked_at):
+        for key, step in sorted(wanted.items(), key=lambda kv: kv[1].at):
             if key not in shown:
                 steps.mount(StepPrompt(step))
         self.query_one("#no-steps").set_class(bool(wanted), "hidden")

@@ -14,8 +14,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from studio.console.client import Command
 from studio.console.messages import SendCommand
-from studio.console.model import PendingStep
 from studio.console.panes.queue.queue_text import clock
+from studio.golive.events import OperatorNeeded
 
 if TYPE_CHECKING:
     from studio.console.app import ConsoleApp
@@ -51,7 +51,7 @@ class StepPrompt(Vertical):
                 tooltip="baseFM's cooldown: try to start the baseFM session now."),
     ]  # fmt: skip
 
-    def __init__(self, step: PendingStep) -> None:
+    def __init__(self, step: OperatorNeeded) -> None:
         super().__init__(classes="step", id=f"step-{dom_id(step.key)}")
         self.step = step
 
@@ -123,7 +123,7 @@ class StepPrompt(Vertical):
         if data.get("until") is not None:
             return float(data["until"]) - self.console.config.now()
         if data.get("retry_after") is not None:
-            return self.step.asked_at + float(data["retry_after"]) - self.console.config.now()
+            return self.step.at + float(data["retry_after"]) - self.console.config.now()
         return None
 
     def tick(self) -> None:
