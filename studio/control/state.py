@@ -23,8 +23,8 @@ The snapshot, the wire format other clients read (``studio status``, the agent's
 ``viewers``       per platform: the newest count and a bounded history ``[at, n]``
 ``chat``          the newest chat lines and alerts (``chat.line``, ``chat.alert``), the
                   studio's own lines and duet turns (``golive.chat_sent``, ``clawcast.duet_turn``)
-``activity``      the newest ClawCast activity in order: slot held, slides on air, changed
-                  vote counts (``clawcast.slot``, ``clawcast.slides``, ``clawcast.poll_results``)
+``activity``      the newest activity in order: the ClawCast slot held, slides on air,
+                  changed vote counts (``clawcast.slot``, ``slides.on_air``, ``poll.results``)
 ``pending``       operator steps waiting for an answer, with their ids
 ``notices``       the newest notices, failures, the playbook's builder notifications and
                   the pipeline's recoveries and exits

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from studio.broadcast.events import DestinationStateChanged, EncoderStats
+import json
+from dataclasses import astuple
+from typing import Any
+
+from studio.broadcast.events import (
+    DestinationStateChanged,
+    EncoderStats,
+    PipelineRecovered,
+    ProcessExited,
+    RecoveryScheduled,
+)
 from studio.console.model import ECHO_SECONDS, ConsoleModel, EncoderHealth
 from studio.control.state import BroadcastState
+from studio.events import Event
 from studio.golive.events import (
     AudienceAlert,
+    BuilderNotification,
     ChatLine,
     ChatSent,
+    ClawcastSlotHeld,
+    DuetTurn,
+    Failed,
     OperatorAnswered,
     OperatorNeeded,
     OperatorWithdrawn,
     PlatformLive,
+    PlatformOffAir,
+    PlatformStopped,
+    PollResultsChanged,
     SessionEnded,
+    SlidesOnAir,
+    StepChanged,
+    StreamHealth,
+    Viewers,
 )
 from tests.console.console_helpers import T0, chat, live_session, payment_step, tweet_step
 
@@ -197,3 +219,143 @@ def test_clawcast_activity_is_on_the_timeline() -> None:
         ("clawcast", "sent", "you", "vote!"),
         ("clawcast", "activity", "agent_smith", "duet host: Tabs or spaces?"),
     ]
+
+
+def a_long_show() -> list[Event]:
+    """A broadcast with a bit of everything both folds ever disagreed on."""
+    poll = {"type": "poll", "content": {"question": "Next?", "options": ["Chess", "Weather"]}}
+    other = {"type": "poll", "content": {"question": "Tabs?", "options": ["Tabs", "Spaces"]}}
+    return live_session() + [
+        PlatformLive(at=T0 + 22, platform="retake", url="https://retake.tv/agent_smith",
+                     name="agent_smith", viewers=19),
+        ChatSent(at=T0 + 23, platform="retake", text="gm chat"),
+        chat(T0 + 24, "agent_smith", "gm chat"),  # the platform's echo of it
+        chat(T0 + 25, "bob", "gm chat"),
+        chat(T0 + 26, "agent_smith", "echoed first"),
+        ChatSent(at=T0 + 26, platform="retake", text="echoed first"),
+        tweet_step(),
+        payment_step(),
+        OperatorNeeded(at=T0 + 27, platform="basefm", need="wallet", prompt="p", id="wallet-3"),
+        OperatorAnswered(at=T0 + 28, platform="retake", need="tweet_url"),
+        ClawcastSlotHeld(at=T0 + 30, streamer_name="agent_smith", position_in_queue=2),
+        SlidesOnAir(at=T0 + 31, platform="clawcast", slides=[{"type": "text"}, poll]),
+        PollResultsChanged(at=T0 + 32, platform="clawcast", results=[1, 0]),
+        chat(T0 + 33, "carol", "voted!"),
+        PollResultsChanged(at=T0 + 34, platform="clawcast", results=[1, 0]),  # polled again
+        SlidesOnAir(at=T0 + 35, platform="studio", slides=[other]),  # the kiosk's own
+        PollResultsChanged(at=T0 + 36, platform="clawcast", results=[3, 1]),
+        DuetTurn(at=T0 + 37, role="host", name="agent_smith", text="Tabs or spaces?"),
+        RecoveryScheduled(at=T0 + 38, reason="display died", attempt=1, delay=2.0),
+        PipelineRecovered(at=T0 + 40, reason="display died", attempt=1, restarted=["xvfb"]),
+        ProcessExited(at=T0 + 41, process="relay:basefm", returncode=1),
+        Failed(at=T0 + 42, platform="basefm", error="baseFM refused the key.",
+               fix="Check the key."),
+        Failed(at=T0 + 43, platform="studio", error="The journal is full."),
+        BuilderNotification(at=T0 + 44, reason="low_viewers", text="Few viewers.",
+                            links=["https://retake.tv/agent_smith"]),
+        PlatformOffAir(at=T0 + 45, platform="clawcast", reason="the slot is over"),
+        StreamHealth(at=T0 + 46, platform="retake", health="good"),
+        DestinationStateChanged(at=T0 + 47, destination="basefm", state="live"),
+        EncoderStats(at=T0 + 48, source="relay:basefm", frame=40, fps=30, bitrate_kbps=1200.0),
+        EncoderStats(at=T0 + 59, frame=1800, fps=30, bitrate_kbps=2500.0, drop_frames=27),
+        Viewers(at=T0 + 50, platform="clawcast", viewers=4),
+        PlatformStopped(at=T0 + 55, platform="basefm", stats={"minutes": 1}),
+        StepChanged(at=T0 + 56, platform="clawcast", step="queue", state="done"),
+    ]  # fmt: skip
+
+
+def views(model: ConsoleModel) -> dict[str, Any]:
+    """What the panes draw from the model."""
+    now = T0 + 60
+    return {
+        "legs": {name: (leg.step, leg.step_state, leg.live, leg.url, leg.viewers, leg.stopped,
+                        leg.error, leg.health) for name, leg in model.legs.items()},
+        "destinations": {name: (dest.shown(now, model.encoder), dest.reason)
+                         for name, dest in model.destinations.items()},
+        "encoder": (model.encoder.fps, model.encoder.dropped_text(), model.encoder.updated_at),
+        "pending": sorted((p.key, p.need, p.at) for p in model.pending.values()),
+        "notices": [(n.at, n.platform, n.level, n.text) for n in model.notices],
+        "chat": [astuple(entry) for entry in model.chat],
+        "viewers": (model.viewers_total, model.viewer_history),
+        "on air": (model.live, model.display, model.session_id, model.slides_on_air,
+                   model.poll_results, model.clawcast_slot, model.ended, model.names),
+    }  # fmt: skip
+
+
+def test_a_console_attaching_at_any_moment_draws_what_one_there_from_the_start_draws() -> None:
+    """The service's fold, through its JSON snapshot, rebuilt in a console that then
+    follows the rest live: the same legs, destinations, steps, notices and timeline."""
+    events = a_long_show()
+    watched = ConsoleModel(me="agent_smith")
+    watched.apply_all(events)
+    expected = views(watched)
+    for attach_at in range(len(events) + 1):
+        service = BroadcastState()
+        for event in events[:attach_at]:
+            service.apply(event)
+        late = ConsoleModel(me="agent_smith")
+        late.apply_snapshot(json.loads(json.dumps(service.snapshot())))
+        late.apply_all(events[attach_at:])
+        assert views(late) == expected, f"attached after {attach_at} events"
+    # and what they both draw is the show itself
+    assert expected["legs"] == {
+        "retake": ("status", "done", True, "https://retake.tv/agent_smith", 19, False, None,
+                   "good"),
+        "clawcast": ("queue", "done", False, "https://tvterminal.com", 4, False, None, None),
+        "basefm": ("create", "started", False, None, None, True, "baseFM refused the key.", None),
+    }  # fmt: skip
+    assert expected["destinations"] == {
+        "retake": (("Live 2,500 kb/s", "success"), ""),
+        "clawcast": (("Live 2,500 kb/s", "success"), ""),
+        "basefm": (("Live 1,200 kb/s", "success"), ""),
+    }
+    assert expected["pending"] == [
+        ("basefm-tx_hash", "tx_hash", payment_step().at),
+        ("wallet-3", "wallet", T0 + 27),
+    ]
+    assert [text for _, _, _, text in expected["notices"]] == [
+        "retake.tv: live at https://retake.tv/agent_smith (3 viewers)",
+        "Recovering from display died: attempt 1 in 2 s",
+        "Recovered from display died",
+        "relay:basefm exited (code 1)",
+        "baseFM refused the key. Check the key.",
+        "The journal is full.",
+        "Low viewers: Few viewers.\nhttps://retake.tv/agent_smith",
+    ]
+    assert [(kind, author, text) for _, _, kind, author, text, *_ in expected["chat"][6:]] == [
+        ("sent", "agent_smith", "gm chat"),
+        ("chat", "bob", "gm chat"),
+        ("sent", "agent_smith", "echoed first"),
+        ("activity", "agent_smith", "holds a slot: position 2 in the queue"),
+        ("activity", "slides", "2 on air (text, poll)"),
+        ("activity", "poll", "1 vote: Chess 1 · Weather 0"),
+        ("chat", "carol", "voted!"),
+        ("activity", "poll", "4 votes: Tabs 3 · Spaces 1"),
+        ("activity", "agent_smith", "duet host: Tabs or spaces?"),
+    ]
+    assert expected["viewers"] == (23, [(T0 + i * 5, v) for i, v in
+                                        enumerate([3, 5, 8, 6, 12, 15, 14, 19])]
+                                   + [(T0 + 50, 23)])  # fmt: skip
+
+
+def test_the_snapshot_rebuilds_the_state_it_was_taken_of() -> None:
+    """The wire format read back gives the same wire format: nothing is lost on the way."""
+    service = BroadcastState(service={"pid": 41, "xauthority": "/tmp/x/Xauthority"})
+    for event in a_long_show():
+        service.apply(event)
+    wire = json.loads(json.dumps(service.snapshot()))
+    assert json.loads(json.dumps(BroadcastState.from_snapshot(wire).snapshot())) == wire
+    assert wire["legs"]["basefm"]["stopped"] == {"minutes": 1}
+    assert wire["legs"]["basefm"]["failed"] == {"error": "baseFM refused the key.",
+                                                "fix": "Check the key."}  # fmt: skip
+    assert [s["step"] for s in wire["legs"]["retake"]["steps"]] == ["status"]
+    assert wire["destinations"]["basefm"]["retry_at"] is None
+    assert wire["destinations"]["basefm"]["state"] == "live"
+    assert wire["viewers"]["retake"]["history"][-1] == [T0 + 35, 19]
+    assert [p["id"] for p in wire["pending"]] == [None, "wallet-3"]
+    assert [a["event"] for a in wire["activity"]] == [
+        "clawcast.slot", "slides.on_air", "poll.results", "slides.on_air", "poll.results",
+    ]  # fmt: skip
+    model = ConsoleModel()
+    model.apply_snapshot(wire)
+    assert model.xauthority == "/tmp/x/Xauthority" and model.state.grid == (160, 45)
