@@ -7,7 +7,8 @@ event after it, and send commands (answer a step, stop, chat, slides, duets, …
 
 * ``protocol``  the wire format (read its docstring first)
 * ``client``    ``ControlClient``, the one client every UI and verb uses
-* ``state``     the snapshot a client gets on attach
+* ``state``     the one fold of the events: the snapshot a client gets on attach, and
+                what the console rebuilds from it
 * ``commands``  every command: an arguments model and a handler (add new ones there)
 * ``server``    many clients, bounded queues, none able to slow the broadcast
 * ``operator``  steps that need a human, answered by any client

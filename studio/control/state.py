@@ -46,7 +46,7 @@ import copy
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from studio.broadcast.events import (
     DestinationStateChanged,
@@ -99,10 +99,6 @@ ActivityEvent = ClawcastSlotHeld | SlidesOnAir | PollResultsChanged
 NoticeEvent = (
     Failed | Notice | BuilderNotification | RecoveryScheduled | PipelineRecovered | ProcessExited
 )
-CHAT_EVENTS = (ChatLine, AudienceAlert, ChatSent, DuetTurn)
-ACTIVITY_EVENTS = (ClawcastSlotHeld, SlidesOnAir, PollResultsChanged)
-NOTICE_EVENTS = (Failed, Notice, BuilderNotification, RecoveryScheduled, PipelineRecovered,
-                 ProcessExited)  # fmt: skip
 E = TypeVar("E", bound=Event)
 
 
@@ -182,7 +178,7 @@ class Leg:
                     str(s.get("state", "")), s.get("detail"), float(s.get("at") or 0.0)
                 )
                 for s in raw.get("steps") or ()
-            },  # fmt: skip
+            },
             failed=None if failed is None else Failure(str(failed.get("error")), failed.get("fix")),
             stopped=stopped is not None,
             stats=None if stopped is None else dict(stopped),
@@ -419,9 +415,9 @@ class BroadcastState:
             history: deque[tuple[float, int]] = deque(maxlen=VIEWER_HISTORY)
             history.extend((float(at), int(n)) for at, n in raw.get("history") or ())
             state.viewer_history[name] = history
-        state.chat.extend(_parsed(snapshot.get("chat"), *CHAT_EVENTS))
-        state.activity.extend(_parsed(snapshot.get("activity"), *ACTIVITY_EVENTS))
-        state.notices.extend(_parsed(snapshot.get("notices"), *NOTICE_EVENTS))
+        state.chat.extend(_parsed(snapshot.get("chat"), *get_args(ChatEvent)))
+        state.activity.extend(_parsed(snapshot.get("activity"), *get_args(ActivityEvent)))
+        state.notices.extend(_parsed(snapshot.get("notices"), *get_args(NoticeEvent)))
         for step in _parsed(snapshot.get("pending"), OperatorNeeded):
             state.pending[step.key] = step
         state.slides = next(iter(_parsed([snapshot.get("slides")], SlidesOnAir)), None)
