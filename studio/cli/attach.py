@@ -23,7 +23,8 @@ import sys
 import threading
 from typing import Any
 
-from studio.control.client import ControlClient
+from studio.control.client import ControlClient, parse_event
+from studio.control.state import BroadcastState
 from studio.errors import StudioError
 
 
@@ -37,26 +38,19 @@ def _json(value: Any) -> str:
 
 
 class Pending:
-    """The operator steps waiting now, newest last, from the snapshot and the events."""
+    """The operator steps waiting now, newest last: the broadcast's own fold
+    (``BroadcastState``) of the snapshot and the events."""
 
     def __init__(self, snapshot: dict[str, Any]) -> None:
-        self.steps: dict[str, str] = {}
-        self.reset(snapshot)
+        self.state = BroadcastState.from_snapshot(snapshot)
 
     def reset(self, snapshot: dict[str, Any]) -> None:
-        self.steps = {
-            str(p["id"]): str(p["need"]) for p in snapshot.get("pending", []) if p.get("id")
-        }
+        self.state = BroadcastState.from_snapshot(snapshot)
 
     def apply(self, event: dict[str, Any]) -> None:
-        kind, step = event.get("event"), event.get("id")
-        if not step:
-            return
-        if kind == "operator.needed":
-            self.steps.pop(step, None)
-            self.steps[step] = str(event.get("need"))
-        elif kind in ("operator.answered", "operator.withdrawn"):
-            self.steps.pop(step, None)
+        typed = parse_event(event)
+        if typed is not None:
+            self.state.apply(typed)
 
     def target(self, line: str) -> tuple[str | None, str]:
         """Which step a line answers, and the value."""
@@ -73,7 +67,8 @@ class Pending:
 
     @property
     def newest(self) -> str | None:
-        return next(reversed(self.steps), None) if self.steps else None
+        """The id of the step asked last (the ``answer`` command names steps by id)."""
+        return next((s.id for s in reversed(self.state.pending.values()) if s.id), None)
 
 
 def command_of(line: str) -> tuple[str, dict[str, Any]] | None:

@@ -233,7 +233,8 @@ class BroadcastState:
         self.chat: deque[ChatEvent] = deque(maxlen=chat_lines)
         self.activity: deque[ActivityEvent] = deque(maxlen=ACTIVITY)
         self.pending: dict[str, OperatorNeeded] = {}
-        """By the step's key (its id, or platform and need for a step without one)."""
+        """By the step's key (its id, or platform and need for a step without one),
+        the newest asked last."""
         self.notices: deque[NoticeEvent] = deque(maxlen=notices)
         self.slides: SlidesOnAir | None = None
         self.poll_results: PollResultsChanged | None = None
@@ -318,6 +319,7 @@ class BroadcastState:
                 self.grid = event.grid or self.grid
                 return {"pipeline"}
             case OperatorNeeded():
+                self.pending.pop(event.key, None)  # asked again: the newest comes last
                 self.pending[event.key] = event
                 return {"pending"}
             case OperatorAnswered() | OperatorWithdrawn():
