@@ -218,6 +218,7 @@ async def measure(ctx: Context) -> Row:
     kiosk_time, kiosk_drawn = f("kiosk: processed", "s"), f("kiosk: processed and drawn", "s")
     kiosk_uss, kiosk_rss = f("kiosk: growth (USS)", "MB"), f("kiosk: growth (RSS)", "MB")
     published, lost, presses = f("service: publishing them all", "s"), [], []
+    every_key: list[float] = []
     for run in range(ctx.runs):
         folder = Path(tempfile.mkdtemp(prefix=f"flood{run}-", dir=ctx.work))
         console, keys = await console_run(count, folder)
@@ -232,6 +233,7 @@ async def measure(ctx: Context) -> Row:
         keys_max.add(max(keys) * 1000)
         lost.append(int(console["lost"]))
         presses.append(len(keys))
+        every_key += keys
         kiosk = await kiosk_run(count, folder)
         kiosk_time.add(kiosk["processed"])
         kiosk_drawn.add(kiosk["drawn"])
@@ -251,11 +253,18 @@ async def measure(ctx: Context) -> Row:
     ]
     worst_time = max(console_drawn.median, kiosk_drawn.median)
     worst_memory = max(console_uss.median, kiosk_uss.median)
-    met = worst_time <= 1.0 and worst_memory <= 50 and keys_p95.median <= 50
+    # the presses of every run together: a run holds only a few, so its own p95 is
+    # about its slowest, and the median of those would hide the tail
+    keys_all = percentile(every_key, 95) * 1000
+    row.notes.append(
+        f"Key presses: p95 {keys_all:.0f} ms over all {len(every_key)} presses of the "
+        f"runs together (the target); slowest {max(every_key) * 1000:.0f} ms."
+    )
+    met = worst_time <= 1.0 and worst_memory <= 50 and keys_all <= 50
     row.judge(
         met,
         f"console {console_drawn.median:.2f} s, kiosk {kiosk_drawn.median:.2f} s for "
         f"{count:,} lines; growth {console_uss.median:+.1f} / {kiosk_uss.median:+.1f} MB; "
-        f"key presses p95 {keys_p95.median:.0f} ms",
+        f"key presses p95 {keys_all:.0f} ms ({len(every_key)} presses)",
     )
     return row

@@ -7,6 +7,9 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich._wrap import divide_line
 from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
@@ -146,3 +149,21 @@ async def test_a_resize_keeps_a_paused_view_on_its_top_line() -> None:
         await pilot.resize_terminal(100, 12)
         await settle(pilot, lambda: log.virtual_size.height < BOUND * 2)
         assert log.paused and "line 20 " in shown_rows(log)[0]
+
+
+WORDS = st.lists(
+    st.tuples(st.text(alphabet="abZx.-", min_size=1, max_size=25), st.sampled_from([" ", "  "])),
+    max_size=12,
+).map(lambda words: "".join(word + gap for word, gap in words))
+"""Chat-like text: words of any length (folded when longer than the width), one or two
+spaces apart."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=WORDS | st.text(alphabet=st.sampled_from("ab  Zx.-ｗé"), max_size=90),
+    width=st.integers(min_value=1, max_value=40),
+)
+def test_rows_are_the_rows_rich_divides_for_any_text(text: str, width: int) -> None:
+    """The ASCII fast path and the general one count the breaks Rich's own wrap makes."""
+    assert rows_of(text, width) == len(divide_line(text, width, fold=True)) + 1

@@ -12,6 +12,7 @@ kept lines again.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime
@@ -36,6 +37,8 @@ PLATFORM_MARKS = {"retake": "RT", "clawcast": "CC", "basefm": "FM"}
 PLATFORM_COLOURS = {"retake": "primary", "clawcast": "secondary", "basefm": "accent"}
 KIND_LABELS = {"tip": "TIP", "trade": "TRADE", "follow": "FOLLOW", "pin": "PIN",
                "activity": "•", "sent": "YOU"}  # fmt: skip
+WORD = re.compile(r"\s*\S+\s*")
+"""A word and the spaces after it (the first takes the spaces before it too): Rich's."""
 RENDERED_LINES = 256
 """Lines kept rendered (more than a 200x50 screen shows)."""
 
@@ -87,10 +90,34 @@ def rows_of(plain: str, width: int) -> int:
     ``Text.wrap`` makes (``divide_line``), without building the styled text."""
     if width <= 0:
         return 1
-    return sum(
-        1 if cell_len(part) <= width else len(divide_line(part, width, fold=True)) + 1
-        for part in plain.split("\n")
-    )
+    return sum(_rows(part, width) for part in plain.split("\n"))
+
+
+def _rows(part: str, width: int) -> int:
+    if part.isascii() and part.isprintable():  # one cell a character
+        return 1 if len(part) <= width else _ascii_rows(part, width)
+    return 1 if cell_len(part) <= width else len(divide_line(part, width, fold=True)) + 1
+
+
+def _ascii_rows(text: str, width: int) -> int:
+    """``divide_line``'s breaks + 1 for printable ASCII, counted without measuring
+    cells (a chat flood measures every line it takes: about four times cheaper)."""
+    breaks = offset = 0
+    first = True
+    for word in WORD.findall(text):
+        length = len(word)
+        bare = len(word.rstrip())
+        if width - offset >= bare:  # fits on this row
+            offset += length
+        elif bare > width:  # folded across rows
+            pieces = -(-length // width)
+            breaks += pieces - 1 if first else pieces
+            offset = length - (pieces - 1) * width
+        elif not first:  # starts the next row
+            breaks += 1
+            offset = length
+        first = False
+    return breaks + 1
 
 
 class ChatLog(ScrollView, can_focus=True):
