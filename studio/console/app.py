@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, TabbedContent, TabPane
 
+from studio import heap
 from studio.console.client import Command, ConsoleClient, Response, Resync
 from studio.console.config import ConsoleConfig
 from studio.console.key_footer import KeyFooter
@@ -137,6 +138,7 @@ class ConsoleApp(AppBase):
         self._mounting: dict[str, AwaitMount] = {}
         """Panes being mounted on their first show, by tab."""
         self._unshown: set[Topic] = set()
+        self._heap_frozen = False
         self.starting = False
         """A broadcast service is being started from the Go live form."""
         if self.config.frozen:
@@ -165,6 +167,10 @@ class ConsoleApp(AppBase):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.attach()
 
+    def on_unmount(self) -> None:
+        if self._heap_frozen:
+            heap.thaw()
+
     def unblink(self, root: Widget | Screen) -> None:
         """Frozen consoles (tests) draw a steady cursor, so every picture is the same."""
         if self.config.frozen:
@@ -183,6 +189,9 @@ class ConsoleApp(AppBase):
                     self._unreachable = None
                     self.reset_panes()
                     self.update_panes(self.model.apply_snapshot(attachment.snapshot) | ALL_TOPICS)
+                    if not self._heap_frozen:  # drawn: what the console holds now stays
+                        self._heap_frozen = True
+                        self.call_after_refresh(heap.freeze)
                     turn_ends = time.monotonic() + TURN_SECONDS
                     async for event in attachment.events:
                         if isinstance(event, Resync):
