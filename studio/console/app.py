@@ -136,6 +136,8 @@ class ConsoleApp(AppBase):
         self.responses: list[tuple[Command, object]] = []
         self._panes: list[Pane] = []
         self._mounting: dict[str, AwaitMount] = {}
+        self._opening: set[str] = set()
+        """Tabs an ``open_tab`` worker is showing (their pane may not be mounted yet)."""
         """Panes being mounted on their first show, by tab."""
         self._unshown: set[Topic] = set()
         self._heap_frozen = False
@@ -320,23 +322,54 @@ class ConsoleApp(AppBase):
 
     # -- actions -----------------------------------------------------------------------
 
-    async def action_show_tab(self, tab: str) -> None:
+    def action_show_tab(self, tab: str) -> None:
+        """Show ``tab`` at once. A pane shown before is fetched and focused here; one shown
+        for the first time is mounted, fetched and focused by ``open_tab``, a worker, so
+        the console goes on answering keys and taking events while it mounts (a first
+        show awaited here held every key behind it: benchmark row 8)."""
         self.screen.remove_class("-chat")
         self.query_one("#tabs", TabbedContent).active = tab
-        pane = await self.show_pane(tab)
+        pane = self.mounted_pane(tab)
+        if pane is not None and tab not in self._mounting:
+            pane.fetch()
+            self._focus_in(pane)
+        else:
+            # the focus must leave the pane just hidden, or its tab takes the focus back
+            self.set_focus(None)
+            self._open(tab)
+
+    def _open(self, tab: str, action: str | None = None) -> None:
+        self._opening.add(tab)
+        self.open_tab(tab, action)
+
+    @work(group="open-tab")
+    async def open_tab(self, tab: str, action: str | None = None) -> None:
+        """``tab`` shown, its pane mounted if it is the first show, fetched, focused if
+        it is still the tab shown once mounted; then ``action`` run on it, if given."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        if tabs.active != tab:
+            self.screen.remove_class("-chat")
+            tabs.active = tab
+        try:
+            pane = await self.show_pane(tab)
+        finally:
+            self._opening.discard(tab)
         pane.fetch()
+        if tabs.active == tab:  # not if another tab was chosen while it mounted
+            self._focus_in(pane)
+        if action is not None:
+            await pane.run_action(action)
+
+    def _focus_in(self, pane: Pane) -> None:
         if self.focused is None or pane not in self.focused.ancestors_with_self:
             pane.focus_first()
 
-    async def _pane_action(self, tab: str, action: str) -> None:
-        await self.action_show_tab(tab)
-        await (await self.show_pane(tab)).run_action(action)
-
     @on(TabbedContent.TabActivated)
-    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         """A tab chosen with the mouse or the tab keys: its pane comes on first show."""
-        if event.pane.id in LATER_PANES and self.mounted_pane(event.pane.id) is None:
-            (await self.show_pane(event.pane.id)).fetch()
+        tab = event.pane.id
+        if tab in LATER_PANES and self.mounted_pane(tab) is None and tab not in self._opening:
+            self._open(tab)
 
     def action_show_chat(self) -> None:
         if self.screen.has_class("-narrow"):
@@ -451,9 +484,7 @@ class ConsoleApp(AppBase):
                     yield SystemCommand(
                         binding.description,
                         f"{binding.tooltip} ({binding.key_display or binding.key})",
-                        lambda tab=tab, action=binding.action: self.run_worker(
-                            self._pane_action(tab, action)
-                        ),
+                        lambda tab=tab, action=binding.action: self._open(tab, action),
                     )
         for name in sorted(self.available_themes):
             yield SystemCommand(f"Theme: {name}", "Switch the console's colours now",

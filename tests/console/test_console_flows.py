@@ -6,10 +6,13 @@ the control API is on main; what is asserted is what the console sends and shows
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.widgets import Button, Input, Label, TabbedContent, TextArea
 
@@ -82,6 +85,47 @@ async def test_the_console_freezes_what_it_holds_once_drawn_and_thaws_it_when_it
         await settle(pilot, lambda: app.query_one(TabbedContent).active == "viewer")
         assert gc.get_freeze_count() <= frozen  # (frozen objects freed since count down)
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_pane_shown_for_the_first_time_mounts_while_keys_are_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F3 shows the viewer at once; while its pane mounts (held here), F6 is answered,
+    and the viewer, once mounted, does not take the focus from the tab now shown."""
+    from studio.console.panes.viewer.viewer_pane import ViewerPane
+
+    release = asyncio.Event()
+    real = ViewerPane.on_mount
+
+    async def held(pane: ViewerPane) -> None:
+        await release.wait()
+        real(pane)
+
+    async def until(condition: Callable[[], bool]) -> None:
+        # not pilot.pause(): it waits for every widget, the held pane too
+        for _ in range(500):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("condition never held")
+
+    monkeypatch.setattr(ViewerPane, "on_mount", held)
+    app = console(Service(live_session()))
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot, app.attached.is_set)
+        tabs = app.query_one("#tabs", TabbedContent)
+        try:
+            app.post_message(events.Key("f3", None))
+            await until(lambda: tabs.active == "viewer" and bool(app.query("#viewer-pane")))
+            app.post_message(events.Key("f6", None))  # answered while the viewer still mounts
+            await until(lambda: tabs.active == "operator")
+            assert not release.is_set() and not app.query_one("#viewer-pane", ViewerPane).ready
+        finally:
+            release.set()  # a console that held the keys could not end either
+        await settle(pilot, lambda: app.query_one("#viewer-pane", ViewerPane).ready)
+        await settle(pilot, lambda: not app._opening)  # noqa: SLF001 - the worker is done
+        assert tabs.active == "operator"
+        assert app.focused is not None and app.focused in app.query_one("#operator-pane").query("*")
 
 
 async def test_scrolling_up_pauses_the_tail_and_end_resumes() -> None:

@@ -61,7 +61,7 @@ async def _attached(app: ConsoleApp, pilot: Pilot[None]) -> None:
 def tab(name: str) -> Setup:
     async def run(app: ConsoleApp, pilot: Pilot[None]) -> None:
         await _attached(app, pilot)
-        await app.action_show_tab(name)
+        await app.open_tab(name).wait()
         await pilot.pause()
         await pilot.pause()
 
@@ -115,7 +115,7 @@ def composer(
 ) -> Setup:
     async def run(app: ConsoleApp, pilot: Pilot[None]) -> None:
         await _attached(app, pilot)
-        await app.action_show_tab("composer")
+        await app.open_tab("composer").wait()
         pane = app.query_one(ComposerPane)
         pane.playlist.slides = [dict(s) for s in slides]
         pane.selected = len(slides) - 1

@@ -58,7 +58,7 @@ def answers(service: Service) -> None:
 
 async def voice(app: ConsoleApp, pilot: Pilot[None]) -> None:
     await settle(pilot, app.attached.is_set)
-    await app.action_show_tab("voice")
+    await app.open_tab("voice").wait()
     await settle(pilot, lambda: app.model.audio.alert_sounds)
     app.query_one("#say", Input).value = "Welcome to the stream, everyone."
     await top_of(app, pilot, "#voice-body")
@@ -66,7 +66,7 @@ async def voice(app: ConsoleApp, pilot: Pilot[None]) -> None:
 
 async def account(app: ConsoleApp, pilot: Pilot[None]) -> None:
     await settle(pilot, app.attached.is_set)
-    await app.action_show_tab("account")
+    await app.open_tab("account").wait()
     pane = app.query_one("#account-pane")
     await settle(pilot, lambda: pane.following)  # type: ignore[attr-defined]
     app.query_one("#acc-username", Input).value = "agent smith!"
