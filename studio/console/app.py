@@ -136,9 +136,9 @@ class ConsoleApp(AppBase):
         self.responses: list[tuple[Command, object]] = []
         self._panes: list[Pane] = []
         self._mounting: dict[str, AwaitMount] = {}
+        """Panes being mounted on their first show, by tab."""
         self._opening: set[str] = set()
         """Tabs an ``open_tab`` worker is showing (their pane may not be mounted yet)."""
-        """Panes being mounted on their first show, by tab."""
         self._unshown: set[Topic] = set()
         self._heap_frozen = False
         self.starting = False
