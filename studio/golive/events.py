@@ -21,7 +21,20 @@ class StepChanged(Event):
     detail: str | None = None
 
 
-class OperatorNeeded(Event):
+class _Step:
+    """What the three operator events share: ``key`` names the step, by its id, or by
+    its platform and need for a step without one."""
+
+    platform: str
+    need: str
+    id: str | None
+
+    @property
+    def key(self) -> str:
+        return self.id or f"{self.platform}-{self.need}"
+
+
+class OperatorNeeded(_Step, Event):
     """The sequence waits for a human: ``need`` names what (``tweet_url``, ``tx_hash``).
 
     ``id`` names this step in the control API's ``answer`` command; a step asked again
@@ -34,24 +47,15 @@ class OperatorNeeded(Event):
     data: dict[str, Any] = {}
     id: str | None = None
 
-    @property
-    def key(self) -> str:
-        """The step's id, or its platform and need for a step without one."""
-        return self.id or f"{self.platform}-{self.need}"
 
-
-class OperatorAnswered(Event):
+class OperatorAnswered(_Step, Event):
     kind: ClassVar[str] = "operator.answered"
     platform: str
     need: str
     id: str | None = None
 
-    @property
-    def key(self) -> str:
-        return self.id or f"{self.platform}-{self.need}"
 
-
-class OperatorWithdrawn(Event):
+class OperatorWithdrawn(_Step, Event):
     """A step nobody needs to answer any more (the broadcast stopped meanwhile)."""
 
     kind: ClassVar[str] = "operator.withdrawn"
@@ -59,10 +63,6 @@ class OperatorWithdrawn(Event):
     need: str
     id: str
     reason: str = ""
-
-    @property
-    def key(self) -> str:
-        return self.id or f"{self.platform}-{self.need}"
 
 
 class Notice(Event):
